@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/packages"],
+  testMatch: ["**/test/**/*.test.ts"],
+  transform: {
+    "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }],
+  },
+  moduleNameMapper: {
+    "^@agentcore-runtime/client$": "<rootDir>/packages/client/src/index.ts",
+    "^@agentcore-runtime/emulator$": "<rootDir>/packages/emulator/src/index.ts",
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,143 @@
+import { constructStack } from "@smithy/middleware-stack";
+import type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type {
+  DeserializeHandlerArguments,
+  DeserializeHandlerOutput,
+  FinalizeHandlerArguments,
+  HandlerExecutionContext,
+  MiddlewareStack,
+} from "@smithy/types";
+import type { Logger, RuntimeClientConfig } from "./config";
+import { openBody, type BodyReader } from "./protocol/body";
+import { clientError, ClientErrorNames, type AgentRuntimeError, type ResponseMetadata } from "./protocol/errors";
+
+export type Operation = "invoke" | "commands" | "stop";
+
+/** What serializers, deserializers and middleware know about the call in flight. */
+export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> {
+  commandName: string;
+  operation: Operation;
+  config: RuntimeClientConfig;
+  logger?: Logger;
+  /** Aborted by the caller's signal or the call's deadline; its reason is a typed AgentRuntimeError. */
+  signal: AbortSignal;
+  requestTimeout?: number;
+  idleTimeout?: number;
+  /** The HTTP handler, created on first use. */
+  requestHandler(): HttpHandler;
+  /** The body of the current attempt's response, opened by the transport. */
+  body?: BodyReader;
+  /** Filled by the deserializer for outputs and errors. */
+  metadata: ResponseMetadata;
+  /** Set once a response body has been handed to the caller: nothing may be retried after that. */
+  streamed?: boolean;
+  /** Runs when the call is over (stream closed, or result/error returned). */
+  onRelease(fn: () => void): void;
+}
+
+export interface MetadataBearer {
+  $metadata: ResponseMetadata;
+}
+
+/** The AWS SDK v3 command shape: input, its own middleware stack, serializer and deserializer. */
+export abstract class RuntimeCommand<Input extends object, Output extends MetadataBearer> {
+  readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
+  abstract readonly commandName: string;
+  abstract readonly operation: Operation;
+
+  constructor(readonly input: Input) {}
+
+  /** Validates the input and builds the request; throws a typed error before anything is sent. */
+  abstract serialize(input: Input, context: RuntimeContext): Promise<HttpRequest>;
+
+  /** Builds the output from a 2xx response, or throws the error a response carries. */
+  abstract deserialize(response: HttpResponse, context: RuntimeContext): Promise<Output>;
+
+  /** Merges the client's stack with this command's and closes it over the transport. */
+  resolveMiddleware(clientStack: MiddlewareStack<any, any>, context: RuntimeContext) {
+    const stack = clientStack.concat(this.middlewareStack);
+    stack.add(
+      (next: any) => async (args: any) => next({ ...args, request: await this.serialize(args.input, context) }),
+      { step: "serialize", name: "serializerMiddleware", override: true },
+    );
+    stack.add(
+      (next: any) =>
+        async (args: DeserializeHandlerArguments<Input>): Promise<DeserializeHandlerOutput<Output>> => {
+          const { response } = await next(args);
+          const output = await this.deserialize(response as HttpResponse, context);
+          return { response, output };
+        },
+      { step: "deserialize", name: "deserializerMiddleware", override: true },
+    );
+    return stack.resolve((args: FinalizeHandlerArguments<Input>) => transport(args.request as HttpRequest, context) as any, context as HandlerExecutionContext);
+  }
+}
+
+function isAgentRuntimeError(e: unknown): e is AgentRuntimeError {
+  return !!e && typeof e === "object" && "$fault" in e && "$metadata" in e;
+}
+
+const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET"]);
+
+/** Maps what an HTTP handler throws before a response into typed, retry-classified errors. */
+function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError {
+  if (isAgentRuntimeError(e)) return e;
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  const code = err?.code ?? err?.cause?.code;
+  if (err?.name === "TimeoutError" && /connect/i.test(err.message ?? "")) {
+    return clientError(ClientErrorNames.connectionTimeout, `Could not connect within ${context.config.connectionTimeout} ms (connectionTimeout)`, {
+      cause: e,
+      retryable: true,
+      fields: { code: "ETIMEDOUT", beforeResponse: true },
+    });
+  }
+  const message = err?.message ?? String(e);
+  return clientError(ClientErrorNames.network, `The request failed before a response arrived: ${message}`, {
+    cause: e,
+    retryable: code === undefined ? err?.name === "TypeError" : RETRYABLE_CODES.has(code),
+    fields: { code, beforeResponse: true },
+  });
+}
+
+/** One attempt: send, wait for headers under `requestTimeout`, open the body under `idleTimeout`. */
+async function transport(request: HttpRequest, context: RuntimeContext): Promise<{ response: HttpResponse }> {
+  const callSignal = context.signal;
+  if (callSignal.aborted) throw callSignal.reason;
+  const attempt = new AbortController();
+  const onCallAbort = () => attempt.abort(callSignal.reason);
+  callSignal.addEventListener("abort", onCallAbort, { once: true });
+  const detach = () => callSignal.removeEventListener("abort", onCallAbort);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (context.requestTimeout && context.requestTimeout > 0) {
+    const ms = context.requestTimeout;
+    timer = setTimeout(() => {
+      attempt.abort(clientError(ClientErrorNames.requestTimeout, `No response headers within ${ms} ms (requestTimeout)`, { retryable: true }));
+    }, ms);
+  }
+  try {
+    const handler = context.requestHandler();
+    // a rejection after our own abort is superseded by the abort's typed reason
+    const { response } = await Promise.race([
+      handler.handle(request, { abortSignal: attempt.signal as any }),
+      new Promise<never>((_, reject) => {
+        if (attempt.signal.aborted) reject(attempt.signal.reason);
+        attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    context.body = openBody(response.body, {
+      signal: attempt.signal,
+      idleTimeout: context.idleTimeout,
+      onClose: detach,
+    });
+    return { response };
+  } catch (e) {
+    clearTimeout(timer);
+    detach();
+    if (attempt.signal.aborted) {
+      const reason = attempt.signal.reason;
+      throw reason;
+    }
+    throw transportError(e, context);
+  }
+}

@@ -1,0 +1,91 @@
+import { constructStack } from "@smithy/middleware-stack";
+import type { HttpHandler } from "@smithy/protocol-http";
+import type { MiddlewareStack } from "@smithy/types";
+import type { MetadataBearer, RuntimeCommand, RuntimeContext } from "./Command";
+import type { RuntimeClientConfig, SendOptions } from "./config";
+import { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
+import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
+import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
+import { clientError, ClientErrorNames } from "./protocol/errors";
+import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
+
+/**
+ * The client: resolved config, a middleware stack with AWS SDK v3 semantics and an HTTP handler.
+ * Constructing it performs no I/O and creates no sockets, agents or timers.
+ */
+export class RuntimeClient {
+  readonly config: RuntimeClientConfig;
+  readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
+  private handler: HttpHandler | undefined;
+  private destroyed = false;
+
+  constructor(config: RuntimeClientConfig = {}) {
+    this.config = { ...config };
+    this.handler = config.requestHandler;
+    this.middlewareStack.add(retryMiddleware(this.config), retryMiddlewareOptions);
+    this.middlewareStack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
+    this.middlewareStack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
+  }
+
+  /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
+  async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
+    if (this.destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
+    const call = new AbortController();
+    const cleanups: (() => void)[] = [];
+    const userSignal = options.abortSignal;
+    if (userSignal) {
+      const onAbort = () => call.abort(clientError(ClientErrorNames.aborted, "The request was aborted", { cause: userSignal.reason }));
+      if (userSignal.aborted) onAbort();
+      else {
+        userSignal.addEventListener("abort", onAbort, { once: true });
+        cleanups.push(() => userSignal.removeEventListener("abort", onAbort));
+      }
+    }
+    const deadline = options.deadline ?? this.config.deadline;
+    if (deadline && deadline > 0 && !call.signal.aborted) {
+      const timer = setTimeout(() => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)), deadline);
+      cleanups.push(() => clearTimeout(timer));
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const fn of cleanups.splice(0)) fn();
+    };
+    const context: RuntimeContext = {
+      commandName: command.commandName,
+      operation: command.operation,
+      config: this.config,
+      logger: this.config.logger,
+      signal: call.signal,
+      requestTimeout: options.requestTimeout ?? this.config.requestTimeout,
+      idleTimeout: options.idleTimeout ?? this.config.idleTimeout,
+      requestHandler: () => this.requestHandler(),
+      metadata: {},
+      onRelease: (fn) => (released ? fn() : cleanups.push(fn)),
+    };
+    try {
+      const handler = command.resolveMiddleware(this.middlewareStack, context);
+      const { output } = await handler({ input: command.input });
+      const stream = (output as { stream?: { onClose?(fn: () => void): void } }).stream;
+      if (stream?.onClose) stream.onClose(release);
+      else release();
+      return output as Output;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Releases pooled sockets. The client cannot send afterwards. */
+  destroy(): void {
+    this.destroyed = true;
+    (this.handler as { destroy?: () => void } | undefined)?.destroy?.();
+    this.handler = undefined;
+  }
+
+  private requestHandler(): HttpHandler {
+    this.handler ??= createDefaultRequestHandler({ connectionTimeout: this.config.connectionTimeout });
+    return this.handler;
+  }
+}

@@ -1,0 +1,38 @@
+import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { clientError, ClientErrorNames } from "../protocol/errors";
+import type { CommandStatus } from "../protocol/eventStream";
+import { commandEvents, serializeExecute, type CommandProgress, type ExecuteInput } from "./commandSerde";
+import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
+
+export type ExecuteCommandCommandInput = ExecuteInput;
+
+export interface ExecuteCommandCommandOutput extends RuntimeResponseHeaders {
+  stdout: string;
+  stderr: string;
+  /** The command's exit code; -1 is a platform error. A non-zero exit is not an API error. */
+  exitCode: number;
+  status: CommandStatus;
+}
+
+/** Runs a shell command in the agent's container and waits for its output and exit code. */
+export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandInput, ExecuteCommandCommandOutput> {
+  readonly commandName = "ExecuteCommandCommand";
+  readonly operation = "commands" as const;
+
+  async serialize(input: ExecuteCommandCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+    return serializeExecute(input, context);
+  }
+
+  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
+    await throwIfError(response, context);
+    const head = responseHeaders(response);
+    const progress: CommandProgress = { stdout: "", stderr: "", stopped: false };
+    let outcome: { exitCode: number; status: CommandStatus } | undefined;
+    for await (const event of commandEvents(context.body!, progress)) {
+      if ("contentStop" in event) outcome = event.contentStop;
+    }
+    if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });
+    return { ...head, stdout: progress.stdout, stderr: progress.stderr, exitCode: outcome.exitCode, status: outcome.status };
+  }
+}

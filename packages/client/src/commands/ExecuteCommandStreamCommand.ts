@@ -1,0 +1,33 @@
+import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import { RuntimeCommand, type RuntimeContext } from "../Command";
+import type { CommandEvent } from "../protocol/eventStream";
+import { RuntimeStream } from "../protocol/stream";
+import { commandEvents, serializeExecute, type ExecuteInput } from "./commandSerde";
+import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
+
+export type ExecuteCommandStreamCommandInput = ExecuteInput;
+
+export interface ExecuteCommandStreamCommandOutput extends RuntimeResponseHeaders {
+  /** `contentStart`, `contentDelta`s, then `contentStop`; iterate once. */
+  stream: RuntimeStream<CommandEvent>;
+}
+
+/** Runs a shell command in the agent's container and streams its output as it is produced. */
+export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandStreamCommandInput, ExecuteCommandStreamCommandOutput> {
+  readonly commandName = "ExecuteCommandStreamCommand";
+  readonly operation = "commands" as const;
+
+  async serialize(input: ExecuteCommandStreamCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+    return serializeExecute(input, context);
+  }
+
+  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<ExecuteCommandStreamCommandOutput> {
+    await throwIfError(response, context);
+    const head = responseHeaders(response);
+    const body = context.body!;
+    context.streamed = true;
+    const progress = { stdout: "", stderr: "", stopped: false };
+    const stream = new RuntimeStream(() => commandEvents(body, progress), (reason) => body.cancel(reason));
+    return { ...head, stream };
+  }
+}

@@ -1,0 +1,76 @@
+import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
+import type { SseEvent } from "../protocol/sse";
+import { concatBytes, invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
+import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
+
+export type InvokeCommandInput = InvokeInput;
+
+export interface InvokeCommandOutput extends RuntimeResponseHeaders {
+  /** The whole response body. */
+  body: Uint8Array;
+  /** SSE: the events' `text` joined; a JSON string body: unwrapped; otherwise the UTF-8 body. */
+  text: string;
+  /** The parsed body, for JSON responses. */
+  json?: unknown;
+  /** The events, for `text/event-stream` responses. */
+  events?: SseEvent[];
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return !!contentType && /^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType);
+}
+
+/** Invokes the agent and waits for the whole response (JSON or SSE). */
+export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeCommandOutput> {
+  readonly commandName = "InvokeCommand";
+  readonly operation = "invoke" as const;
+
+  async serialize(input: InvokeCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+    return serializeInvoke(input, context);
+  }
+
+  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<InvokeCommandOutput> {
+    await throwIfError(response, context);
+    const head = responseHeaders(response);
+    const body = context.body!;
+    if (isEventStream(head.contentType)) {
+      const events: SseEvent[] = [];
+      const raw: Uint8Array[] = [];
+      // keep the raw bytes too: `body` is the response as received
+      const tee = {
+        read: async () => {
+          const chunk = await body.read();
+          if (chunk) raw.push(chunk);
+          return chunk;
+        },
+        cancel: body.cancel,
+      };
+      try {
+        for await (const event of invokeEvents(tee, context, head.contentType)) events.push(event);
+      } catch (e) {
+        if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
+        throw e;
+      }
+      return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
+    }
+    const parts: Uint8Array[] = [];
+    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) parts.push(chunk);
+    const bytes = parts.length ? concatBytes(parts) : new Uint8Array(0);
+    const raw = new TextDecoder().decode(bytes);
+    const output: InvokeCommandOutput = { ...head, body: bytes, text: raw };
+    if (isJson(head.contentType) && raw.trim() !== "") {
+      try {
+        output.json = JSON.parse(raw);
+      } catch (e) {
+        throw clientError(ClientErrorNames.response, `The response says ${head.contentType} but its body is not valid JSON: ${(e as Error).message}`, {
+          $metadata: head.$metadata,
+          fields: { text: raw },
+        });
+      }
+      if (typeof output.json === "string") output.text = output.json;
+    }
+    return output;
+  }
+}

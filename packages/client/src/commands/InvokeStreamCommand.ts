@@ -1,0 +1,32 @@
+import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import { RuntimeCommand, type RuntimeContext } from "../Command";
+import type { SseEvent } from "../protocol/sse";
+import { RuntimeStream } from "../protocol/stream";
+import { invokeEvents, serializeInvoke, type InvokeInput } from "./invokeSerde";
+import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
+
+export type InvokeStreamCommandInput = InvokeInput;
+
+export interface InvokeStreamCommandOutput extends RuntimeResponseHeaders {
+  /** SSE events as they arrive (a non-SSE body arrives as one event); iterate once. */
+  stream: RuntimeStream<SseEvent>;
+}
+
+/** Invokes the agent and hands back its response as a stream of events, for `for await`. */
+export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput, InvokeStreamCommandOutput> {
+  readonly commandName = "InvokeStreamCommand";
+  readonly operation = "invoke" as const;
+
+  async serialize(input: InvokeStreamCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+    return serializeInvoke(input, context);
+  }
+
+  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<InvokeStreamCommandOutput> {
+    await throwIfError(response, context);
+    const head = responseHeaders(response);
+    const body = context.body!;
+    context.streamed = true;
+    const stream = new RuntimeStream(() => invokeEvents(body, context, head.contentType), (reason) => body.cancel(reason));
+    return { ...head, stream };
+  }
+}

@@ -1,0 +1,48 @@
+import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { DEFAULT_IDLE_TIMEOUT } from "../config";
+import { readAll } from "../protocol/body";
+import { uuidv4 } from "../protocol/uuid";
+import { checkClientToken, LIMITS } from "../protocol/validate";
+import { buildRequest, responseHeaders, sessionIdFor, throwIfError, utf8, type RuntimeTarget } from "./serde";
+
+export interface StopSessionCommandInput extends RuntimeTarget {
+  /** The session to stop (required). */
+  sessionId: string;
+  /** Idempotency token, 33–256 characters; a UUID is generated when absent and kept across retries. */
+  clientToken?: string;
+}
+
+export interface StopSessionCommandOutput {
+  statusCode: number;
+  sessionId?: string;
+  $metadata: StopSessionMetadata;
+}
+
+type StopSessionMetadata = ReturnType<typeof responseHeaders>["$metadata"];
+
+/** Stops a runtime session, ending its running streams and commands. */
+export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, StopSessionCommandOutput> {
+  readonly commandName = "StopSessionCommand";
+  readonly operation = "stop" as const;
+
+  async serialize(input: StopSessionCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+    context.idleTimeout ??= DEFAULT_IDLE_TIMEOUT;
+    const sessionId = sessionIdFor(input, true);
+    const clientToken = input.clientToken === undefined ? uuidv4() : checkClientToken(input.clientToken);
+    const body = utf8(JSON.stringify({ clientToken }));
+    return buildRequest(input, context, "stopruntimesession", {
+      traceLimit: LIMITS.traceCommands,
+      sessionId,
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+  }
+
+  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<StopSessionCommandOutput> {
+    await throwIfError(response, context);
+    await readAll(context.body!);
+    const head = responseHeaders(response);
+    return { statusCode: head.statusCode, sessionId: head.sessionId, $metadata: head.$metadata };
+  }
+}

@@ -1,0 +1,66 @@
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeContext } from "../Command";
+import type { BodyReader } from "../protocol/body";
+import { clientError, ClientErrorNames } from "../protocol/errors";
+import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../protocol/eventStream";
+import { checkCommand, checkTimeout, LIMITS } from "../protocol/validate";
+import { buildRequest, sessionIdFor, utf8, type RuntimeTarget } from "./serde";
+
+/** Input of `ExecuteCommandCommand` and `ExecuteCommandStreamCommand`. */
+export interface ExecuteInput extends RuntimeTarget {
+  /** The shell command, 1–65536 characters; runs as a fresh one-shot bash process in the agent's container. */
+  command: string;
+  /** Seconds, 1–3600 (service default 300). */
+  timeout?: number;
+}
+
+const SERVICE_DEFAULT_TIMEOUT = 300;
+/** The Python reference's read timeout for commands: the command's own timeout plus this margin. */
+const IDLE_MARGIN_MS = 30_000;
+
+export function serializeExecute(input: ExecuteInput, context: RuntimeContext): HttpRequest {
+  const command = checkCommand(input.command);
+  const timeout = checkTimeout(input.timeout);
+  context.idleTimeout ??= (timeout ?? SERVICE_DEFAULT_TIMEOUT) * 1000 + IDLE_MARGIN_MS;
+  const body = utf8(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
+  const headers = { "Content-Type": "application/json", Accept: "application/vnd.amazon.eventstream" };
+  return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
+}
+
+/** What a command stream has produced so far; attached to errors so partial output is never lost. */
+export interface CommandProgress {
+  stdout: string;
+  stderr: string;
+  stopped: boolean;
+}
+
+/**
+ * Decoded command events in order. Ending without `contentStop`, or inside a frame, throws after the events
+ * before it were yielded; every error carries the partial stdout and stderr.
+ */
+export async function* commandEvents(body: BodyReader, progress: CommandProgress): AsyncGenerator<CommandEvent, void, undefined> {
+  const decoder = new EventStreamDecoder();
+  try {
+    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
+      for (const message of decoder.push(chunk)) {
+        const event = commandEventOf(message);
+        if (!event) continue;
+        if ("contentDelta" in event) {
+          if (event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
+          if (event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
+        } else if ("contentStop" in event) {
+          progress.stopped = true;
+        }
+        yield event;
+      }
+    }
+    decoder.finish();
+    if (!progress.stopped) {
+      throw clientError(ClientErrorNames.truncated, "The command stream ended before the command's outcome (contentStop) arrived");
+    }
+  } catch (e) {
+    await body.cancel();
+    if (e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
+    throw e;
+  }
+}

@@ -1,0 +1,167 @@
+import { HttpRequest, type HttpResponse } from "@smithy/protocol-http";
+import type { RuntimeContext } from "../Command";
+import { parseRuntimeRef } from "../protocol/arn";
+import { readAll } from "../protocol/body";
+import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
+import { clientError, ClientErrorNames, errorFromResponse, headerValue, type ResponseMetadata } from "../protocol/errors";
+import { uuidv4 } from "../protocol/uuid";
+import { checkHeaderName, checkHeaderValue, checkLength, checkOptionalHeader, LIMITS } from "../protocol/validate";
+import { endpointFromEnvironment } from "../runtime/runtimeConfig";
+import { SDK_VERSION } from "../config";
+
+/** The input every command shares: which runtime, which session, and the per-call extras. */
+export interface RuntimeTarget {
+  /** A runtime ARN, or a runtime id together with `accountId`. */
+  runtimeArn: string;
+  /** Endpoint name; omitted or `DEFAULT` means the default endpoint. */
+  qualifier?: string;
+  accountId?: string;
+  /** 33–256 characters; a UUID is generated when absent and kept across retries. */
+  sessionId?: string;
+  /** Overrides the client's `token` for this call. */
+  bearerToken?: string;
+  traceId?: string;
+  traceparent?: string;
+  tracestate?: string;
+  baggage?: string;
+  /** Extra headers, e.g. `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`. */
+  headers?: Record<string, string>;
+}
+
+/** Response headers of PROTOCOL.md that every output carries. */
+export interface RuntimeResponseHeaders {
+  statusCode: number;
+  contentType?: string;
+  sessionId?: string;
+  mcpSessionId?: string;
+  mcpProtocolVersion?: string;
+  traceId?: string;
+  traceparent?: string;
+  tracestate?: string;
+  baggage?: string;
+  $metadata: ResponseMetadata;
+}
+
+export type RuntimePath = "invocations" | "commands" | "stopruntimesession";
+
+const RESERVED_HEADERS = /^(authorization|host|content-length|transfer-encoding|connection|expect)$/i;
+/** Error bodies are read whole for their message; past this they are cut (gateways can send large HTML). */
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+export const SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
+
+/** Validates the target and builds the request skeleton: endpoint, encoded path, query, common headers. */
+export function buildRequest(
+  target: RuntimeTarget,
+  context: RuntimeContext,
+  path: RuntimePath,
+  options: { traceLimit: number; sessionId: string; headers: Record<string, string>; body: Uint8Array | string },
+): HttpRequest {
+  const ref = parseRuntimeRef(target.runtimeArn, target.accountId);
+  const { config } = context;
+  const endpoint = resolveEndpoint({
+    endpoint: config.endpoint ?? endpointFromEnvironment(),
+    region: ref.region ?? config.region,
+    partition: ref.partition,
+    useFipsEndpoint: config.useFipsEndpoint,
+    useDualstackEndpoint: config.useDualstackEndpoint,
+  });
+  const query: Record<string, string> = {};
+  if (!ref.isArn) query.accountId = ref.accountId!;
+  else if (target.accountId !== undefined) query.accountId = target.accountId;
+  if (target.qualifier !== undefined) {
+    checkLength("qualifier", checkHeaderValue("qualifier", target.qualifier), 1, 256);
+    query.qualifier = target.qualifier;
+  }
+  const headers: Record<string, string> = {};
+  if (target.headers) {
+    if (typeof target.headers !== "object") throw clientError(ClientErrorNames.invalidParameter, "headers must be an object of strings");
+    for (const [name, value] of Object.entries(target.headers)) {
+      checkHeaderName(name);
+      if (RESERVED_HEADERS.test(name)) {
+        throw clientError(ClientErrorNames.invalidParameter, `headers may not set '${name}'; the client manages it`, { fields: { field: "headers" } });
+      }
+      headers[name] = checkHeaderValue(`headers.${name}`, value);
+    }
+  }
+  Object.assign(headers, options.headers);
+  headers[SESSION_HEADER] = options.sessionId;
+  const trace: [string, string, unknown, number][] = [
+    ["traceId", "X-Amzn-Trace-Id", target.traceId, options.traceLimit],
+    ["traceparent", "traceparent", target.traceparent, options.traceLimit],
+    ["tracestate", "tracestate", target.tracestate, LIMITS.tracestate],
+    ["baggage", "baggage", target.baggage, LIMITS.baggage],
+  ];
+  for (const [field, header, value, max] of trace) {
+    const checked = checkOptionalHeader(field, value, 1, max);
+    if (checked !== undefined) headers[header] = checked;
+  }
+  const appId = config.userAgentAppId ? ` app/${config.userAgentAppId}` : "";
+  headers["x-amz-user-agent"] = `agentcore-runtime-js/${SDK_VERSION}${appId}`;
+  const body = options.body;
+  headers["Content-Length"] = String(typeof body === "string" ? new TextEncoder().encode(body).length : body.length);
+  return new HttpRequest({
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    port: endpoint.port,
+    method: "POST",
+    path: `${endpoint.basePath}/runtimes/${encodePathSegment(ref.pathId)}/${path}`,
+    query,
+    headers,
+    body,
+  });
+}
+
+/** The caller's session id, validated, or a fresh UUID; chosen once per call so retries reuse it. */
+export function sessionIdFor(target: RuntimeTarget, required = false): string {
+  if (target.sessionId === undefined) {
+    if (required) throw clientError(ClientErrorNames.invalidParameter, "sessionId is required", { fields: { field: "sessionId" } });
+    return uuidv4();
+  }
+  const id = checkHeaderValue("sessionId", target.sessionId);
+  checkLength("sessionId", id, LIMITS.sessionId[0], LIMITS.sessionId[1]);
+  return id;
+}
+
+export function metadataOf(response: HttpResponse): ResponseMetadata {
+  const requestId = headerValue(response.headers, "x-amzn-requestid");
+  return requestId === undefined ? { httpStatusCode: response.statusCode } : { httpStatusCode: response.statusCode, requestId };
+}
+
+/** Reads an error response's body (draining the connection) and throws its typed error; returns for 2xx. */
+export async function throwIfError(response: HttpResponse, context: RuntimeContext): Promise<void> {
+  if (response.statusCode >= 200 && response.statusCode < 300) return;
+  let text = "";
+  try {
+    const bytes = await readAll(context.body!, ERROR_BODY_LIMIT);
+    text = new TextDecoder().decode(bytes);
+  } catch {
+    // an unreadable error body still yields an error from the status and headers
+  }
+  throw errorFromResponse(response, text, metadataOf(response));
+}
+
+export function responseHeaders(response: HttpResponse): RuntimeResponseHeaders {
+  const h = (name: string) => headerValue(response.headers, name);
+  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, $metadata: metadataOf(response) };
+  const fields: [keyof RuntimeResponseHeaders, string][] = [
+    ["contentType", "content-type"],
+    ["sessionId", SESSION_HEADER],
+    ["mcpSessionId", "mcp-session-id"],
+    ["mcpProtocolVersion", "mcp-protocol-version"],
+    ["traceId", "x-amzn-trace-id"],
+    ["traceparent", "traceparent"],
+    ["tracestate", "tracestate"],
+    ["baggage", "baggage"],
+  ];
+  for (const [key, name] of fields) {
+    const value = h(name);
+    if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}

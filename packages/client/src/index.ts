@@ -1,0 +1,45 @@
+export { RuntimeClient } from "./RuntimeClient";
+export { RuntimeCommand } from "./Command";
+export type { RuntimeContext, MetadataBearer, Operation } from "./Command";
+export type { RuntimeClientConfig, SendOptions, TokenProvider, Logger } from "./config";
+
+export { InvokeCommand } from "./commands/InvokeCommand";
+export type { InvokeCommandInput, InvokeCommandOutput } from "./commands/InvokeCommand";
+export { InvokeStreamCommand } from "./commands/InvokeStreamCommand";
+export type { InvokeStreamCommandInput, InvokeStreamCommandOutput } from "./commands/InvokeStreamCommand";
+export { ExecuteCommandCommand } from "./commands/ExecuteCommandCommand";
+export type { ExecuteCommandCommandInput, ExecuteCommandCommandOutput } from "./commands/ExecuteCommandCommand";
+export { ExecuteCommandStreamCommand } from "./commands/ExecuteCommandStreamCommand";
+export type { ExecuteCommandStreamCommandInput, ExecuteCommandStreamCommandOutput } from "./commands/ExecuteCommandStreamCommand";
+export { StopSessionCommand } from "./commands/StopSessionCommand";
+export type { StopSessionCommandInput, StopSessionCommandOutput } from "./commands/StopSessionCommand";
+export type { RuntimeTarget, RuntimeResponseHeaders } from "./commands/serde";
+
+export {
+  AgentRuntimeError,
+  ValidationException,
+  UnauthorizedException,
+  AccessDeniedException,
+  ResourceNotFoundException,
+  ConflictException,
+  RetryableConflictException,
+  ServiceQuotaExceededException,
+  RuntimeClientError,
+  ThrottlingException,
+  InternalServerException,
+  ClientErrorNames,
+} from "./protocol/errors";
+export type { ResponseMetadata } from "./protocol/errors";
+
+export type { SseEvent } from "./protocol/sse";
+export { SseDecoder } from "./protocol/sse";
+export type { CommandEvent, CommandStatus } from "./protocol/eventStream";
+export { EventStreamDecoder } from "./protocol/eventStream";
+export { RuntimeStream } from "./protocol/stream";
+export { parseRuntimeRef } from "./protocol/arn";
+export { resolveEndpoint } from "./protocol/endpoint";
+
+export { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
+export { retryMiddleware, retryMiddlewareOptions, standardRetryStrategy, retryClassOf, DEFAULT_RETRY } from "./middleware/retry";
+export type { RetryStrategy, RetryOptions, RetryClass, StandardRetryOptions } from "./middleware/retry";
+export { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";

@@ -1,0 +1,181 @@
+import { clientError, ClientErrorNames, type AgentRuntimeError } from "./errors";
+
+/** A response body read chunk by chunk, with an idle timeout between chunks and cancellation. */
+export interface BodyReader {
+  /** The next chunk, or undefined at the end of the body. */
+  read(): Promise<Uint8Array | undefined>;
+  /** Stops reading and releases the connection; safe to call more than once. */
+  cancel(reason?: unknown): Promise<void>;
+}
+
+export interface BodyOptions {
+  /** Aborts the read in progress (user abort, deadline); its reason is what the read throws. */
+  signal?: AbortSignal;
+  /** Milliseconds of silence allowed between chunks; 0 or undefined for none. */
+  idleTimeout?: number;
+  /** Called once when the body is finished, failed or cancelled. */
+  onClose?: () => void;
+}
+
+type Source = {
+  next(): Promise<Uint8Array | undefined>;
+  cancel(): Promise<void> | void;
+};
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string") return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw clientError(ClientErrorNames.response, `Unsupported response body chunk of type ${typeof value}`);
+}
+
+function sourceOf(body: unknown): Source {
+  if (body == null) return { next: async () => undefined, cancel: () => undefined };
+  if (typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    let chunk: Uint8Array | undefined = toBytes(body);
+    return {
+      next: async () => {
+        const out = chunk;
+        chunk = undefined;
+        return out;
+      },
+      cancel: () => {
+        chunk = undefined;
+      },
+    };
+  }
+  const web = body as ReadableStream<Uint8Array>;
+  if (typeof web.getReader === "function") {
+    const reader = web.getReader();
+    return {
+      next: async () => {
+        const { done, value } = await reader.read();
+        return done ? undefined : toBytes(value);
+      },
+      cancel: async () => {
+        await reader.cancel().catch(() => undefined);
+      },
+    };
+  }
+  const iterable = body as AsyncIterable<unknown> & { destroy?: (e?: Error) => void };
+  if (typeof iterable[Symbol.asyncIterator] === "function") {
+    const iterator = iterable[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const { done, value } = await iterator.next();
+        return done ? undefined : toBytes(value);
+      },
+      cancel: async () => {
+        // destroying the Node stream frees the socket at once; return() alone waits for pending reads
+        iterable.destroy?.();
+        await iterator.return?.().catch(() => undefined);
+      },
+    };
+  }
+  throw clientError(ClientErrorNames.response, "Unsupported response body type");
+}
+
+function networkError(cause: unknown): AgentRuntimeError {
+  if (cause && typeof cause === "object" && (cause as { name?: string }).name && "$fault" in cause) return cause as AgentRuntimeError;
+  const message = (cause as Error)?.message ?? String(cause);
+  return clientError(ClientErrorNames.network, `The response body failed while streaming: ${message}`, {
+    cause,
+    fields: { code: (cause as { code?: string })?.code },
+  });
+}
+
+export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
+  const { signal, idleTimeout, onClose } = options;
+  const source = sourceOf(body);
+  let closed = false;
+  let failure: unknown;
+  let rejectPending: ((e: unknown) => void) | undefined;
+
+  const close = async (reason?: unknown) => {
+    if (closed) return;
+    closed = true;
+    if (reason !== undefined) failure = reason;
+    signal?.removeEventListener("abort", onAbort);
+    try {
+      await source.cancel();
+    } finally {
+      onClose?.();
+    }
+  };
+  const onAbort = () => {
+    const reason = signal?.reason;
+    rejectPending?.(reason);
+    void close(reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    signal?.removeEventListener("abort", onAbort);
+    onClose?.();
+  };
+
+  return {
+    async read() {
+      if (closed) {
+        if (failure !== undefined) throw failure;
+        return undefined;
+      }
+      if (signal?.aborted) {
+        await close(signal.reason);
+        throw signal.reason;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
+          rejectPending = reject;
+          if (idleTimeout && idleTimeout > 0) {
+            timer = setTimeout(() => {
+              const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
+              reject(error);
+              void close(error);
+            }, idleTimeout);
+          }
+          source.next().then(resolve, (e) => reject(networkError(e)));
+        });
+        if (chunk === undefined) finish();
+        return chunk;
+      } catch (e) {
+        await close(e);
+        throw failure ?? e;
+      } finally {
+        rejectPending = undefined;
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    },
+    cancel: (reason?: unknown) => close(reason),
+  };
+}
+
+/** Reads a whole body into one buffer, failing once it passes `limit` bytes. */
+export async function readAll(reader: BodyReader, limit = Infinity): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk === undefined) break;
+    total += chunk.length;
+    if (total > limit) {
+      await reader.cancel();
+      throw clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
+    }
+    parts.push(chunk);
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { clientError, ClientErrorNames } from "./errors";
+import { isValidRegion, type Partition } from "./arn";
+
+export interface EndpointOptions {
+  region?: string;
+  partition?: Partition;
+  endpoint?: string;
+  useFipsEndpoint?: boolean;
+  useDualstackEndpoint?: boolean;
+}
+
+export interface ResolvedEndpoint {
+  protocol: "http:" | "https:";
+  hostname: string;
+  port?: number;
+  /** Path prefix of a custom endpoint, without a trailing slash. */
+  basePath: string;
+}
+
+function partitionOf(region: string): Partition {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Hosts where plain `http:` is acceptable because the traffic never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Resolves the base URL for one call: custom endpoint verbatim, else from region, partition and switches. */
+export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
+  const { endpoint, useFipsEndpoint = false, useDualstackEndpoint = false } = options;
+  if (endpoint !== undefined) {
+    if (useFipsEndpoint || useDualstackEndpoint) {
+      throw clientError(ClientErrorNames.endpoint, "A custom endpoint cannot be combined with useFipsEndpoint or useDualstackEndpoint");
+    }
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw clientError(ClientErrorNames.endpoint, `endpoint '${endpoint}' is not a valid URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw clientError(ClientErrorNames.endpoint, `endpoint must be http: or https:, got '${url.protocol}'`);
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw clientError(ClientErrorNames.endpoint, "endpoint must not carry a query, fragment or credentials");
+    }
+    return {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      basePath: url.pathname.replace(/\/+$/, ""),
+    };
+  }
+  const region = options.region;
+  if (!region) {
+    throw clientError(ClientErrorNames.endpoint, "No region: pass a runtime ARN, or set `region` on the client when addressing a runtime by id");
+  }
+  if (!isValidRegion(region)) throw clientError(ClientErrorNames.endpoint, `region '${region}' is not a valid region name`);
+  const partition = options.partition ?? partitionOf(region);
+  const service = useFipsEndpoint ? "bedrock-agentcore-fips" : "bedrock-agentcore";
+  let suffix: string;
+  if (partition === "aws-cn") suffix = useDualstackEndpoint ? "api.amazonwebservices.com.cn" : "amazonaws.com.cn";
+  else suffix = useDualstackEndpoint ? "api.aws" : "amazonaws.com";
+  return { protocol: "https:", hostname: `${service}.${region}.${suffix}`, basePath: "" };
+}
+
+/** `encodeURIComponent` plus the characters it leaves alone (`!'()*`), as the AWS SDK does for labels. */
+export function encodePathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

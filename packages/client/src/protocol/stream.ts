@@ -1,0 +1,87 @@
+import { clientError, ClientErrorNames } from "./errors";
+
+/**
+ * A response stream: iterate once with `for await`; `break` (or `cancel()`) cancels the HTTP body and frees
+ * the socket. `toReadableStream()` bridges to Web Streams.
+ */
+export class RuntimeStream<T> implements AsyncIterable<T> {
+  private used = false;
+  private closed = false;
+  private readonly closeHandlers: (() => void)[] = [];
+
+  constructor(
+    private readonly produce: () => AsyncGenerator<T, void, undefined>,
+    private readonly release: (reason?: unknown) => Promise<void>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.used) {
+      throw clientError(ClientErrorNames.streamConsumed, "This stream was already iterated or cancelled; a response stream can be read once");
+    }
+    this.used = true;
+    const generator = this.produce();
+    const done = () => this.markClosed();
+    return {
+      next: async () => {
+        try {
+          const result = await generator.next();
+          if (result.done) done();
+          return result;
+        } catch (e) {
+          done();
+          throw e;
+        }
+      },
+      return: async () => {
+        try {
+          await generator.return(undefined);
+          await this.release();
+        } finally {
+          done();
+        }
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** Stops reading and releases the connection without iterating. */
+  async cancel(reason?: unknown): Promise<void> {
+    this.used = true;
+    try {
+      await this.release(reason);
+    } finally {
+      this.markClosed();
+    }
+  }
+
+  /** A Web `ReadableStream` of the same items; cancelling it cancels the HTTP body. */
+  toReadableStream(): ReadableStream<T> {
+    const iterator = this[Symbol.asyncIterator]();
+    return new ReadableStream<T>({
+      async pull(controller) {
+        try {
+          const { done, value } = await iterator.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (e) {
+          controller.error(e);
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    });
+  }
+
+  /** Runs `fn` once the stream is over: ended, failed or cancelled. */
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closeHandlers.push(fn);
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.closeHandlers.splice(0)) fn();
+  }
+}

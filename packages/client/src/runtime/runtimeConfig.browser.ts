@@ -1,0 +1,14 @@
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { HttpHandler } from "@smithy/protocol-http";
+
+/** The browser default: fetch, created on the first send. */
+export function createDefaultRequestHandler(_options: { connectionTimeout?: number }): HttpHandler {
+  return new FetchHttpHandler({}) as unknown as HttpHandler;
+}
+
+/** Browsers have no environment to read an endpoint override from. */
+export function endpointFromEnvironment(): string | undefined {
+  return undefined;
+}
+
+export const runtimeName = "browser";

@@ -1,0 +1,57 @@
+import { defineConfig, type Options } from "tsup";
+import type { Plugin } from "esbuild";
+
+// The browser build swaps `runtime/runtimeConfig` for its `.browser` sibling, so no `node:` import,
+// `process.env` read or Node HTTP handler reaches a browser bundle.
+const browserRuntime: Plugin = {
+  name: "browser-runtime",
+  setup(build) {
+    build.onResolve({ filter: /\/runtimeConfig$/ }, async (args) => {
+      const swapped = `${args.path}.browser`;
+      const resolved = await build.resolve(swapped, { resolveDir: args.resolveDir, kind: args.kind });
+      return resolved.errors.length ? undefined : { path: resolved.path };
+    });
+  },
+};
+
+const client: Options = {
+  entry: { index: "packages/client/src/index.ts" },
+  outDir: "packages/client/dist",
+  format: ["cjs", "esm"],
+  platform: "node",
+  target: "node20",
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+  splitting: false,
+  // dependencies stay imports, so applications dedupe them with their own copies
+  external: [/^@smithy\//],
+};
+
+export default defineConfig([
+  client,
+  {
+    ...client,
+    entry: { "index.browser": "packages/client/src/index.ts" },
+    platform: "browser",
+    target: "es2022",
+    dts: false,
+    clean: false,
+    esbuildPlugins: [browserRuntime],
+  },
+  {
+    entry: {
+      index: "packages/emulator/src/index.ts",
+      bin: "packages/emulator/src/bin.ts",
+    },
+    outDir: "packages/emulator/dist",
+    format: ["cjs", "esm"],
+    platform: "node",
+    target: "node20",
+    dts: { entry: { index: "packages/emulator/src/index.ts" } },
+    sourcemap: true,
+    clean: true,
+    external: ["@agentcore-runtime/client", "jose", /^@smithy\//],
+  },
+]);
