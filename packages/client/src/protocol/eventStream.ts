@@ -45,10 +45,23 @@ export class EventStreamDecoder {
   private end = 0;
   /** Bytes of the stream consumed so far, for error messages. */
   private offset = 0;
+  private failed: AgentRuntimeError | undefined;
 
   /** Feeds bytes; returns the frames they complete (views into internal memory, valid until the next push). */
   push(chunk: Uint8Array): Message[] {
+    if (this.failed) throw this.failed;
     const messages: Message[] = [];
+    try {
+      return this.pushInner(chunk, messages);
+    } catch (e) {
+      // frames decoded before the bad one are still delivered; the error comes on the next call
+      if (!messages.length) throw e;
+      this.failed = e as AgentRuntimeError;
+      return messages;
+    }
+  }
+
+  private pushInner(chunk: Uint8Array, messages: Message[]): Message[] {
     if (this.end === this.start) {
       // fast path: whole frames straight from the chunk, copying only a trailing partial frame
       const used = this.drain(chunk, 0, chunk.length, messages);
@@ -63,6 +76,7 @@ export class EventStreamDecoder {
 
   /** End of body: leftover bytes mean the stream was cut inside a frame. */
   finish(): void {
+    if (this.failed) throw this.failed;
     const left = this.end - this.start;
     if (left > 0) {
       throw framingError(`the response ended in the middle of a frame (${left} bytes of an incomplete frame at byte ${this.offset})`);

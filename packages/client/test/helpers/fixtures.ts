@@ -1,0 +1,37 @@
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+
+/** The shared fixtures live beside the repository (../shared) in development and in CI. */
+function fixturesDir(): string {
+  const candidates = [join(__dirname, "../../../../shared/fixtures"), join(process.cwd(), "../shared/fixtures")];
+  for (const dir of candidates) if (existsSync(join(dir, "sse-vectors.json"))) return dir;
+  throw new Error(`shared fixtures not found (looked in ${candidates.join(", ")})`);
+}
+
+export interface SseCase {
+  name: string;
+  body: string;
+  events: { data: string; event?: string; id?: string }[];
+  texts: string[];
+  text?: string;
+  error?: { errorType: string; message: string };
+}
+
+export interface EventStreamCase {
+  name: string;
+  stream: string;
+  events: Record<string, unknown>[];
+  result?: { stdout: string; stderr: string; exitCode: number; status: string };
+  error?: { name?: string; message?: string; framing?: boolean; truncated?: boolean };
+}
+
+export const sseCases: SseCase[] = JSON.parse(readFileSync(join(fixturesDir(), "sse-vectors.json"), "utf8")).cases;
+export const eventStreamCases: EventStreamCase[] = JSON.parse(readFileSync(join(fixturesDir(), "eventstream-vectors.json"), "utf8")).cases;
+
+/** Every way the tests cut a body: whole, 1-byte pieces, and each two-piece split. */
+export function splits(bytes: Uint8Array): { label: string; pieces: Uint8Array[] }[] {
+  const out = [{ label: "whole", pieces: [bytes] }];
+  out.push({ label: "1-byte", pieces: Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)) });
+  for (let i = 1; i < bytes.length; i++) out.push({ label: `split@${i}`, pieces: [bytes.subarray(0, i), bytes.subarray(i)] });
+  return out;
+}
