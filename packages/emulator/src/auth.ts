@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from "jose";
+import type { AuthOptions } from "./types";
+
+/** The client id issueToken puts in tokens and the default allow-list admits. */
+export const DEFAULT_CLIENT_ID = "agentcore-emulator";
+
+export interface IssueTokenOptions {
+  /** Lifetime in seconds (default 3600). Ignored when the claims carry `exp`. */
+  expiresIn?: number;
+}
+
+export type AuthOutcome =
+  | { ok: true; claims: JWTPayload }
+  | { ok: false; status: 401 | 403; name: "UnauthorizedException" | "AccessDeniedException"; message: string; invalidToken?: boolean };
+
+/** The runtime's customJWTAuthorizer: bearer JWTs checked with jose against the emulator's key or a JWKS. */
+export class Authenticator {
+  private issuerValue = "";
+  private readonly allowedClients?: string[];
+  private readonly allowedAudience?: string[];
+  private readonly remote?: JWTVerifyGetKey;
+
+  private constructor(
+    private readonly options: AuthOptions,
+    private readonly privateKey: KeyLike,
+    private readonly publicKey: KeyLike,
+    readonly publicJwk: JWK,
+  ) {
+    const hasLists = options.allowedClients !== undefined || options.allowedAudience !== undefined;
+    // Like the service, some allow-list always applies; by default it is the emulator's own client id.
+    this.allowedClients = hasLists ? options.allowedClients : [DEFAULT_CLIENT_ID];
+    this.allowedAudience = options.allowedAudience;
+    if (options.jwksUrl) this.remote = createRemoteJWKSet(new URL(options.jwksUrl));
+  }
+
+  static async create(options: AuthOptions = {}): Promise<Authenticator> {
+    const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const kid = `emulator-${randomUUID()}`;
+    return new Authenticator(options, privateKey, publicKey, { ...jwk, kid, alg: "RS256", use: "sig" });
+  }
+
+  /** Set once the server's url is known; an explicit issuer option wins. */
+  setDefaultIssuer(url: string): void {
+    this.issuerValue = this.options.issuer ?? url;
+  }
+
+  get issuer(): string {
+    return this.issuerValue;
+  }
+
+  async issueToken(claims: Record<string, unknown> = {}, opts: IssueTokenOptions = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const body: Record<string, unknown> = {
+      iss: this.issuerValue,
+      sub: "emulator-user",
+      client_id: this.allowedClients?.[0] ?? DEFAULT_CLIENT_ID,
+      token_use: "access",
+      scope: "openid",
+      jti: randomUUID(),
+      iat: now,
+      exp: now + (opts.expiresIn ?? 3600),
+      ...(this.allowedAudience?.length ? { aud: this.allowedAudience[0] } : {}),
+      ...claims,
+    };
+    for (const [name, value] of Object.entries(body)) if (value === undefined) delete body[name];
+    return new SignJWT(body as JWTPayload).setProtectedHeader({ alg: "RS256", kid: this.publicJwk.kid, typ: "JWT" }).sign(this.privateKey);
+  }
+
+  async verify(authorization: string | undefined): Promise<AuthOutcome> {
+    if (!authorization || !authorization.trim()) {
+      return { ok: false, status: 401, name: "UnauthorizedException", message: "Authorization header is missing" };
+    }
+    if (/^AWS4-HMAC-SHA256\b/i.test(authorization.trim())) {
+      return { ok: false, status: 403, name: "AccessDeniedException", message: "Authorization method mismatch" };
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+    if (!match) {
+      return { ok: false, status: 401, name: "UnauthorizedException", message: "Invalid Bearer token", invalidToken: true };
+    }
+    let claims: JWTPayload;
+    try {
+      const result = await jwtVerify(match[1], this.keyFor, {
+        issuer: this.issuerValue,
+        requiredClaims: ["exp"],
+        clockTolerance: 0,
+      });
+      claims = result.payload;
+    } catch (err) {
+      return { ok: false, status: 401, name: "UnauthorizedException", message: `Invalid Bearer token: ${describe(err)}`, invalidToken: true };
+    }
+    if (this.allowedClients && !this.allowedClients.includes(String(claims.client_id ?? ""))) {
+      return { ok: false, status: 403, name: "AccessDeniedException", message: "Token client_id is not allowed for this runtime" };
+    }
+    if (this.allowedAudience) {
+      const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!aud.some((a) => this.allowedAudience!.includes(a))) {
+        return { ok: false, status: 403, name: "AccessDeniedException", message: "Token audience is not allowed for this runtime" };
+      }
+    }
+    return { ok: true, claims };
+  }
+
+  // The emulator's own tokens always verify, so issueToken keeps working next to an external JWKS.
+  private readonly keyFor: JWTVerifyGetKey = async (header, token) => {
+    if (header.kid === this.publicJwk.kid || (!this.remote && header.kid === undefined)) {
+      if (header.alg !== "RS256") throw new joseErrors.JOSEAlgNotAllowed("unexpected alg");
+      return this.publicKey;
+    }
+    if (this.remote) return this.remote(header, token);
+    throw new joseErrors.JWKSNoMatchingKey();
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return "token expired";
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "signature verification failed";
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim "${err.claim}" check failed`;
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return "no matching key";
+  if (err instanceof joseErrors.JOSEError) return "malformed token";
+  return "verification failed";
+}

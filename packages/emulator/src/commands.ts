@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import { ValidationFailure } from "./errors";
+import { chunkFrame, deltaFrames, exceptionFrame } from "./eventStream";
+import type { Exchange } from "./exchange";
+import { execRunner } from "./execRunner";
+import { CANONICAL, COMMAND_ECHO_HEADERS, SESSION_HEADER } from "./headers";
+import { BodyTooLarge, readBody } from "./requestBody";
+import { ResponseWriter } from "./responseWriter";
+import type { RunResult } from "./runner";
+import { scriptedRunner } from "./scriptedRunner";
+import type { SessionStore } from "./sessions";
+import type { FaultSpec } from "./types";
+import { errorMessage } from "./util";
+import { parseCommandBody } from "./validation";
+
+export interface CommandDeps {
+  sessions: SessionStore;
+  exec: boolean;
+  maxOutputBytes: number;
+}
+
+/** A command body is small (command ≤ 65536 chars); anything far larger is not worth reading. */
+const MAX_COMMAND_BODY = 1024 * 1024;
+
+/** InvokeAgentRuntimeCommand: runs one command in the session and streams it as AWS event-stream frames. */
+export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: FaultSpec): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(ex.req, MAX_COMMAND_BODY);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) return;
+    ex.res.setHeader("Connection", "close");
+    ex.sendValidation(ValidationFailure.field("command", "Member must have length less than or equal to 65536"));
+    return;
+  }
+  const request = parseCommandBody(body);
+  const header = ex.req.headers[SESSION_HEADER];
+  const sessionId = (Array.isArray(header) ? header.join(", ") : header) ?? randomUUID();
+  ex.record.sessionId = sessionId;
+  const session = deps.sessions.acquire(sessionId);
+  const untrack = deps.sessions.track(session, () => {
+    ex.abort();
+    ex.res.destroy();
+  });
+  try {
+    const headers: Record<string, string> = {
+      "Content-Type": "application/vnd.amazon.eventstream",
+      [CANONICAL[SESSION_HEADER]]: sessionId,
+    };
+    for (const name of COMMAND_ECHO_HEADERS) {
+      const value = ex.req.headers[name];
+      if (typeof value === "string") headers[CANONICAL[name]] = value;
+    }
+    const cwd = deps.exec ? await deps.sessions.workDir(session) : undefined;
+    if (ex.signal.aborted) return;
+    ex.writeHead(200, headers);
+    ex.res.flushHeaders();
+    const writer = new ResponseWriter(ex, "eventstream", fault);
+    await writer.event(chunkFrame({ contentStart: {} }));
+
+    const overLimit = new AbortController();
+    let total = 0;
+    let result: RunResult;
+    try {
+      result = await (deps.exec ? execRunner : scriptedRunner)({
+        command: request.command,
+        timeoutSeconds: request.timeout,
+        cwd,
+        signal: AbortSignal.any([ex.signal, overLimit.signal]),
+        onOutput: async (stream, text) => {
+          if (overLimit.signal.aborted || writer.done) return;
+          total += Buffer.byteLength(text);
+          // Output past the limit is discarded and the command is killed.
+          if (total > deps.maxOutputBytes) return overLimit.abort();
+          for (const frame of deltaFrames(stream, text)) {
+            await writer.event(frame);
+            if (writer.done) return;
+          }
+        },
+      });
+    } catch (err) {
+      await writer.event(exceptionFrame("internalServerException", `Command could not be started: ${errorMessage(err)}`));
+      await writer.end();
+      return;
+    }
+    if (ex.signal.aborted || writer.done) return;
+    // A command cut off at the output limit reports -1, the platform-error exit code.
+    const stop = overLimit.signal.aborted ? { exitCode: -1, status: "COMPLETED" as const } : result;
+    await writer.event(chunkFrame({ contentStop: stop }));
+    await writer.end();
+  } finally {
+    untrack();
+    deps.sessions.release(session);
+  }
+}

@@ -1,0 +1,16 @@
+export { startEmulator } from "./server";
+export { defaultAgent } from "./agent";
+export { parseFault, FAULT_MODES } from "./faults";
+export { DEFAULT_CLIENT_ID, type IssueTokenOptions } from "./auth";
+export type {
+  AgentContext,
+  AgentHandler,
+  AuthOptions,
+  Emulator,
+  EmulatorOptions,
+  FaultMode,
+  FaultSpec,
+  LogSink,
+  Operation,
+  RecordedRequest,
+} from "./types";

@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { StreamedBody } from "./agent";
+import { ValidationFailure } from "./errors";
+import type { Exchange } from "./exchange";
+import { isBodyFault } from "./faults";
+import { CANONICAL, INVOKE_ECHO_HEADERS, MCP_PROTOCOL_HEADER, MCP_SESSION_HEADER, SESSION_HEADER } from "./headers";
+import { BodyTooLarge, readBody } from "./requestBody";
+import { ResponseWriter } from "./responseWriter";
+import type { SessionStore } from "./sessions";
+import type { AgentContext, AgentHandler, FaultSpec } from "./types";
+import type { Upstream } from "./upstream";
+import { errorMessage, errorType, flattenHeaders, isAsyncIterable, untilAborted } from "./util";
+
+export interface InvocationDeps {
+  sessions: SessionStore;
+  handler: AgentHandler;
+  upstream?: Upstream;
+  maxPayloadBytes: number;
+}
+
+type Headers = Record<string, string>;
+
+/** InvokeAgentRuntime: reads the payload, runs the agent (or the container) in the session, streams its answer. */
+export async function handleInvocation(ex: Exchange, deps: InvocationDeps, fault?: FaultSpec): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(ex.req, deps.maxPayloadBytes);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) return;
+    // The rest of an oversized body is never read, so this connection cannot carry another request.
+    ex.res.setHeader("Connection", "close");
+    ex.sendValidation(ValidationFailure.field("payload", `Member must have length less than or equal to ${deps.maxPayloadBytes}`));
+    return;
+  }
+  const sessionId = header(ex.req, SESSION_HEADER) ?? randomUUID();
+  ex.record.sessionId = sessionId;
+  const session = deps.sessions.acquire(sessionId);
+  const untrack = deps.sessions.track(session, () => {
+    ex.abort();
+    ex.res.destroy();
+  });
+  const headers: Headers = { [CANONICAL[SESSION_HEADER]]: sessionId };
+  for (const name of INVOKE_ECHO_HEADERS) {
+    const value = header(ex.req, name);
+    if (value !== undefined) headers[CANONICAL[name]] = value;
+  }
+  try {
+    if (deps.upstream) await proxy(ex, deps.upstream, body, sessionId, headers, fault);
+    else await runAgent(ex, deps.handler, body, sessionId, headers, fault);
+  } finally {
+    untrack();
+    deps.sessions.release(session);
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function runtimeError(ex: Exchange, status: number): void {
+  ex.sendError("RuntimeClientError", `Received error (${status}) from runtime. Please check your CloudWatch logs for more information.`);
+}
+
+async function runAgent(ex: Exchange, handler: AgentHandler, body: Buffer, sessionId: string, headers: Headers, fault?: FaultSpec) {
+  const text = body.toString("utf8");
+  let payload: unknown = text;
+  try {
+    if (text.trim()) payload = JSON.parse(text);
+  } catch {
+    // Not JSON: the agent gets the text.
+  }
+  const requestHeaders = flattenHeaders(ex.req.headers);
+  delete requestHeaders.authorization;
+  const context: AgentContext = { sessionId, requestId: ex.requestId, headers: requestHeaders, body, signal: ex.signal };
+  let result: unknown;
+  try {
+    result = await handler(payload, context);
+  } catch {
+    // A container answering 500 surfaces to callers as 424 RuntimeClientError.
+    if (!ex.signal.aborted) runtimeError(ex, 500);
+    return;
+  }
+  if (ex.signal.aborted) return;
+  if (result instanceof StreamedBody) {
+    return streamBody(ex, { ...headers, "Content-Type": result.contentType }, result.pieces, fault);
+  }
+  if (typeof Response !== "undefined" && result instanceof Response) {
+    if (!result.ok || !result.body) {
+      await result.body?.cancel().catch(() => undefined);
+      if (!result.ok) return runtimeError(ex, result.status);
+      return ex.send(200, "", { ...headers, "Content-Type": result.headers.get("content-type") ?? "application/json" });
+    }
+    const out = { ...headers, ...passThrough((name) => result.headers.get(name) ?? undefined) };
+    return streamBody(ex, out, readerPieces(result.body), fault);
+  }
+  if (isAsyncIterable(result)) return streamSse(ex, headers, result, fault);
+  const json = JSON.stringify(result) ?? "null";
+  const jsonHeaders = { ...headers, "Content-Type": "application/json" };
+  if (!fault || !isBodyFault(fault)) return ex.send(200, json, jsonHeaders);
+  // Under a body fault a small JSON body goes out as two pieces, so drop and stall cut it in the middle.
+  const bytes = Buffer.from(json);
+  const half = Math.ceil(bytes.byteLength / 2);
+  return streamBody(ex, jsonHeaders, [bytes.subarray(0, half), bytes.subarray(half)], fault);
+}
+
+/** Content type and MCP headers of an agent's own response. */
+function passThrough(get: (name: string) => string | undefined): Headers {
+  const out: Headers = { "Content-Type": get("content-type") ?? "application/octet-stream" };
+  for (const name of [MCP_SESSION_HEADER, MCP_PROTOCOL_HEADER]) {
+    const value = get(name);
+    if (value !== undefined) out[CANONICAL[name]] = value;
+  }
+  return out;
+}
+
+async function* readerPieces(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/** An answer streamed piece by piece with its own content type; SSE bodies count events for faults by piece. */
+async function streamBody(
+  ex: Exchange,
+  headers: Headers,
+  pieces: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  fault?: FaultSpec,
+): Promise<void> {
+  ex.writeHead(200, headers);
+  ex.res.flushHeaders();
+  const kind = (headers["Content-Type"] ?? "").includes("text/event-stream") ? "sse" : "raw";
+  const writer = new ResponseWriter(ex, kind, fault);
+  const source = Symbol.asyncIterator in pieces ? pieces : toAsync(pieces);
+  try {
+    for await (const piece of untilAborted(source, ex.signal)) {
+      await writer.event(piece);
+      if (writer.done) break;
+    }
+  } catch {
+    // The agent's body failed mid-way: cut the connection so the client sees a truncated response.
+    writer.destroy();
+    return;
+  }
+  await writer.end();
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** An async iterable answered as SSE, one JSON value per event; a failure becomes the framework's error event. */
+async function streamSse(ex: Exchange, headers: Headers, values: AsyncIterable<unknown>, fault?: FaultSpec): Promise<void> {
+  ex.writeHead(200, { ...headers, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" });
+  ex.res.flushHeaders();
+  const writer = new ResponseWriter(ex, "sse", fault);
+  try {
+    for await (const value of untilAborted(values, ex.signal)) {
+      await writer.event(`data: ${JSON.stringify(value) ?? "null"}\n\n`);
+      if (writer.done) break;
+    }
+  } catch (err) {
+    const event = { error: errorMessage(err), error_type: errorType(err), message: "An error occurred during streaming" };
+    await writer.event(`data: ${JSON.stringify(event)}\n\n`);
+  }
+  await writer.end();
+}
+
+async function proxy(ex: Exchange, upstream: Upstream, body: Buffer, sessionId: string, headers: Headers, fault?: FaultSpec) {
+  let res: IncomingMessage;
+  try {
+    res = await upstream.invoke(flattenHeaders(ex.req.headers), sessionId, body, ex.signal);
+  } catch {
+    if (!ex.signal.aborted) ex.sendError("RuntimeClientError", "The runtime could not be reached. Please check your CloudWatch logs for more information.");
+    return;
+  }
+  const status = res.statusCode ?? 502;
+  if (status < 200 || status >= 300) {
+    res.resume();
+    return runtimeError(ex, status);
+  }
+  const out = { ...headers, ...passThrough((name) => flattenHeaders(res.headers)[name]) };
+  return streamBody(ex, out, res, fault);
+}

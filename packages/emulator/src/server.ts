@@ -1,0 +1,196 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { defaultAgent, loadAgent } from "./agent";
+import { Authenticator } from "./auth";
+import { handleCommand } from "./commands";
+import { preflightHeaders } from "./cors";
+import { ValidationFailure } from "./errors";
+import { Exchange } from "./exchange";
+import { FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
+import { FAULT_HEADER, SESSION_HEADER } from "./headers";
+import { handleInvocation } from "./invocations";
+import { formatLogLine, writeLog } from "./log";
+import { matchRuntime, route, splitTarget } from "./routing";
+import { SessionStore } from "./sessions";
+import { handleStop } from "./stopSession";
+import type { Emulator, EmulatorOptions, FaultSpec, Operation, RecordedRequest } from "./types";
+import { Upstream } from "./upstream";
+import { flattenHeaders } from "./util";
+import { validateHeaders } from "./validation";
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** Starts the emulator on a loopback port and resolves once it accepts connections. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const region = options.region ?? "us-east-1";
+  const accountId = options.accountId ?? "123456789012";
+  const runtimeId = options.runtimeId ?? "emulator_agent-abcdefghij";
+  if (!REGION.test(region)) throw new Error(`Invalid region: ${region}`);
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`Invalid accountId (12 digits): ${accountId}`);
+  if (!runtimeId || /[/:]/.test(runtimeId)) throw new Error(`Invalid runtimeId: ${runtimeId}`);
+  if (options.agent !== undefined && options.upstream !== undefined) throw new Error("Options agent and upstream are exclusive");
+  const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
+
+  const handler = typeof options.agent === "string" ? await loadAgent(options.agent) : (options.agent ?? defaultAgent);
+  const upstream = options.upstream !== undefined ? new Upstream(options.upstream) : undefined;
+  const auth = await Authenticator.create(options.auth);
+  const faults = new FaultPlan(options.faults);
+  const sessions = new SessionStore({
+    idleMs: (options.sessionIdleTimeoutSeconds ?? 900) * 1000,
+    maxLifetimeMs: (options.sessionMaxLifetimeSeconds ?? 28800) * 1000,
+    baseDir: options.workDir ?? tmpdir(),
+  });
+  const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;
+  const maxOutputBytes = options.maxCommandOutputBytes ?? 100 * 1024 * 1024;
+  const requests: RecordedRequest[] = [];
+  const exchanges = new Set<Exchange>();
+  const inflight = new Set<Promise<void>>();
+  let closing = false;
+  let url = "";
+
+  async function operation(ex: Exchange, op: Operation, segment: string, query: URLSearchParams): Promise<void> {
+    const { req } = ex;
+    const match = matchRuntime(segment, query, { runtimeArn, runtimeId, accountId });
+    if (!match.ok) {
+      if ("notFound" in match) return ex.sendError("ResourceNotFoundException", match.notFound);
+      return ex.sendValidation(match.invalid);
+    }
+    const outcome = await auth.verify(single(req.headers.authorization));
+    if (!outcome.ok) {
+      const headers: Record<string, string> = {};
+      if (outcome.status === 401) {
+        const metadata = `Bearer resource_metadata="${url}/.well-known/oauth-protected-resource"`;
+        headers["WWW-Authenticate"] = outcome.invalidToken ? `${metadata}, error="invalid_token"` : metadata;
+      }
+      return ex.sendError(outcome.name, outcome.message, { status: outcome.status, headers });
+    }
+    let fault: FaultSpec | undefined;
+    const faultHeader = single(req.headers[FAULT_HEADER]);
+    try {
+      if (faultHeader !== undefined) fault = faults.fromHeader(op, faultHeader, single(req.headers[SESSION_HEADER]));
+    } catch (err) {
+      if (!(err instanceof FaultSyntaxError)) throw err;
+      const problem = { name: "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Emulator-Fault", message: err.message };
+      return ex.sendValidation(new ValidationFailure(err.message, "FieldValidationFailed", [problem]));
+    }
+    fault ??= faults.fromConfig(op);
+    if (fault) {
+      ex.record.fault = fault.mode;
+      if (await applyResponseFault(ex, fault)) return;
+    }
+    validateHeaders(op, req.headers);
+    if (op === "invocations") return handleInvocation(ex, { sessions, handler, upstream, maxPayloadBytes }, fault);
+    if (op === "commands") return handleCommand(ex, { sessions, exec: options.exec === true, maxOutputBytes }, fault);
+    return handleStop(ex, sessions);
+  }
+
+  async function handle(ex: Exchange): Promise<void> {
+    const { req, res, record } = ex;
+    const r = route(req.method ?? "GET", req.url ?? "/");
+    switch (r.kind) {
+      case "preflight":
+        record.op = "preflight";
+        res.writeHead(204, { ...preflightHeaders(req), "x-amzn-RequestId": ex.requestId });
+        record.status = 204;
+        res.end();
+        return;
+      case "ping":
+        record.op = "ping";
+        return ex.sendJson(200, { status: "Healthy", time_of_last_update: Math.floor(Date.now() / 1000) });
+      case "metadata":
+        record.op = "metadata";
+        if (r.doc === "jwks") return ex.sendJson(200, { keys: [auth.publicJwk] });
+        if (r.doc === "openid") return ex.sendJson(200, { issuer: auth.issuer, jwks_uri: `${url}/.well-known/jwks.json` });
+        return ex.sendJson(200, { resource: url, authorization_servers: [auth.issuer], bearer_methods_supported: ["header"] });
+      case "unknown":
+        return ex.sendError("UnknownOperationException", r.message, { status: 404 });
+      case "op":
+        record.op = r.op;
+        return operation(ex, r.op, r.segment, r.query);
+    }
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (closing) {
+      req.socket.destroy();
+      return;
+    }
+    const { path, query } = splitTarget(req.url ?? "/");
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path,
+      query: Object.fromEntries(query),
+      op: "unknown",
+      headers: flattenHeaders(req.headers),
+      status: 0,
+      requestId: "",
+    };
+    requests.push(record);
+    const ex = new Exchange(req, res, record);
+    exchanges.add(ex);
+    res.once("close", () => {
+      exchanges.delete(ex);
+      if (options.log) writeLog(options.log, formatLogLine(record, Date.now() - ex.startedAt));
+    });
+    const done: Promise<void> = handle(ex)
+      .catch((err: unknown) => {
+        if (err instanceof ValidationFailure) return ex.sendValidation(err);
+        if (!res.headersSent) ex.sendError("InternalServerException", "Internal server error");
+        else res.destroy();
+      })
+      .finally(() => inflight.delete(done));
+    inflight.add(done);
+  }
+
+  const server = http.createServer(onRequest);
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  auth.setDefaultIssuer(url);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    runtimeArn,
+    runtimeId,
+    region,
+    accountId,
+    issuer: auth.issuer,
+    jwksUrl: `${url}/.well-known/jwks.json`,
+    requests,
+    issueToken: (claims, opts) => auth.issueToken(claims, opts),
+    setFaults: (list) => faults.set(list),
+    sessionIds: () => sessions.ids(),
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const ex of exchanges) ex.abort();
+        await sessions.closeAll();
+        server.closeAllConnections();
+        upstream?.close();
+        await Promise.all([...inflight]);
+        await serverClosed;
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import type { IssueTokenOptions } from "./auth";
+
+export type Operation = "invocations" | "commands" | "stopruntimesession";
+
+export type FaultMode =
+  | "throttle"
+  | "conflict"
+  | "coldstart"
+  | "500"
+  | "500-html"
+  | "502-html"
+  | "503"
+  | "504"
+  | "error"
+  | "reset"
+  | "drop"
+  | "stall"
+  | "drip"
+  | "corrupt-crc"
+  | "exception"
+  | "error-frame";
+
+export interface FaultSpec {
+  mode: FaultMode;
+  /** Apply to the first N matching requests only (default: every matching request). */
+  times?: number;
+  /** Only requests for this operation match (default: all three). */
+  op?: Operation;
+  /** throttle, 503: value of the Retry-After header, in seconds. */
+  retryAfter?: number;
+  /** coldstart: wait before answering (default 50); drip: pause between pieces (default 1). */
+  delayMs?: number;
+  /** drop, stall, exception, error-frame, corrupt-crc: events (SSE events, frames, body pieces) sent intact first (default 1). */
+  afterEvents?: number;
+  /** error: HTTP status (default 500). */
+  status?: number;
+  /** error: error name for x-amzn-ErrorType; exception: `:exception-type` (commands) or `error_type` (SSE). */
+  type?: string;
+  /** error-frame: `:error-code`. */
+  code?: string;
+  /** error, exception, error-frame: the message. */
+  message?: string;
+}
+
+export interface AgentContext {
+  sessionId: string;
+  requestId: string;
+  /** Request headers, lower-cased names; Authorization is left out. */
+  headers: Record<string, string>;
+  /** The raw request body. */
+  body: Uint8Array;
+  /** Aborts when the client goes away, the session is stopped or the emulator closes. */
+  signal: AbortSignal;
+}
+
+/**
+ * A user agent: a plain value (or a promise of one) is answered as JSON; an async iterable as SSE, one
+ * JSON-encoded value per event; a fetch `Response` is streamed through with its content type.
+ */
+export type AgentHandler = (payload: unknown, context: AgentContext) => unknown;
+
+export interface AuthOptions {
+  /** Expected `iss` (default: the emulator's url, which issueToken uses). */
+  issuer?: string;
+  /** Verify tokens whose `kid` is not the emulator's own against this JWKS. */
+  jwksUrl?: string;
+  /** Allowed `client_id` claims. Default ["agentcore-emulator"] unless allowedAudience is given. */
+  allowedClients?: string[];
+  /** Allowed `aud` values (any match passes). Not checked when absent. */
+  allowedAudience?: string[];
+}
+
+export type LogSink = ((line: string) => void) | { write(chunk: string): unknown };
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  region?: string;
+  accountId?: string;
+  runtimeId?: string;
+  /** Run commands for real with bash in a per-session directory (default false: scripted runner). */
+  exec?: boolean;
+  /** A handler function or a path to a module exporting one (default export or `handler`). */
+  agent?: AgentHandler | string;
+  /** Proxy invocations to an agent container implementing `POST /invocations`. */
+  upstream?: string;
+  auth?: AuthOptions;
+  sessionIdleTimeoutSeconds?: number;
+  sessionMaxLifetimeSeconds?: number;
+  faults?: FaultSpec[];
+  /** Receives one line per request (no trailing newline for functions). Default: no logging. */
+  log?: LogSink;
+  /** Invocation payload limit in bytes (default 100,000,000). */
+  maxPayloadBytes?: number;
+  /** Total stdout+stderr bytes per command before it is killed (default 100 MiB). */
+  maxCommandOutputBytes?: number;
+  /** Parent folder of per-session working directories with exec (default os.tmpdir()). */
+  workDir?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The request target's path, still percent-encoded. */
+  path: string;
+  query: Record<string, string>;
+  op: Operation | "preflight" | "ping" | "metadata" | "unknown";
+  /** Request headers as received (lower-cased names). */
+  headers: Record<string, string>;
+  /** HTTP status sent; 0 when the connection was cut before a status line. */
+  status: number;
+  requestId: string;
+  sessionId?: string;
+  fault?: FaultMode;
+}
+
+export interface Emulator {
+  url: string;
+  runtimeArn: string;
+  runtimeId: string;
+  region: string;
+  accountId: string;
+  /** The `iss` the emulator expects and issues. */
+  issuer: string;
+  jwksUrl: string;
+  issueToken(claims?: Record<string, unknown>, opts?: IssueTokenOptions): Promise<string>;
+  /** Replaces the configured faults (and their `times` counters). */
+  setFaults(faults: FaultSpec[]): void;
+  /** Ids of the live sessions. */
+  sessionIds(): string[];
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}

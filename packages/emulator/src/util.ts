@@ -1,0 +1,73 @@
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts; the timer never outlives either. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+}
+
+/** Node gives repeated headers as arrays; flatten to one comma-joined string per name. */
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+export function errorType(err: unknown): string {
+  if (err instanceof Error) {
+    // A subclass that did not set `name` still reports its class, like Python's type(e).__name__.
+    if (err.name && err.name !== "Error") return err.name;
+    return err.constructor?.name || "Error";
+  }
+  return "Error";
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Iterates `iterable` until `signal` aborts, even while a `next()` is pending; the source is then told to
+ * return so its finally blocks run.
+ */
+export async function* untilAborted<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = iterable[Symbol.asyncIterator]();
+  const stopped = Symbol("stopped");
+  const abort = new Promise<typeof stopped>((resolve) => {
+    if (signal.aborted) resolve(stopped);
+    else signal.addEventListener("abort", () => resolve(stopped), { once: true });
+  });
+  let finished = false;
+  try {
+    for (;;) {
+      const next = it.next();
+      // A pending next() that later fails after we stopped listening must not become an unhandled rejection.
+      next.catch(() => undefined);
+      const step = await Promise.race([next, abort]);
+      if (step === stopped) return;
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } catch (err) {
+    finished = true;
+    throw err;
+  } finally {
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}
