@@ -15,7 +15,8 @@ export interface RuntimeRef {
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ACCOUNT = /^\d{12}$/;
 const RUNTIME_ID = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
-const LOOSE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,255}$/;
+// The service validates ids itself; here only what can never be an id (blanks, controls, "/", ":") is refused.
+const LOOSE_ID = /^[^\s\u0000-\u001f\u007f/:]{1,256}$/;
 const PARTITIONS: readonly string[] = ["aws", "aws-us-gov", "aws-cn"];
 
 function bad(message: string): never {
@@ -53,7 +54,7 @@ export function parseRuntimeRef(runtimeArn: unknown, accountId?: string): Runtim
   }
   if (accountId === undefined) bad(`runtimeArn '${runtimeArn}' is not an ARN; pass a full runtime ARN, or the runtime id with accountId`);
   if (!ACCOUNT.test(accountId)) bad(`accountId '${accountId}' must be 12 digits`);
-  if (!LOOSE_ID.test(runtimeArn) || runtimeArn.includes("/")) bad(`'${runtimeArn}' is not a valid runtime id`);
+  if (!LOOSE_ID.test(runtimeArn)) bad(`'${runtimeArn}' is not a valid runtime id`);
   return { pathId: runtimeArn, accountId, runtimeId: runtimeArn, isArn: false };
 }
 

@@ -1,0 +1,138 @@
+import {
+  AgentRuntimeError,
+  ExecuteCommandCommand,
+  ExecuteCommandStreamCommand,
+  InvokeCommand,
+  RuntimeClient,
+  StopSessionCommand,
+} from "@agentcore-runtime/client";
+import { ARN, SESSION, startServer, TOKEN, type TestServer } from "./helpers/server";
+
+let server: TestServer;
+let client: RuntimeClient;
+beforeAll(async () => {
+  server = await startServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+});
+afterAll(async () => {
+  client.destroy();
+  await server.close();
+});
+
+async function rejected(send: Promise<unknown>, name: string, field?: string): Promise<AgentRuntimeError> {
+  const before = server.requests.length;
+  const error = (await send.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e) => e,
+  )) as AgentRuntimeError;
+  expect(AgentRuntimeError.isInstance(error)).toBe(true);
+  expect(error.name).toBe(name);
+  expect(error.$fault).toBe("client");
+  if (field) expect(error.field).toBe(field);
+  expect(server.requests.length).toBe(before); // nothing reached the server
+  expect(JSON.stringify(error)).not.toContain(TOKEN);
+  return error;
+}
+
+describe("bad ARNs and runtime ids", () => {
+  const bad = [
+    "",
+    "not-an-arn",
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012",
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a:b",
+    "arn:aws:bedrock-agentcore::123456789012:runtime/x",
+    "arn:aws:bedrock-agentcore:us-east-1::runtime/x",
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/",
+    "arn:aws:bedrock:us-east-1:123456789012:runtime/x",
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:agent/x",
+    "arn:aws:bedrock-agentcore:US-EAST-1:123456789012:runtime/x",
+    "arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x",
+    "arn:azure:bedrock-agentcore:us-east-1:123456789012:runtime/x",
+    "arn:aws-cn:bedrock-agentcore:us-east-1:123456789012:runtime/x",
+  ];
+  test.each(bad)("%p", async (runtimeArn) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn, payload: {} })), "InvalidArnError");
+  });
+  test("a runtime id needs accountId, and accountId must be 12 digits", async () => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: "my_agent-abcdefghij", payload: {} })), "InvalidArnError");
+    await rejected(client.send(new InvokeCommand({ runtimeArn: "my_agent-abcdefghij", accountId: "42", payload: {} })), "InvalidArnError");
+  });
+  test("accountId that contradicts the ARN", async () => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, accountId: "999999999999", payload: {} })), "InvalidArnError");
+  });
+});
+
+describe("session ids", () => {
+  test.each([["short", "x".repeat(32)], ["long", "x".repeat(257)], ["empty", ""]])("%s session id is refused", async (_label, sessionId) => {
+    const error = await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, sessionId, payload: {} })), "InvalidParameterError", "sessionId");
+    expect(error.message).toMatch(/33–256/);
+  });
+  test("33 and 256 characters are accepted", async () => {
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: "s".repeat(33), payload: {} }));
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: "s".repeat(256), payload: {} }));
+  });
+  test("stop requires a session id", async () => {
+    await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN } as any)), "InvalidParameterError", "sessionId");
+  });
+});
+
+describe("commands", () => {
+  test.each([["empty", ""], ["too long", "x".repeat(65537)]])("%s command", async (_l, command) => {
+    await rejected(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command })), "InvalidParameterError", "command");
+  });
+  test.each([0, 3601, 1.5, -1, Number.NaN])("timeout %p", async (timeout) => {
+    await rejected(client.send(new ExecuteCommandStreamCommand({ runtimeArn: ARN, command: "ls", timeout })), "InvalidParameterError", "timeout");
+  });
+});
+
+describe("headers and tokens", () => {
+  test.each([
+    ["CR/LF in a custom header", { headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-A": "a\r\nInjected: 1" } }, "headers.X-Amzn-Bedrock-AgentCore-Runtime-Custom-A"],
+    ["LF in userId", { userId: "u\n" }, "userId"],
+    ["NUL in traceId", { traceId: "t\u0000" }, "traceId"],
+    ["traceId over 128 for invoke", { traceId: "t".repeat(129) }, "traceId"],
+    ["tracestate over 512", { tracestate: "t".repeat(513) }, "tracestate"],
+    ["baggage over 8192", { baggage: "b".repeat(8193) }, "baggage"],
+    ["empty mcpSessionId", { mcpSessionId: "" }, "mcpSessionId"],
+    ["non-Latin-1 in a header", { userId: "☃" }, "userId"],
+    ["a header name with a space", { headers: { "Bad Name": "x" } }, "headers"],
+    ["overriding Authorization", { headers: { authorization: "Bearer other" } }, "headers"],
+  ])("%s", async (_label, extra, field) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...(extra as object) })), "InvalidParameterError", field);
+  });
+  test("a bearer token with CR/LF is refused, and the error does not echo it", async () => {
+    const evil = `${TOKEN}\r\nX-Injected: 1`;
+    const error = await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, bearerToken: evil })), "TokenProviderError");
+    expect(error.message).not.toContain("X-Injected");
+  });
+  test("a bearer token is never sent over plain http to a non-loopback host", async () => {
+    const remote = new RuntimeClient({ endpoint: "http://agent.example.com", token: TOKEN });
+    await rejected(remote.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })), "InsecureEndpointError");
+    remote.destroy();
+  });
+});
+
+describe("payload", () => {
+  test("over 100,000,000 bytes is refused before sending", async () => {
+    const payload = new Uint8Array(100_000_001);
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload })), "InvalidParameterError", "payload");
+  });
+  test("a string whose UTF-8 form is over the limit is refused", async () => {
+    const payload = "é".repeat(50_000_001); // 100,000,002 bytes in UTF-8
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload })), "InvalidParameterError", "payload");
+  });
+  test("an object that cannot be JSON is refused", async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: cyclic })), "InvalidParameterError", "payload");
+  });
+  test("clientToken pattern and length", async () => {
+    await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "short" })), "InvalidParameterError", "clientToken");
+    await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "-".repeat(40) })), "InvalidParameterError", "clientToken");
+  });
+});
