@@ -27,7 +27,7 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
   async deserialize(response: HttpResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response);
-    const progress: CommandProgress = { stdout: "", stderr: "", stopped: false };
+    const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
     for await (const event of commandEvents(context.body!, progress)) {
       if ("contentStop" in event) outcome = event.contentStop;

@@ -26,7 +26,7 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
     const head = responseHeaders(response);
     const body = context.body!;
     context.streamed = true;
-    const progress = { stdout: "", stderr: "", stopped: false };
+    const progress = { collect: false, stdout: "", stderr: "", stopped: false };
     const stream = new RuntimeStream(() => commandEvents(body, progress), (reason) => body.cancel(reason));
     return { ...head, stream };
   }

@@ -29,6 +29,8 @@ export function serializeExecute(input: ExecuteInput, context: RuntimeContext): 
 
 /** What a command stream has produced so far; attached to errors so partial output is never lost. */
 export interface CommandProgress {
+  /** Accumulate output (the blocking call); a stream has already delivered it and keeps nothing. */
+  collect: boolean;
   stdout: string;
   stderr: string;
   stopped: boolean;
@@ -46,8 +48,8 @@ export async function* commandEvents(body: BodyReader, progress: CommandProgress
         const event = commandEventOf(message);
         if (!event) continue;
         if ("contentDelta" in event) {
-          if (event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
-          if (event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
+          if (progress.collect && event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
+          if (progress.collect && event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
         } else if ("contentStop" in event) {
           progress.stopped = true;
         }
@@ -60,7 +62,7 @@ export async function* commandEvents(body: BodyReader, progress: CommandProgress
     }
   } catch (e) {
     await body.cancel();
-    if (e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
+    if (progress.collect && e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
     throw e;
   }
 }
