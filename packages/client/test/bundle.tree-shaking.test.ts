@@ -1,0 +1,180 @@
+/**
+ * What an application bundler makes of the built package: one command carries that command's code only,
+ * and the package's `exports` send Node's `require` and `import` to the Node builds.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const DIST = path.join(ROOT, "packages/client/dist");
+const PKG = "@agentcore-runtime/client";
+
+/** A concurrent `tsup` run empties dist for a moment; wait for the files rather than fail on the race. */
+async function waitForDist(files: string[], timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!files.every((f) => fs.existsSync(path.join(DIST, f)))) {
+    if (Date.now() - started > timeoutMs) throw new Error("packages/client/dist is incomplete: run `npx tsup` first");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Bundle {
+  text: string;
+  minified: number;
+  gzip: number;
+  /** Input files that contributed bytes to the output. */
+  inputs: string[];
+}
+
+/** Bundles an entry the way a browser application would: minified ESM, `browser` condition, deps included. */
+async function bundle(contents: string): Promise<Bundle> {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: ROOT, sourcefile: "entry.js" },
+    absWorkingDir: ROOT,
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    conditions: ["browser"],
+    format: "esm",
+    target: "es2022",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const bytes = result.outputFiles[0].contents;
+  const output = Object.values(result.metafile!.outputs)[0];
+  return {
+    text: result.outputFiles[0].text,
+    minified: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    inputs: Object.entries(output.inputs)
+      .filter(([, v]) => v.bytesInOutput > 0)
+      .map(([k]) => k),
+  };
+}
+
+// Markers that survive minification (property names and string literals), checked against the full bundle first.
+const EVENT_STREAM_MARKERS: (string | RegExp)[] = [
+  "impossible frame length", // EventStreamDecoder
+  ":message-type", // commandEventOf
+  /3988292384|0xedb88320/i, // our CRC-32 polynomial
+  "Unrecognized header type tag", // @smithy event-stream HeaderMarshaller
+  "Reported message length does not match", // @smithy event-stream splitMessage
+];
+const SSE_MARKERS: (string | RegExp)[] = ["resetEvent", "skipLF", "firstLine", "text/event-stream"];
+const has = (text: string, marker: string | RegExp) => (typeof marker === "string" ? text.includes(marker) : marker.test(text));
+
+describe("tree-shaking of the browser build", () => {
+  let invoke: Bundle;
+  let execute: Bundle;
+  let everything: Bundle;
+
+  beforeAll(async () => {
+    await waitForDist(["index.browser.mjs"]);
+    [invoke, execute, everything] = await Promise.all([
+      bundle(`import { InvokeCommand, RuntimeClient } from "${PKG}"; export { InvokeCommand, RuntimeClient };`),
+      bundle(`import { ExecuteCommandCommand, RuntimeClient } from "${PKG}"; export { ExecuteCommandCommand, RuntimeClient };`),
+      bundle(`export * from "${PKG}";`),
+    ]);
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const row = (name: string, b: Bundle) =>
+      `${name.padEnd(38)} ${kb(b.minified).padStart(10)} ${kb(b.gzip).padStart(10)}   ${(b.minified / everything.minified).toFixed(2)}× of everything`;
+    console.log(
+      [
+        "bundle sizes (esbuild, minified, browser, esm; gzip -9):",
+        row("InvokeCommand + RuntimeClient", invoke),
+        row("ExecuteCommandCommand + RuntimeClient", execute),
+        row("everything", everything),
+      ].join("\n"),
+    );
+  });
+
+  test("a bare import of the package bundles to nothing (no side effects at import)", async () => {
+    const empty = await bundle(`import "${PKG}";`);
+    expect(empty.text.trim()).toBe("");
+  });
+
+  test("the markers are real: the full bundle carries both decoders", () => {
+    for (const m of [...EVENT_STREAM_MARKERS, ...SSE_MARKERS]) expect([String(m), has(everything.text, m)]).toEqual([String(m), true]);
+  });
+
+  test("InvokeCommand alone carries no event-stream code", () => {
+    for (const m of EVENT_STREAM_MARKERS) expect([String(m), has(invoke.text, m)]).toEqual([String(m), false]);
+    expect(invoke.inputs.filter((f) => /event-?stream/i.test(f))).toEqual([]);
+    expect(invoke.inputs.filter((f) => /checksum|crc32/i.test(f))).toEqual([]);
+  });
+
+  test("ExecuteCommandCommand alone carries no SSE decoder", () => {
+    for (const m of SSE_MARKERS) expect([String(m), has(execute.text, m)]).toEqual([String(m), false]);
+  });
+
+  test("each single-command bundle is clearly smaller than the everything bundle", () => {
+    // Ratios from the same run, not byte budgets. At the time of writing: invoke ≈ 0.68, execute ≈ 0.85.
+    expect(invoke.minified / everything.minified).toBeLessThan(0.8);
+    expect(execute.minified / everything.minified).toBeLessThan(0.92);
+    expect(invoke.gzip).toBeLessThan(everything.gzip);
+    expect(execute.gzip).toBeLessThan(everything.gzip);
+  });
+});
+
+describe("package.json exports under Node", () => {
+  beforeAll(() => waitForDist(["index.js", "index.mjs", "index.d.ts", "index.d.mts", "index.browser.js", "index.browser.mjs"]));
+
+  // Each child resolves the package by name from the repository root, builds a client and makes one real call.
+  const callLoopback = (load: string) => `
+    const http = await import("node:http");
+    const sdk = ${load};
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-amzn-bedrock-agentcore-runtime-session-id": req.headers["x-amzn-bedrock-agentcore-runtime-session-id"] });
+      res.end(JSON.stringify({ ok: true, auth: req.headers.authorization }));
+    });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    const client = new sdk.RuntimeClient({ endpoint: "http://127.0.0.1:" + server.address().port, token: "tok-123" });
+    const out = await client.send(new sdk.InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", payload: {} }));
+    client.destroy();
+    server.close();
+    console.log(JSON.stringify({ resolved, json: out.json, handler: sdk.RuntimeClient.name, throttling: typeof sdk.ThrottlingException.isInstance }));
+  `;
+
+  function runNode(args: string[]): { resolved: string; json: unknown; handler: string; throttling: string } {
+    const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    if (child.status !== 0) throw new Error(`child node failed (${child.status}): ${child.stderr}`);
+    return JSON.parse(child.stdout.trim().split("\n").pop()!);
+  }
+
+  test("require() resolves to dist/index.js and works", () => {
+    const script = `(async () => { const resolved = require.resolve("${PKG}"); ${callLoopback(`require("${PKG}")`)} })().catch((e) => { console.error(e); process.exit(1); });`;
+    const out = runNode(["-e", script]);
+    expect(fs.realpathSync(out.resolved)).toBe(path.join(fs.realpathSync(DIST), "index.js"));
+    expect(out).toMatchObject({ json: { ok: true, auth: "Bearer tok-123" }, handler: "RuntimeClient", throttling: "function" });
+  });
+
+  test("import() resolves to dist/index.mjs and works", () => {
+    const script = `const resolved = new URL(import.meta.resolve("${PKG}")).pathname; ${callLoopback(`await import("${PKG}")`)}`;
+    const out = runNode(["--input-type=module", "-e", script]);
+    expect(fs.realpathSync(out.resolved)).toBe(path.join(fs.realpathSync(DIST), "index.mjs"));
+    expect(out).toMatchObject({ json: { ok: true, auth: "Bearer tok-123" }, handler: "RuntimeClient", throttling: "function" });
+  });
+
+  test("every file the exports map names exists, and the Node builds import no browser handler", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "packages/client/package.json"), "utf8")) as { exports: unknown };
+    const targets: string[] = [];
+    const walk = (v: unknown) => {
+      if (typeof v === "string") targets.push(v);
+      else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk(pkg.exports);
+    for (const t of targets) expect([t, fs.existsSync(path.join(ROOT, "packages/client", t))]).toEqual([t, true]);
+    for (const f of ["index.js", "index.mjs"]) {
+      const text = fs.readFileSync(path.join(DIST, f), "utf8");
+      expect([f, text.includes("@smithy/node-http-handler"), text.includes("@smithy/fetch-http-handler")]).toEqual([f, true, false]);
+    }
+    for (const f of ["index.browser.js", "index.browser.mjs"]) {
+      const text = fs.readFileSync(path.join(DIST, f), "utf8");
+      expect([f, /node:|@smithy\/node-http-handler|process\.env/.test(text)]).toEqual([f, false]);
+    }
+  });
+});
