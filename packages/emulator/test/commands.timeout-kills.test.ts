@@ -1,0 +1,40 @@
+import { SESSION, runCommand, sessionId, start, waitDead, type Harness } from "./helpers";
+
+describe("command timeout", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await start({ exec: true });
+  });
+  afterAll(() => h.emu.close());
+
+  it("kills the whole process group and reports TIMED_OUT with exit code -1", async () => {
+    const sid = sessionId();
+    const started = Date.now();
+    const out = await runCommand(
+      h,
+      { command: "echo $$ > shell.pid; sleep 30 & echo $! > sleep.pid; echo started; wait", timeout: 1 },
+      { [SESSION]: sid },
+    );
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(out.stdout).toBe("started\n");
+    expect(out.stop).toEqual({ exitCode: -1, status: "TIMED_OUT" });
+    const pids = await runCommand(h, { command: "cat shell.pid sleep.pid" }, { [SESSION]: sid });
+    const [shell, sleeper] = pids.stdout.trim().split("\n").map(Number);
+    expect(shell).toBeGreaterThan(1);
+    expect(sleeper).toBeGreaterThan(1);
+    expect(await waitDead(shell)).toBe(true);
+    expect(await waitDead(sleeper)).toBe(true);
+  });
+
+  it("does not kill a command that finishes in time", async () => {
+    const out = await runCommand(h, { command: "sleep 0.1; echo ok", timeout: 1 });
+    expect(out.stop).toEqual({ exitCode: 0, status: "COMPLETED" });
+  });
+
+  it("leaves no background process of a finished command behind", async () => {
+    const sid = sessionId();
+    await runCommand(h, { command: "sleep 30 >/dev/null 2>&1 & echo $! > bg.pid" }, { [SESSION]: sid });
+    const pid = Number((await runCommand(h, { command: "cat bg.pid" }, { [SESSION]: sid })).stdout);
+    expect(await waitDead(pid)).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { SESSION, errorName, runCommand, sessionId, start } from "./helpers";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("session lifecycle", () => {
+  it("creates a session on first use and stops it with 200 and the session header", async () => {
+    const h = await start();
+    try {
+      const sid = sessionId();
+      await (await h.post("invocations", { body: {}, headers: { [SESSION]: sid } })).arrayBuffer();
+      expect(h.emu.sessionIds()).toContain(sid);
+      const stop = await h.post("stopruntimesession", { body: { clientToken: "c".repeat(36) }, headers: { [SESSION]: sid } });
+      expect(stop.status).toBe(200);
+      expect(stop.headers.get(SESSION)).toBe(sid);
+      expect(await stop.text()).toBe("");
+      expect(h.emu.sessionIds()).not.toContain(sid);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("answers stop of an unknown session with 404 ResourceNotFoundException", async () => {
+    const h = await start();
+    try {
+      const res = await h.post("stopruntimesession", { body: {}, headers: { [SESSION]: sessionId("unknown") } });
+      expect(res.status).toBe(404);
+      expect(errorName(res)).toBe("ResourceNotFoundException");
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("ends a session after the idle timeout; the next use gets a fresh one", async () => {
+    const h = await start({ exec: true, sessionIdleTimeoutSeconds: 0.2 });
+    try {
+      const sid = sessionId();
+      const first = (await runCommand(h, { command: "touch f; pwd" }, { [SESSION]: sid })).stdout;
+      await sleep(100);
+      // Use within the idle window keeps it alive.
+      expect((await runCommand(h, { command: "ls" }, { [SESSION]: sid })).stdout).toBe("f\n");
+      await sleep(350);
+      expect(h.emu.sessionIds()).not.toContain(sid);
+      const stop = await h.post("stopruntimesession", { body: {}, headers: { [SESSION]: sid } });
+      expect(stop.status).toBe(404);
+      const fresh = await runCommand(h, { command: "ls; pwd" }, { [SESSION]: sid });
+      expect(fresh.stdout).not.toContain("f\n");
+      expect(fresh.stdout).not.toBe(first);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("does not idle out a session while a request is running", async () => {
+    const h = await start({ sessionIdleTimeoutSeconds: 0.1 });
+    try {
+      const sid = sessionId();
+      const out = await runCommand(h, { command: "sleep 0.3; echo done", timeout: 5 }, { [SESSION]: sid });
+      expect(out.stdout).toBe("done\n");
+      expect(h.emu.sessionIds()).toContain(sid);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("ends a session at its max lifetime even while in use", async () => {
+    const h = await start({ sessionMaxLifetimeSeconds: 0.3 });
+    try {
+      const sid = sessionId();
+      const res = await h.post("invocations", {
+        body: { prompt: "x", repeat: 100, delayMs: 20 },
+        headers: { [SESSION]: sid, Accept: "text/event-stream" },
+      });
+      await expect(res.text()).rejects.toThrow();
+      expect(h.emu.sessionIds()).not.toContain(sid);
+    } finally {
+      await h.emu.close();
+    }
+  });
+});
