@@ -31,6 +31,10 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   metadata: ResponseMetadata;
   /** Set once a response body has been handed to the caller: nothing may be retried after that. */
   streamed?: boolean;
+  /** Set when a 2xx response arrived: the agent may be acting on the call, so nothing is retried after that. */
+  accepted?: boolean;
+  /** HTTP requests handed to the handler in this call, retries and the 401 refresh included. */
+  requests?: number;
   /** Runs when the call is over (stream closed, or result/error returned). */
   onRelease(fn: () => void): void;
 }
@@ -84,8 +88,10 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
   if (isAgentRuntimeError(e)) return e;
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const code = err?.code ?? err?.cause?.code;
-  if (err?.name === "TimeoutError" && /connect/i.test(err.message ?? "")) {
-    return clientError(ClientErrorNames.connectionTimeout, `Could not connect within ${context.config.connectionTimeout} ms (connectionTimeout)`, {
+  // @smithy/node-http-handler's connectionTimeout: a TimeoutError without an errno code ("did not establish a connection")
+  if (err?.name === "TimeoutError" && code === undefined && /connect/i.test(err.message ?? "")) {
+    const limit = context.config.connectionTimeout;
+    return clientError(ClientErrorNames.connectionTimeout, `Could not connect${limit ? ` within ${limit} ms` : " in time"} (connectionTimeout)`, {
       cause: e,
       retryable: true,
       fields: { code: "ETIMEDOUT", beforeResponse: true },
@@ -103,6 +109,7 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
 async function transport(request: HttpRequest, context: RuntimeContext): Promise<{ response: HttpResponse }> {
   const callSignal = context.signal;
   if (callSignal.aborted) throw callSignal.reason;
+  context.requests = (context.requests ?? 0) + 1;
   const attempt = new AbortController();
   const onCallAbort = () => attempt.abort(callSignal.reason);
   callSignal.addEventListener("abort", onCallAbort, { once: true });
@@ -125,6 +132,7 @@ async function transport(request: HttpRequest, context: RuntimeContext): Promise
       }),
     ]);
     clearTimeout(timer);
+    if (response.statusCode >= 200 && response.statusCode < 300) context.accepted = true;
     context.body = openBody(response.body, {
       signal: attempt.signal,
       idleTimeout: context.idleTimeout,

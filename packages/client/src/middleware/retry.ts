@@ -13,16 +13,21 @@ export type RetryClass =
   | "gateway" // 502, 504
   | "serverError" // 500 InternalServerException
   | "coldStart" // 424 RuntimeClientError
-  | "connectionRefused" // never connected: ECONNREFUSED, connection timeout
+  | "connectionRefused" // never connected: ECONNREFUSED, DNS failure, connection timeout
   | "connection" // connected, failed before any response byte: ECONNRESET, EPIPE, ETIMEDOUT
   | "requestTimeout"; // no response headers within requestTimeout
 
-/** Turn classes of retry on or off for every operation; unset classes keep the operation's default. */
-export type RetryOptions = Partial<Record<RetryClass, boolean>>;
+export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;
+
+/**
+ * Turn classes of retry on or off: `{ serverError: true }` for every operation, or
+ * `{ invoke: { gateway: false } }` for one. Unset classes keep the operation's default.
+ */
+export type RetryOptions = RetryClassSwitches & Partial<Record<Operation, RetryClassSwitches>>;
 
 /**
  * Defaults per operation. Stop is idempotent, so everything transient is retried. Invoke and commands retry
- * only what the service rejected before the agent could act, plus (invoke) gateway and connection failures
+ * what the service rejected before the agent could act, plus (invoke) gateway and connection failures
  * before any response byte. Commands never retry anything after which the shell command may have started.
  */
 export const DEFAULT_RETRY: Record<Operation, Record<RetryClass, boolean>> = {
@@ -31,24 +36,27 @@ export const DEFAULT_RETRY: Record<Operation, Record<RetryClass, boolean>> = {
   commands: { throttling: true, conflict: true, unavailable: true, gateway: false, serverError: false, coldStart: false, connectionRefused: true, connection: false, requestTimeout: false },
 };
 
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** The retry class of an error, or undefined for errors that are never retried. */
 export function retryClassOf(error: unknown): RetryClass | undefined {
   if (!AgentRuntimeError.isInstance(error)) return undefined;
   const e = error as AgentRuntimeError;
   switch (e.name) {
-    case "ThrottlingException":
-      return "throttling";
-    case "RetryableConflictException":
-      return "conflict";
     case ClientErrorNames.connectionTimeout:
       return "connectionRefused";
     case ClientErrorNames.requestTimeout:
       return "requestTimeout";
     case ClientErrorNames.network: {
       if (e.beforeResponse !== true) return undefined;
-      if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN" || e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH") return "connectionRefused";
+      if (NEVER_CONNECTED.has(e.code as string)) return "connectionRefused";
       return e.retryable ? "connection" : undefined;
     }
   }
+  // in-band errors (an SSE error event, an event-stream exception) have no status: the agent already ran
+  if (e.statusCode === undefined) return undefined;
+  if (e.name === "ThrottlingException") return "throttling";
+  if (e.name === "RetryableConflictException") return "conflict";
   switch (e.statusCode) {
     case 429:
       return "throttling";
@@ -65,15 +73,20 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
   return undefined;
 }
 
-/** Seconds or an HTTP date in `Retry-After`, or milliseconds in `retry-after-ms`. */
+/** Whether `cls` is retried for `operation` under `options` (per-operation switch, then global, then default). */
+export function isRetryEnabled(cls: RetryClass, operation: Operation, options: RetryOptions = {}): boolean {
+  return options[operation]?.[cls] ?? options[cls] ?? DEFAULT_RETRY[operation][cls];
+}
+
+/** Milliseconds in `retry-after-ms`, else seconds or an HTTP date in `Retry-After`; undefined when absent or unreadable. */
 export function retryAfterMs(error: AgentRuntimeError, now: number = Date.now()): number | undefined {
   const headers = error.$response?.headers;
   if (!headers) return undefined;
-  const ms = headerValue(headers, "retry-after-ms");
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
-  const after = headerValue(headers, "retry-after");
-  if (after === undefined) return undefined;
-  if (/^\d+$/.test(after.trim())) return Number(after) * 1000;
+  const ms = headerValue(headers, "retry-after-ms")?.trim();
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  const after = headerValue(headers, "retry-after")?.trim();
+  if (!after) return undefined;
+  if (/^\d+(\.\d+)?$/.test(after)) return Math.ceil(Number(after) * 1000);
   const date = Date.parse(after);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -90,24 +103,27 @@ export interface RetryStrategy {
 export interface StandardRetryOptions {
   maxAttempts?: number;
   retry?: RetryOptions;
-  /** Backoff base in ms (default 100; throttling and conflicts 500). */
+  /** Backoff base in ms (default 100; throttling and conflicts at least 500). */
   baseDelay?: number;
   /** Upper bound of any wait, Retry-After included (default 20000). */
   maxDelay?: number;
-  /** Random source for full jitter (default Math.random). */
+  /** Random source for full jitter, in [0, 1) (default Math.random). */
   random?: () => number;
+  /** Clock for Retry-After HTTP dates (default Date.now). */
   now?: () => number;
+  /** Replaces the abortable timer between attempts (tests). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** Exponential backoff with full jitter; a `Retry-After` from the server replaces the jitter, capped at maxDelay. */
 export function standardRetryStrategy(options: StandardRetryOptions = {}): RetryStrategy {
-  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now } = options;
+  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now, sleep } = options;
   return {
     maxAttempts,
+    sleep,
     retryDelay(error, attempt, operation) {
       const cls = retryClassOf(error);
-      if (!cls) return undefined;
-      if (!(retry[cls] ?? DEFAULT_RETRY[operation][cls])) return undefined;
+      if (!cls || !isRetryEnabled(cls, operation, retry)) return undefined;
       const after = retryAfterMs(error, now());
       if (after !== undefined) return Math.min(after, maxDelay);
       const base = cls === "throttling" || cls === "conflict" ? Math.max(baseDelay, 500) : baseDelay;
@@ -116,6 +132,7 @@ export function standardRetryStrategy(options: StandardRetryOptions = {}): Retry
   };
 }
 
+/** A timer that rejects with the signal's reason on abort and leaves no listener or timer behind either way. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -138,37 +155,56 @@ export const retryMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLoc
   override: true,
 };
 
-/** Re-sends failed attempts the strategy allows, never once a body has reached the caller or the call was aborted. */
+/**
+ * Re-sends failed attempts the strategy allows; never once a 2xx response arrived (the agent may be acting on
+ * it, and a stream may be in the caller's hands) nor after an abort or deadline. Outermost in finalizeRequest,
+ * so bearer auth signs every attempt afresh.
+ */
 export function retryMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
   let strategy: RetryStrategy | undefined;
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     strategy ??= config.retryStrategy ?? standardRetryStrategy({ maxAttempts: config.maxAttempts, retry: config.retry });
-    const max = Math.max(1, Math.floor(strategy.maxAttempts));
+    const max = Math.max(1, Math.floor(strategy.maxAttempts) || 1);
     const sleep = strategy.sleep ?? abortableSleep;
     const invocationId = uuidv4();
     let totalRetryDelay = 0;
+    const metadata = (attempt: number) => ({ attempts: Math.max(attempt, context.requests ?? 0), totalRetryDelay });
     for (let attempt = 1; ; attempt++) {
+      if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
       const request = HttpRequest.clone(args.request as HttpRequest);
       request.headers["amz-sdk-invocation-id"] = invocationId;
       request.headers["amz-sdk-request"] = `attempt=${attempt}; max=${max}`;
       try {
         const result = await next({ ...args, request });
         const output = result.output as { $metadata?: Record<string, unknown> };
-        if (output?.$metadata) Object.assign(output.$metadata, { attempts: attempt, totalRetryDelay });
+        if (output?.$metadata) Object.assign(output.$metadata, metadata(attempt));
         return result;
       } catch (e) {
+        // an error body that nobody read must not pin the connection
+        if (!context.streamed) await context.body?.cancel().catch(() => undefined);
+        // an abort or deadline wins over whatever the interrupted attempt produced
+        if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
         if (!AgentRuntimeError.isInstance(e)) throw e;
-        const error = e as AgentRuntimeError;
-        error.$metadata = { ...error.$metadata, attempts: attempt, totalRetryDelay };
-        if (attempt >= max || context.streamed || context.signal.aborted) throw error;
+        const error = withMetadata(e, metadata(attempt)) as AgentRuntimeError;
+        if (attempt >= max || context.streamed || context.accepted) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         if (delay === undefined) throw error;
-        context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${delay} ms`);
-        await sleep(Math.max(0, delay), context.signal);
-        totalRetryDelay += delay;
+        const wait = Math.max(0, Math.round(delay));
+        context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
+        await sleep(wait, context.signal).catch((reason) => {
+          throw withMetadata(reason, metadata(attempt));
+        });
+        totalRetryDelay += wait;
       }
     }
   };
 }
 
+function withMetadata(error: unknown, metadata: { attempts: number; totalRetryDelay: number }): unknown {
+  if (AgentRuntimeError.isInstance(error)) {
+    const e = error as AgentRuntimeError;
+    e.$metadata = { ...e.$metadata, ...metadata };
+  }
+  return error;
+}
