@@ -14,9 +14,52 @@ export const bearerAuthMiddlewareOptions: FinalizeRequestHandlerOptions & Absolu
   override: true,
 };
 
+/** Waits for a (possibly shared) promise, giving up with the signal's reason on abort without cancelling it. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Replaces every occurrence of `secret` in an error's message, stack and string fields (the token may be opaque). */
+function scrub(value: unknown, secret: string, depth = 0): unknown {
+  if (typeof value === "string") return value.includes(secret) ? value.split(secret).join("[REDACTED]") : value;
+  if (depth > 3 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => (value[i] = scrub(item, secret, depth + 1)));
+    return value;
+  }
+  for (const key of Object.keys(value)) {
+    try {
+      (value as Record<string, unknown>)[key] = scrub((value as Record<string, unknown>)[key], secret, depth + 1);
+    } catch {
+      // a read-only field: left as it is
+    }
+  }
+  if (value instanceof Error) {
+    // message and stack are own but non-enumerable
+    value.message = scrub(value.message, secret) as string;
+    if (typeof value.stack === "string") value.stack = scrub(value.stack, secret) as string;
+  }
+  return value;
+}
+
 /**
  * Sets `Authorization: Bearer …` on every attempt (it sits after retry in finalizeRequest). A token from a
  * provider is memoised; after a 401 the provider is asked once with `forceRefresh` and the request sent again.
+ * The token is scrubbed from any error that passes through, in case a server echoes it.
  */
 export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
@@ -32,20 +75,24 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeReque
         `Refusing to send a bearer token over plain http to ${request.hostname}; use https, or a loopback host for local development`,
       );
     }
-    const send = (token: string) => {
+    const send = async (token: string) => {
       const signed = HttpRequest.clone(request);
       signed.headers = { ...signed.headers, Authorization: `Bearer ${token}` };
-      return next({ ...args, request: signed });
+      try {
+        return await next({ ...args, request: signed });
+      } catch (e) {
+        throw token.length >= 8 ? scrub(e, token) : e;
+      }
     };
     if (perCall !== undefined) return send(checkToken(perCall));
     source ??= tokenSource(config.token!);
-    const token = await source.get(false);
+    const token = await unlessAborted(source.get(false), context.signal);
     try {
       return await send(token);
     } catch (e) {
-      if (!source.refreshable || context.streamed || !UnauthorizedException.isInstance(e)) throw e;
+      if (!source.refreshable || context.streamed || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
       context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
-      return send(await source.get(true));
+      return send(await unlessAborted(source.get(true, token), context.signal));
     }
   };
 }

@@ -1,25 +1,44 @@
 import type { TokenProvider } from "../config";
-import { clientError, ClientErrorNames } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
 import { checkToken } from "../protocol/validate";
 
-/** Refresh this long before `expiresAt`, so a request never leaves with a token about to lapse. */
+/** Refresh this long before `expiresAt` (at most half the token's lifetime), so no request leaves with a lapsing token. */
 export const REFRESH_AHEAD_MS = 60_000;
 
 export interface TokenSource {
-  /** The current token; fetches when there is none, it is near expiry, or `forceRefresh` is set. */
-  get(forceRefresh?: boolean): Promise<string>;
+  /**
+   * The current token; fetches when there is none, it is near expiry, or `forceRefresh` is set. With
+   * `forceRefresh`, a `rejected` token that was already replaced is not fetched again: the newer one is returned.
+   */
+  get(forceRefresh?: boolean, rejected?: string): Promise<string>;
   /** Whether a fresh token can be asked for (a provider) or the token is fixed (a string). */
   readonly refreshable: boolean;
 }
 
-/** Memoises a provider: one in-flight fetch shared by concurrent sends, refreshed ahead of expiry. */
+interface Cached {
+  token: string;
+  expiresAt?: number;
+  /** When to fetch again ahead of expiry. */
+  refreshAt?: number;
+}
+
+function providerError(e: unknown): AgentRuntimeError {
+  if (AgentRuntimeError.isInstance(e) && (e as AgentRuntimeError).name === ClientErrorNames.token) return e as AgentRuntimeError;
+  return clientError(ClientErrorNames.token, `The token provider failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
+/**
+ * Memoises a provider: one in-flight fetch shared by concurrent callers, refreshed ahead of expiry. When a
+ * refresh ahead of expiry fails, the current token is used until it actually expires.
+ */
 export function tokenSource(token: string | TokenProvider, now: () => number = Date.now): TokenSource {
   if (typeof token === "string") {
     return { get: async () => checkToken(token), refreshable: false };
   }
   if (typeof token !== "function") throw clientError(ClientErrorNames.token, "token must be a string or a TokenProvider function");
-  let current: { token: string; expiresAt?: number } | undefined;
+  let current: Cached | undefined;
   let inflight: Promise<string> | undefined;
+
   const fetchToken = (forceRefresh: boolean): Promise<string> => {
     inflight ??= (async () => {
       try {
@@ -27,25 +46,30 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         try {
           value = await token({ forceRefresh });
         } catch (e) {
-          throw clientError(ClientErrorNames.token, `The token provider failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+          const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
+          if (usable) return current!.token;
+          throw providerError(e);
         }
-        const next = typeof value === "string" ? { token: value } : { token: value?.token, expiresAt: value?.expiresAt?.getTime() };
-        checkToken(next.token);
-        current = next;
-        return next.token;
+        const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: value?.expiresAt?.getTime() };
+        checkToken(fetched.token);
+        const expiresAt = Number.isFinite(fetched.expiresAt) ? fetched.expiresAt : undefined;
+        const at = now();
+        const refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - at) / 2));
+        current = { token: fetched.token, expiresAt, refreshAt };
+        return fetched.token;
       } finally {
         inflight = undefined;
       }
     })();
     return inflight;
   };
+
   return {
     refreshable: true,
-    get(forceRefresh = false) {
+    get(forceRefresh = false, rejected) {
       if (inflight) return inflight;
-      if (!forceRefresh && current && (current.expiresAt === undefined || current.expiresAt - now() > REFRESH_AHEAD_MS)) {
-        return Promise.resolve(current.token);
-      }
+      if (forceRefresh && rejected !== undefined && current && current.token !== rejected) return Promise.resolve(current.token);
+      if (!forceRefresh && current && (current.refreshAt === undefined || now() < current.refreshAt)) return Promise.resolve(current.token);
       return fetchToken(forceRefresh);
     },
   };

@@ -1,0 +1,205 @@
+import http from "node:http";
+import { RuntimeClient, UnauthorizedException, type TokenProvider } from "@agentcore-runtime/client";
+import { tokenSource, REFRESH_AHEAD_MS } from "../src/tokens/cache";
+import { startServer, type TestServer } from "./helpers/server";
+import { commandFor, fastRetries, rejectionOf, succeed } from "./helpers/resilience";
+
+/** The runtime accepts only the tokens in `valid`; anything else is a 401 like the service's. */
+let valid = new Set<string>();
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer((req, res: http.ServerResponse) => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (!token || !valid.has(token)) {
+      res.writeHead(401, { "content-type": "application/json", "x-amzn-errortype": "UnauthorizedException", "www-authenticate": 'Bearer error="invalid_token"' });
+      return void res.end(JSON.stringify({ message: "Invalid JWT" }));
+    }
+    succeed("stop", res);
+  });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  valid = new Set();
+});
+
+/** token-1, token-2, … with a record of every call's options. */
+function numberedProvider(options: { delayMs?: number; expiresInMs?: number } = {}) {
+  const calls: { forceRefresh: boolean }[] = [];
+  const provider: TokenProvider = async (o) => {
+    calls.push(o);
+    const n = calls.length;
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    const token = `token-${n}-abcdefgh`;
+    return options.expiresInMs === undefined ? token : { token, expiresAt: new Date(Date.now() + options.expiresInMs) };
+  };
+  return { provider, calls };
+}
+const sentTokens = () => server.requests.map((r) => r.headers.authorization);
+
+describe("401 → forceRefresh → one more attempt", () => {
+  test("a rejected token is re-fetched with forceRefresh: true and the request sent again", async () => {
+    valid.add("token-2-abcdefgh");
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    const out = await c.send(commandFor("stop"));
+    c.destroy();
+    expect(out.statusCode).toBe(200);
+    expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+    expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh"]);
+    expect(out.$metadata.attempts).toBe(2);
+  });
+
+  test("only once: a second 401 is the caller's UnauthorizedException", async () => {
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider, retryStrategy: fastRetries() });
+    const error = await rejectionOf(c.send(commandFor("stop")));
+    c.destroy();
+    expect(UnauthorizedException.isInstance(error)).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test("a fixed string token or a per-call bearerToken is not retried on 401", async () => {
+    const c = new RuntimeClient({ endpoint: server.url, token: "static-token-abcdefgh" });
+    await rejectionOf(c.send(commandFor("stop")));
+    expect(server.requests).toHaveLength(1);
+    const { provider, calls } = numberedProvider();
+    const c2 = new RuntimeClient({ endpoint: server.url, token: provider });
+    await rejectionOf(c2.send(commandFor("stop", { bearerToken: "per-call-token-abcdefgh" })));
+    c.destroy();
+    c2.destroy();
+    expect(server.requests).toHaveLength(2);
+    expect(calls).toHaveLength(0);
+  });
+
+  test("the refreshed token is kept for later calls", async () => {
+    valid.add("token-2-abcdefgh");
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    await c.send(commandFor("stop"));
+    await c.send(commandFor("stop"));
+    c.destroy();
+    expect(calls).toHaveLength(2);
+    expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh", "Bearer token-2-abcdefgh"]);
+  });
+
+  test("concurrent 401s for the same stale token share one forced refresh", async () => {
+    valid.add("token-2-abcdefgh");
+    const { provider, calls } = numberedProvider({ delayMs: 20 });
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    const outs = await Promise.all(Array.from({ length: 8 }, () => c.send(commandFor("stop"))));
+    c.destroy();
+    expect(outs.every((o) => o.statusCode === 200)).toBe(true);
+    expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+  });
+});
+
+describe("memoised, one in-flight fetch shared", () => {
+  test("concurrent sends share one token fetch", async () => {
+    valid.add("token-1-abcdefgh");
+    const { provider, calls } = numberedProvider({ delayMs: 30 });
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    await Promise.all(Array.from({ length: 10 }, () => c.send(commandFor("stop"))));
+    await c.send(commandFor("stop"));
+    c.destroy();
+    expect(calls).toHaveLength(1);
+    expect(server.requests).toHaveLength(11);
+  });
+
+  test("a token without expiresAt is used until a 401", async () => {
+    valid.add("token-1-abcdefgh");
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    for (let i = 0; i < 5; i++) await c.send(commandFor("stop"));
+    c.destroy();
+    expect(calls).toHaveLength(1);
+  });
+
+  test("a failing provider is a TokenProviderError with the cause; the next send asks again", async () => {
+    let n = 0;
+    const c = new RuntimeClient({
+      endpoint: server.url,
+      token: async () => {
+        if (++n === 1) throw new Error("identity provider down");
+        valid.add("token-ok-abcdefgh");
+        return "token-ok-abcdefgh";
+      },
+      retryStrategy: fastRetries(),
+    });
+    const error = await rejectionOf(c.send(commandFor("stop")));
+    expect(error).toMatchObject({ name: "TokenProviderError" });
+    expect((error.cause as Error).message).toBe("identity provider down");
+    expect(server.requests).toHaveLength(0);
+    expect((await c.send(commandFor("stop"))).statusCode).toBe(200);
+    c.destroy();
+    expect(n).toBe(2);
+  });
+
+  test("a token with CR/LF from a provider is refused before anything is sent", async () => {
+    const c = new RuntimeClient({ endpoint: server.url, token: async () => "abc\r\nX-Evil: 1" });
+    const error = await rejectionOf(c.send(commandFor("stop")));
+    c.destroy();
+    expect(error.name).toBe("TokenProviderError");
+    expect(error.message).not.toContain("X-Evil");
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("refreshed ahead of expiresAt", () => {
+  test("through the client: a token close to expiry is replaced before the next send", async () => {
+    valid.add("token-1-abcdefgh").add("token-2-abcdefgh");
+    const { provider, calls } = numberedProvider({ expiresInMs: 300 });
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    await c.send(commandFor("stop"));
+    await c.send(commandFor("stop"));
+    // the refresh point is half the 300 ms lifetime, well before the token lapses
+    await new Promise((r) => setTimeout(r, 160));
+    await c.send(commandFor("stop"));
+    c.destroy();
+    expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: false }]);
+    expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh"]);
+  });
+
+  test("the refresh point: 60 s before expiry for long-lived tokens, half the lifetime for short ones", async () => {
+    let now = 1_000_000;
+    const hour = 3_600_000;
+    let lifetime = hour;
+    let fetched = 0;
+    const source = tokenSource(async () => ({ token: `t${++fetched}-abcdefgh`, expiresAt: new Date(now + lifetime) }), () => now);
+    await source.get();
+    now += hour - REFRESH_AHEAD_MS - 1;
+    await source.get();
+    expect(fetched).toBe(1);
+    now += 1;
+    await source.get();
+    expect(fetched).toBe(2);
+
+    lifetime = 30_000;
+    now += hour;
+    await source.get();
+    expect(fetched).toBe(3);
+    now += 14_999;
+    await source.get();
+    expect(fetched).toBe(3);
+    now += 1;
+    await source.get();
+    expect(fetched).toBe(4);
+  });
+
+  test("a failed refresh ahead of expiry keeps using the still-valid token; once expired, the failure surfaces", async () => {
+    let now = 0;
+    let fail = false;
+    const source = tokenSource(async () => {
+      if (fail) throw new Error("idp down");
+      return { token: "good-token-abcdefgh", expiresAt: new Date(now + 600_000) };
+    }, () => now);
+    await source.get();
+    fail = true;
+    now = 590_000;
+    await expect(source.get()).resolves.toBe("good-token-abcdefgh");
+    now = 600_001;
+    await expect(source.get()).rejects.toMatchObject({ name: "TokenProviderError" });
+    await expect(source.get(true)).rejects.toMatchObject({ name: "TokenProviderError" });
+  });
+});
