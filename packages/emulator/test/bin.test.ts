@@ -1,0 +1,119 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sseData } from "./helpers";
+
+const BIN = join(__dirname, "../dist/bin.js");
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  info: { url: string; runtimeArn: string; token: string };
+  stdoutLines: string[];
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (out.includes("\n")) {
+        const lines = out.split("\n").filter(Boolean);
+        resolve({ child, info: JSON.parse(lines[0]), stdoutLines: lines, stderr: () => err, exit });
+      }
+    });
+    void exit.then(({ code }) => reject(new Error(`bin exited (${code}) before printing: ${err}`)));
+  });
+}
+
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+};
+
+describe("agentcore-emulator bin", () => {
+  beforeAll(() => {
+    if (!existsSync(BIN)) throw new Error("packages/emulator/dist/bin.js is missing: run `npx tsup` first");
+  });
+
+  it("prints one JSON line with url, runtimeArn and a working token, logs requests without the token, exits 0 on SIGTERM", async () => {
+    const bin = await run(["--port", "0"]);
+    const { url, runtimeArn, token } = bin.info;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(runtimeArn).toBe("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/emulator_agent-abcdefghij");
+    const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+    expect(payload.exp - payload.iat).toBe(12 * 3600);
+
+    const res = await fetch(`${url}/runtimes/${encodeURIComponent(runtimeArn)}/invocations`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: "from the bin" }),
+    });
+    expect((await res.json()).response).toBe("You said: from the bin");
+    await waitFor(() => bin.stderr().includes("op=invocations"));
+    const line = bin.stderr().trim().split("\n").at(-1)!;
+    expect(line).toMatch(/POST \/runtimes\/\S+\/invocations 200 \d+ms op=invocations session=\S+ requestId=\S+ auth="Bearer \[redacted\]"/);
+    expect(bin.stderr()).not.toContain(token);
+    expect(bin.stderr()).not.toContain(token.split(".")[2]);
+    expect(bin.stdoutLines).toHaveLength(1);
+
+    bin.child.kill("SIGTERM");
+    expect(await bin.exit).toEqual({ code: 0, signal: null });
+  });
+
+  it("exits 0 on SIGINT while a stream is open", async () => {
+    const bin = await run(["--port", "0"]);
+    const { url, runtimeArn, token } = bin.info;
+    const res = await fetch(`${url}/runtimes/${encodeURIComponent(runtimeArn)}/invocations`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" },
+      body: JSON.stringify({ prompt: "x", repeat: 1000, delayMs: 50 }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    bin.child.kill("SIGINT");
+    expect(await bin.exit).toEqual({ code: 0, signal: null });
+    await reader.read().catch(() => undefined);
+  });
+
+  it("loads --agent FILE and passes --exec through", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emu-bin-"));
+    writeFileSync(join(dir, "agent.mjs"), "export default async function* (payload) { yield 'agent:' + payload.prompt; }\n");
+    const bin = await run(["--port", "0", "--agent", join(dir, "agent.mjs"), "--exec"]);
+    try {
+      const base = `${bin.info.url}/runtimes/${encodeURIComponent(bin.info.runtimeArn)}`;
+      const headers = { Authorization: `Bearer ${bin.info.token}` };
+      const res = await fetch(`${base}/invocations`, { method: "POST", headers, body: JSON.stringify({ prompt: "p" }) });
+      expect(sseData(await res.text())).toEqual(['"agent:p"']);
+      const cmd = await fetch(`${base}/commands`, { method: "POST", headers, body: JSON.stringify({ command: "echo $((6*7))" }) });
+      expect(Buffer.from(await cmd.arrayBuffer()).toString("latin1")).toContain('{"stdout":"42\\n"}');
+    } finally {
+      bin.child.kill("SIGTERM");
+      await bin.exit;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints usage for --help and rejects bad arguments", async () => {
+    const help = spawn(process.execPath, [BIN, "--help"]);
+    let text = "";
+    help.stdout.on("data", (c: Buffer) => (text += c.toString()));
+    const code = await new Promise((resolve) => help.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(text).toMatch(/^Usage: agentcore-emulator/);
+    expect(text).toContain("--upstream URL");
+
+    const bad = spawn(process.execPath, [BIN, "--agent", "a.js", "--upstream", "http://localhost:8080"]);
+    let err = "";
+    bad.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
+    expect(err).toContain("exclusive");
+  });
+});
