@@ -40,6 +40,8 @@ export { parseRuntimeRef } from "./protocol/arn";
 export { resolveEndpoint } from "./protocol/endpoint";
 
 export { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
-export { retryMiddleware, retryMiddlewareOptions, standardRetryStrategy, retryClassOf, DEFAULT_RETRY } from "./middleware/retry";
-export type { RetryStrategy, RetryOptions, RetryClass, StandardRetryOptions } from "./middleware/retry";
+export { retryMiddleware, retryMiddlewareOptions, standardRetryStrategy, retryClassOf, retryAfterMs, isRetryEnabled, DEFAULT_RETRY } from "./middleware/retry";
+export type { RetryStrategy, RetryOptions, RetryClass, RetryClassSwitches, StandardRetryOptions } from "./middleware/retry";
 export { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
+export { fromOAuthClientCredentials, fromCognitoClientCredentials, cognitoTokenUrl } from "./tokens/oauth";
+export type { OAuthClientCredentialsOptions, CognitoClientCredentialsOptions } from "./tokens/oauth";

@@ -1,0 +1,171 @@
+import type { TokenProvider } from "../config";
+import { isLoopbackHost } from "../protocol/endpoint";
+import { clientError, ClientErrorNames, type AgentRuntimeError } from "../protocol/errors";
+
+// Browser-safe: global fetch, btoa and URLSearchParams only, no node: imports.
+
+export interface OAuthClientCredentialsOptions {
+  /** The authorization server's token endpoint (https, or http on a loopback host). */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Requested scopes; omitted means the server's default for this client. */
+  scopes?: string[] | string;
+  /** `client_secret_basic` (HTTP Basic, the default) or `client_secret_post` (credentials in the form body). */
+  clientAuthentication?: "client_secret_basic" | "client_secret_post";
+  /** Extra form parameters some servers need, e.g. `{ audience: "…" }` or `{ resource: "…" }`. */
+  extraParams?: Record<string, string>;
+  /** Milliseconds for one token request (default 10000). */
+  timeout?: number;
+  /** A fetch implementation (default: the global `fetch`). */
+  fetch?: typeof fetch;
+}
+
+export interface CognitoClientCredentialsOptions extends Omit<OAuthClientCredentialsOptions, "tokenUrl"> {
+  /**
+   * The user pool domain: a full host (`my-pool.auth.us-east-1.amazoncognito.com` or a custom domain such as
+   * `auth.example.com`), a base URL (`https://…`), or a bare prefix (`my-pool`) together with `region`.
+   */
+  domain?: string;
+  /** Used with a bare domain prefix. */
+  region?: string;
+  /** The full token endpoint, instead of `domain`. */
+  tokenUrl?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** `tokenEndpointStatus`, not `statusCode`: the runtime did not answer, so retry rules for its statuses do not apply. */
+function tokenError(message: string, extra: { cause?: unknown; statusCode?: number; oauthError?: string } = {}): AgentRuntimeError {
+  const fields: Record<string, unknown> = {};
+  if (extra.statusCode !== undefined) fields.tokenEndpointStatus = extra.statusCode;
+  if (extra.oauthError !== undefined) fields.oauthError = extra.oauthError;
+  return clientError(ClientErrorNames.token, message, { cause: extra.cause, fields });
+}
+
+function checkTokenUrl(tokenUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(tokenUrl);
+  } catch {
+    throw tokenError(`tokenUrl '${tokenUrl}' is not a valid URL`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw tokenError(`tokenUrl must use https (plain http only for loopback hosts), got '${url.protocol}//${url.host}'`);
+  }
+  if (url.username || url.password) throw tokenError("tokenUrl must not carry credentials; pass clientId and clientSecret");
+  return url;
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded. */
+function basicCredentials(clientId: string, clientSecret: string): string {
+  const form = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+  return `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`;
+}
+
+/** Removes the client secret, the Basic credential and any access token from text bound for an error. */
+function scrubber(secrets: string[]): (text: string) => string {
+  const live = secrets.filter((s) => s.length >= 4);
+  return (text) => live.reduce((out, s) => out.split(s).join("[REDACTED]"), text);
+}
+
+/**
+ * A token provider for any OAuth 2.0 token endpoint using the client credentials grant: a form-encoded POST
+ * with HTTP Basic client authentication (or `client_secret_post`), reading `access_token` and `expires_in`.
+ * Failures are `TokenProviderError`s that never contain the secret or a token. The client memoises the
+ * result and asks again ahead of expiry or with `forceRefresh` after a 401.
+ */
+export function fromOAuthClientCredentials(options: OAuthClientCredentialsOptions): TokenProvider {
+  const { clientId, clientSecret, scopes, clientAuthentication = "client_secret_basic", extraParams = {}, timeout = DEFAULT_TIMEOUT_MS } = options;
+  const url = checkTokenUrl(options.tokenUrl);
+  if (typeof clientId !== "string" || !clientId) throw tokenError("clientId is required");
+  if (typeof clientSecret !== "string" || !clientSecret) throw tokenError("clientSecret is required");
+  if (clientAuthentication !== "client_secret_basic" && clientAuthentication !== "client_secret_post") {
+    throw tokenError(`clientAuthentication must be 'client_secret_basic' or 'client_secret_post', got '${String(clientAuthentication)}'`);
+  }
+  const endpoint = `${url.origin}${url.pathname}`;
+  const scope = Array.isArray(scopes) ? scopes.join(" ") : scopes;
+  const basic = basicCredentials(clientId, clientSecret);
+
+  return async () => {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    if (typeof doFetch !== "function") throw tokenError("No global fetch: pass `fetch` in the options");
+    const form = new URLSearchParams({ ...extraParams, grant_type: "client_credentials" });
+    if (scope) form.set("scope", scope);
+    const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" };
+    if (clientAuthentication === "client_secret_basic") headers.Authorization = basic;
+    else {
+      form.set("client_id", clientId);
+      form.set("client_secret", clientSecret);
+    }
+    const controller = new AbortController();
+    const timer = timeout > 0 ? setTimeout(() => controller.abort(), timeout) : undefined;
+    let status: number;
+    let text: string;
+    const started = Date.now();
+    try {
+      // a redirect would carry the credentials somewhere unexpected
+      const response = await doFetch(url.href, { method: "POST", headers, body: form.toString(), redirect: "error", signal: controller.signal });
+      status = response.status;
+      text = await response.text();
+    } catch (e) {
+      const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
+      throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    let body: Record<string, unknown> | undefined;
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed;
+    } catch {
+      // reported below
+    }
+    const accessToken = typeof body?.access_token === "string" ? body.access_token : undefined;
+    const scrub = scrubber([clientSecret, basic.slice(6), ...(accessToken ? [accessToken] : [])]);
+    const str = (v: unknown) => (typeof v === "string" && v ? scrub(v).slice(0, 300) : undefined);
+    if (status < 200 || status >= 300 || typeof body?.error === "string") {
+      const code = str(body?.error);
+      const description = str(body?.error_description);
+      const detail = code ? `${code}${description ? ` (${description})` : ""}` : body ? "no OAuth error code" : `a non-JSON body: ${scrub(text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()).slice(0, 200)}`;
+      throw tokenError(`The token endpoint ${endpoint} answered HTTP ${status}: ${detail}`, {
+        statusCode: status,
+        oauthError: code,
+      });
+    }
+    if (!body) throw tokenError(`The token endpoint ${endpoint} answered HTTP ${status} with a body that is not JSON`, { statusCode: status });
+    if (!accessToken) throw tokenError(`The token endpoint ${endpoint} answered without an access_token`, { statusCode: status });
+    const expiresIn = typeof body.expires_in === "string" ? Number(body.expires_in) : body.expires_in;
+    // measured from when the request left, so a slow answer errs on the early side
+    const expiresAt = typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0 ? new Date(started + expiresIn * 1000) : undefined;
+    return expiresAt ? { token: accessToken, expiresAt } : { token: accessToken };
+  };
+}
+
+function describeFetchError(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  const code = err?.cause?.code;
+  const message = err?.message ?? String(e);
+  return code ? `${message} (${code})` : err?.cause?.message ? `${message} (${err.cause.message})` : message;
+}
+
+/** The Cognito token endpoint for a domain: `https://{domain}/oauth2/token`. */
+export function cognitoTokenUrl(domain: string, region?: string): string {
+  const raw = domain.trim().replace(/\/+$/, "");
+  if (!raw) throw tokenError("domain is empty");
+  if (/^https?:\/\//i.test(raw)) return `${raw}/oauth2/token`;
+  if (raw.includes("/")) throw tokenError(`domain '${raw}' must be a host name or a base URL, not a path`);
+  if (raw.includes(".") || raw.includes(":")) return `https://${raw}/oauth2/token`;
+  if (!region) throw tokenError(`domain '${raw}' is a bare prefix: pass the full host (${raw}.auth.<region>.amazoncognito.com) or set region`);
+  return `https://${raw}.auth.${region}.amazoncognito.com/oauth2/token`;
+}
+
+/**
+ * Client credentials against an Amazon Cognito user pool domain (`https://{domain}/oauth2/token`, HTTP Basic
+ * client authentication, scopes such as `my-api/invoke`).
+ */
+export function fromCognitoClientCredentials(options: CognitoClientCredentialsOptions): TokenProvider {
+  const { domain, region, tokenUrl, ...rest } = options;
+  if ((domain === undefined) === (tokenUrl === undefined)) throw tokenError("Pass exactly one of domain and tokenUrl");
+  return fromOAuthClientCredentials({ ...rest, tokenUrl: tokenUrl ?? cognitoTokenUrl(domain!, region) });
+}
