@@ -1,7 +1,7 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import type { RuntimeContext } from "../Command";
-import type { RuntimeClientConfig } from "../config";
+import type { Logger, RuntimeClientConfig } from "../config";
 import { AgentRuntimeError, redact } from "../protocol/errors";
 
 export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
@@ -12,22 +12,47 @@ export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLo
 };
 
 const SECRET_HEADERS = /^(authorization|cookie|proxy-authorization|x-amz-security-token)$/i;
+const PAYLOAD_LIMIT = 4096;
 
-function headersForLog(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers)) out[key] = SECRET_HEADERS.test(key) ? "[REDACTED]" : redact(value);
-  return out;
+/** Pattern redaction plus the exact credential this attempt carries, which may be opaque (not JWT-shaped). */
+function scrubber(request: HttpRequest): (text: string) => string {
+  const auth = Object.entries(request.headers).find(([key]) => /^authorization$/i.test(key))?.[1];
+  const secret = auth?.replace(/^\s*bearer\s+/i, "").trim();
+  return (text) => {
+    const out = secret && secret.length >= 4 ? text.split(secret).join("[REDACTED]") : text;
+    return redact(out);
+  };
 }
 
-function payloadForLog(body: unknown): string | undefined {
-  if (body === undefined || body === null) return undefined;
-  const text = typeof body === "string" ? body : body instanceof Uint8Array ? new TextDecoder().decode(body.subarray(0, 4096)) : undefined;
-  return text === undefined ? undefined : redact(text.length > 4096 ? `${text.slice(0, 4096)}…` : text);
+function clip(text: string): string {
+  return text.length > PAYLOAD_LIMIT ? `${text.slice(0, PAYLOAD_LIMIT)}…` : text;
+}
+
+function requestPayload(body: unknown): string | undefined {
+  if (typeof body === "string") return clip(body);
+  if (body instanceof Uint8Array) return clip(new TextDecoder().decode(body.subarray(0, PAYLOAD_LIMIT + 4)));
+  return undefined;
+}
+
+/** What a buffered output carries; a stream is never read by the logger. */
+function responsePayload(output: unknown): string | undefined {
+  const o = output as { text?: unknown; stdout?: unknown; stderr?: unknown; stream?: unknown } | undefined;
+  if (!o || o.stream !== undefined) return undefined;
+  if (typeof o.stdout === "string") return clip(JSON.stringify({ stdout: o.stdout, stderr: o.stderr }));
+  if (typeof o.text === "string") return clip(o.text);
+  return undefined;
+}
+
+/** Calls a level as a method (pino's methods need their `this`), falling back to `error` and then nothing. */
+function log(logger: Logger, level: keyof Logger, line: string): void {
+  if (typeof logger[level] === "function") logger[level]!(line);
+  else if (level !== "debug" && typeof logger.error === "function") logger.error(line);
 }
 
 /**
- * One line per attempt sent and per response or failure, with timing, attempt number and request id.
- * Sits innermost in finalizeRequest, so it sees the request as sent, with the Authorization header redacted.
+ * One line per attempt sent (debug) and per response (info) or failure (warn when retryable, else error), with
+ * timing, attempt number and request id. Innermost in finalizeRequest, so it sees each attempt as sent; the
+ * Authorization header and anything token-shaped are redacted, and payloads appear only with `logPayloads`.
  */
 export function loggerMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
   return (next, ctx) => async (args) => {
@@ -35,30 +60,41 @@ export function loggerMiddleware(config: RuntimeClientConfig): FinalizeRequestMi
     const logger = context.logger;
     if (!logger) return next(args);
     const request = args.request as HttpRequest;
+    const scrub = scrubber(request);
     const attempt = /attempt=(\d+)/.exec(request.headers["amz-sdk-request"] ?? "")?.[1] ?? "1";
     const started = Date.now();
     const target = `${request.method} ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}`;
-    const line = {
-      command: context.commandName,
-      attempt: Number(attempt),
-      request: target,
-      headers: headersForLog(request.headers),
-      ...(config.logPayloads ? { payload: payloadForLog(request.body) } : {}),
-    };
-    logger.debug?.(`agentcore: → ${context.commandName} ${target} attempt ${attempt} ${JSON.stringify(line)}`);
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.headers)) headers[key] = SECRET_HEADERS.test(key) ? "[REDACTED]" : value;
+    const sent: Record<string, unknown> = { headers };
+    if (config.logPayloads) sent.payload = requestPayload(request.body);
+    log(logger, "debug", scrub(`agentcore: → ${context.commandName} ${target} attempt ${attempt} ${JSON.stringify(sent)}`));
     try {
       const result = await next(args);
       const meta = (result.output as { $metadata?: { httpStatusCode?: number; requestId?: string } })?.$metadata ?? {};
-      logger.info?.(
-        `agentcore: ← ${context.commandName} ${meta.httpStatusCode ?? "?"} in ${Date.now() - started} ms attempt ${attempt}${meta.requestId ? ` requestId ${meta.requestId}` : ""}`,
+      const payload = config.logPayloads ? responsePayload(result.output) : undefined;
+      log(
+        logger,
+        "info",
+        scrub(
+          `agentcore: ← ${context.commandName} ${meta.httpStatusCode ?? "?"} in ${Date.now() - started} ms attempt ${attempt}` +
+            `${meta.requestId ? ` requestId ${meta.requestId}` : ""}${payload !== undefined ? ` payload ${JSON.stringify(payload)}` : ""}`,
+        ),
       );
+      const stream = (result.output as { stream?: { onClose?(fn: () => void): void } } | undefined)?.stream;
+      stream?.onClose?.(() => log(logger, "debug", `agentcore: ${context.commandName} stream closed ${Date.now() - started} ms after attempt ${attempt} was sent`));
       return result;
     } catch (e) {
       const error = e as AgentRuntimeError;
       const status = error?.statusCode !== undefined ? ` ${error.statusCode}` : "";
-      const level = AgentRuntimeError.isInstance(e) && error.retryable ? logger.warn : logger.error;
-      (level ?? logger.error)?.(
-        `agentcore: ✗ ${context.commandName}${status} ${error?.name ?? "Error"} in ${Date.now() - started} ms attempt ${attempt}${error?.requestId ? ` requestId ${error.requestId}` : ""}: ${redact(String(error?.message ?? e))}`,
+      const level = AgentRuntimeError.isInstance(e) && error.retryable ? "warn" : "error";
+      log(
+        logger,
+        level,
+        scrub(
+          `agentcore: ✗ ${context.commandName}${status} ${error?.name ?? "Error"} in ${Date.now() - started} ms attempt ${attempt}` +
+            `${error?.requestId ? ` requestId ${error.requestId}` : ""}: ${String(error?.message ?? e)}`,
+        ),
       );
       throw e;
     }
