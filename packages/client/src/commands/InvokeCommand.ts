@@ -2,7 +2,9 @@ import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
-import { concatBytes, invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
+import { readAll } from "../protocol/body";
+import { concatBytes } from "../protocol/bytes";
+import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
 export type InvokeCommandInput = InvokeInput;
@@ -55,9 +57,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
       }
       return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
     }
-    const parts: Uint8Array[] = [];
-    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) parts.push(chunk);
-    const bytes = parts.length ? concatBytes(parts) : new Uint8Array(0);
+    const bytes = await readAll(body);
     const raw = new TextDecoder().decode(bytes);
     const output: InvokeCommandOutput = { ...head, body: bytes, text: raw };
     if (isJson(head.contentType) && raw.trim() !== "") {

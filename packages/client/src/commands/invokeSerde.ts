@@ -1,7 +1,7 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../Command";
 import { DEFAULT_IDLE_TIMEOUT } from "../config";
-import type { BodyReader } from "../protocol/body";
+import { readAll, type BodyReader } from "../protocol/body";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "../protocol/errors";
 import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, LIMITS, checkHeaderValue } from "../protocol/validate";
@@ -78,9 +78,7 @@ function sseError(event: SseEvent): AgentRuntimeError | undefined {
  */
 export async function* invokeEvents(body: BodyReader, context: RuntimeContext, contentType: string | undefined): AsyncGenerator<SseEvent, void, undefined> {
   if (!isEventStream(contentType)) {
-    const parts: Uint8Array[] = [];
-    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) parts.push(chunk);
-    const data = new TextDecoder().decode(concatBytes(parts));
+    const data = new TextDecoder().decode(await readAll(body));
     yield { data, text: sseText(data) };
     return;
   }
@@ -98,17 +96,4 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, c
   if (decoder.end()) {
     context.logger?.warn?.(`agentcore: ${context.commandName}: the event stream ended without a blank line after its last event; that unterminated event was discarded (per the SSE spec)`);
   }
-}
-
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "./errors";
 
 /** A response body read chunk by chunk, with an idle timeout between chunks and cancellation. */
@@ -170,12 +171,5 @@ export async function readAll(reader: BodyReader, limit = Infinity): Promise<Uin
     }
     parts.push(chunk);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

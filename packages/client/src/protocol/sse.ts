@@ -1,3 +1,5 @@
+import { concatBytes } from "./bytes";
+
 /** One server-sent event as dispatched by the WHATWG algorithm. */
 export interface SseEvent {
   data: string;
@@ -94,7 +96,7 @@ export class SseDecoder {
     let text: string;
     if (this.pending.length) {
       this.pending.push(chunk.subarray(from, to));
-      text = this.decoder.decode(concat(this.pending));
+      text = this.decoder.decode(concatBytes(this.pending));
       this.pending = [];
     } else {
       text = from === to ? "" : this.decoder.decode(chunk.subarray(from, to));
@@ -156,18 +158,6 @@ export class SseDecoder {
     this.eventType = undefined;
     this.eventId = undefined;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /**
