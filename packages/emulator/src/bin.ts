@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     sessionMaxLifetimeSeconds: number("max-lifetime", values["max-lifetime"]),
     faults,
     log: process.stderr,
+    recordRequests: false,
   });
   const token = await emulator.issueToken({}, { expiresIn: number("token-ttl", values["token-ttl"]) ?? 12 * 3600 });
   process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);

@@ -136,7 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       status: 0,
       requestId: "",
     };
-    requests.push(record);
+    if (options.recordRequests !== false) requests.push(record);
     const ex = new Exchange(req, res, record);
     exchanges.add(ex);
     res.once("close", () => {

@@ -94,6 +94,8 @@ export interface EmulatorOptions {
   maxPayloadBytes?: number;
   /** Total stdout+stderr bytes per command before it is killed (default 100 MiB). */
   maxCommandOutputBytes?: number;
+  /** Keep every request in `requests` (default true; the bin turns it off so a long run does not grow). */
+  recordRequests?: boolean;
   /** Parent folder of per-session working directories with exec (default os.tmpdir()). */
   workDir?: string;
 }

@@ -101,6 +101,25 @@ describe("agentcore-emulator bin", () => {
     }
   });
 
+  it("applies --fault from the command line", async () => {
+    const bin = await run(["--port", "0", "--fault", "throttle; times=1; retryAfter=3"]);
+    try {
+      const call = () =>
+        fetch(`${bin.info.url}/runtimes/${encodeURIComponent(bin.info.runtimeArn)}/invocations`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${bin.info.token}` },
+          body: "{}",
+        });
+      const first = await call();
+      expect(first.status).toBe(429);
+      expect(first.headers.get("retry-after")).toBe("3");
+      expect((await call()).status).toBe(200);
+    } finally {
+      bin.child.kill("SIGTERM");
+      await bin.exit;
+    }
+  });
+
   it("prints usage for --help and rejects bad arguments", async () => {
     const help = spawn(process.execPath, [BIN, "--help"]);
     let text = "";

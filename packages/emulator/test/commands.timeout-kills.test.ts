@@ -37,4 +37,19 @@ describe("command timeout", () => {
     const pid = Number((await runCommand(h, { command: "cat bg.pid" }, { [SESSION]: sid })).stdout);
     expect(await waitDead(pid)).toBe(true);
   });
+
+  it("kills a command whose client goes away", async () => {
+    const controller = new AbortController();
+    const res = await h.post("commands", {
+      body: { command: "sleep 30 & echo pids $$ $! end; wait", timeout: 60 },
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = "";
+    while (!/pids \d+ \d+ end/.test(seen)) seen += Buffer.from((await reader.read()).value!).toString("latin1");
+    const [, shell, sleeper] = /pids (\d+) (\d+) end/.exec(seen)!.map(Number);
+    controller.abort();
+    expect(await waitDead(shell)).toBe(true);
+    expect(await waitDead(sleeper)).toBe(true);
+  });
 });

@@ -108,13 +108,12 @@ describe("the default agent", () => {
   });
 
   it("paces SSE events with delayMs, delivering each as it is produced", async () => {
-    const started = Date.now();
     const res = await h.post("invocations", { body: { prompt: "a b c d", delayMs: 30 }, headers: SSE });
     const reader = res.body!.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toBe('data: "You "\n\n');
-    expect(Date.now() - started).toBeLessThan(5 * 30);
+    // A buffered answer would arrive whole; a streamed one arrives event by event.
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: "You "\n\n');
+    const firstAt = Date.now();
     while (!(await reader.read()).done);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 30);
+    expect(Date.now() - firstAt).toBeGreaterThanOrEqual(4 * 30 - 5);
   });
 });

@@ -31,14 +31,14 @@ describe("session lifecycle", () => {
   });
 
   it("ends a session after the idle timeout; the next use gets a fresh one", async () => {
-    const h = await start({ exec: true, sessionIdleTimeoutSeconds: 0.2 });
+    const h = await start({ exec: true, sessionIdleTimeoutSeconds: 0.5 });
     try {
       const sid = sessionId();
       const first = (await runCommand(h, { command: "touch f; pwd" }, { [SESSION]: sid })).stdout;
       await sleep(100);
       // Use within the idle window keeps it alive.
       expect((await runCommand(h, { command: "ls" }, { [SESSION]: sid })).stdout).toBe("f\n");
-      await sleep(350);
+      await sleep(800);
       expect(h.emu.sessionIds()).not.toContain(sid);
       const stop = await h.post("stopruntimesession", { body: {}, headers: { [SESSION]: sid } });
       expect(stop.status).toBe(404);
