@@ -49,7 +49,7 @@ export class ResponseWriter {
       if (this.done) return;
       // A cut fault always takes effect, even when the body had fewer events than afterEvents.
       if (this.cutFault) return this.cut(this.cutFault);
-      await new Promise<void>((resolve) => this.ex.res.end(resolve));
+      await this.finish();
       this.dead = true;
     });
   }
@@ -101,9 +101,14 @@ export class ResponseWriter {
         await this.write(errorFrame(fault.code ?? "InternalFailure", fault.message ?? "Injected error"));
         break;
     }
-    await new Promise<void>((resolve) => res.end(resolve));
+    await this.finish();
     // The stream is over for the client; whatever produced it should stop.
     this.ex.abort();
+  }
+
+  /** Ends the response; a socket destroyed meanwhile never emits 'finish', so closing counts too. */
+  private finish(): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => this.ex.res.end(resolve)), this.ex.closed]);
   }
 
   private async drip(data: Uint8Array, delayMs: number): Promise<void> {
