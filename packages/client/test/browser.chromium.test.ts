@@ -12,6 +12,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { startEmulator } from "../../emulator/src";
 import { ARN, SESSION, TOKEN, startServer, until, type Recorded, type TestServer } from "./helpers/server";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -504,5 +505,51 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
       leaksToken: false,
     });
     expect(out.conflict).toMatchObject({ thrown: true, name: "RetryableConflictException", statusCode: 409, retryableConflict: true, throttling: false });
+  });
+
+  test("the same page against the emulator: invoke (JSON and SSE), command, stop, all cross-origin", async () => {
+    const emu = await startEmulator({ host: "127.0.0.1", port: 0 });
+    try {
+      expect(new URL(emu.url).origin).not.toBe(new URL(pageServer!.url).origin);
+      const token = await emu.issueToken();
+      const out = await page.evaluate(
+        async ({ endpoint, token, arn, session }) => {
+          const sdk = (window as any).agentcore;
+          const client = new sdk.RuntimeClient({ endpoint, token });
+          const json = await client.send(new sdk.InvokeCommand({ runtimeArn: arn, sessionId: session, accept: "application/json", payload: { prompt: "hi" } }));
+          const streamed = await client.send(new sdk.InvokeStreamCommand({ runtimeArn: arn, sessionId: session, payload: { prompt: "one two three" } }));
+          const tokens: string[] = [];
+          for await (const ev of streamed.stream) tokens.push(ev.text);
+          const command = await client.send(new sdk.ExecuteCommandCommand({ runtimeArn: arn, sessionId: session, command: "echo hi" }));
+          const stop = await client.send(new sdk.StopSessionCommand({ runtimeArn: arn, sessionId: session }));
+          return {
+            json: json.json,
+            jsonSession: json.sessionId,
+            streamContentType: streamed.contentType,
+            tokens,
+            command: { stdout: command.stdout, exitCode: command.exitCode, status: command.status },
+            stop: { statusCode: stop.statusCode, sessionId: stop.sessionId },
+          };
+        },
+        { endpoint: emu.url, token, arn: emu.runtimeArn, session: SESSION },
+      );
+      expect(out.json).toMatchObject({ response: "You said: hi", sessionId: SESSION });
+      expect(out.jsonSession).toBe(SESSION);
+      expect(out.streamContentType).toMatch(/^text\/event-stream/);
+      expect(out.tokens.join("")).toBe("You said: one two three");
+      expect(out.tokens.length).toBeGreaterThan(1);
+      expect(out.command).toEqual({ stdout: "hi\n", exitCode: 0, status: "COMPLETED" });
+      expect(out.stop).toEqual({ statusCode: 200, sessionId: SESSION });
+      const ops = emu.requests.map((r) => r.op);
+      expect(ops).toContain("preflight");
+      expect(emu.requests.filter((r) => r.op !== "preflight").map((r) => [r.op, r.status])).toEqual([
+        ["invocations", 200],
+        ["invocations", 200],
+        ["commands", 200],
+        ["stopruntimesession", 200],
+      ]);
+    } finally {
+      await emu.close();
+    }
   });
 });
