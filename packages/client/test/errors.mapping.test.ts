@@ -147,3 +147,16 @@ test("isInstance works across two copies of the package", () => {
     expect(ValidationException.isInstance(foreign)).toBe(false);
   });
 });
+
+test("body fields copied onto the error are redacted too", async () => {
+  const other = "eyJhbGciOiJIUzI1NiJ9.eyJvdGhlciI6dHJ1ZX0.c2lnbmF0dXJl";
+  const error = await failWith({
+    status: 400,
+    headers: typeHeader("ValidationException"),
+    body: json({ message: "bad", debug: `Authorization: Bearer ${TOKEN}`, fieldList: [{ name: "token", message: `got ${other}` }] }),
+  });
+  const serialised = JSON.stringify(error);
+  expect(serialised).not.toContain(TOKEN);
+  expect(serialised).not.toContain(other);
+  expect((error.fieldList as { name: string }[])[0].name).toBe("token");
+});

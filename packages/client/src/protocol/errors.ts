@@ -39,6 +39,17 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Body fields copied onto errors may echo credentials too (e.g. a gateway's debug output). */
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redact(value);
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
+  try {
+    return JSON.parse(redact(JSON.stringify(value)));
+  } catch {
+    return value;
+  }
+}
+
 /** Every error this SDK throws: service errors, in-band agent errors and client-side failures. */
 export class AgentRuntimeError extends Error {
   declare readonly [BRAND]: true;
@@ -56,7 +67,7 @@ export class AgentRuntimeError extends Error {
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
     if (options.fields) {
       for (const [key, value] of Object.entries(options.fields)) {
-        if (!(key in this) && key !== "message" && key !== "name") this[key] = value;
+        if (!(key in this) && key !== "message" && key !== "name") this[key] = redactValue(value);
       }
     }
     this.name = options.name ?? (new.target as { errorName?: string }).errorName ?? "AgentRuntimeError";
