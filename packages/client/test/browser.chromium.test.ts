@@ -273,7 +273,7 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
     });
     await page.goto(pageServer.url + "/");
     await page.waitForFunction(() => (window as any).agentcore !== undefined, undefined, { timeout: 10_000 });
-  });
+  }, 60_000); // a browser launch on a loaded 2-core machine can take a while
 
   afterAll(async () => {
     await browser?.close();
