@@ -14,7 +14,11 @@ function decode(pieces: Uint8Array[]): { events: SseEvent[]; error?: { errorType
       events.push(event);
     }
   }
-  decoder.end();
+  for (const event of decoder.finish().events) {
+    const error = sseErrorPayload(event);
+    if (error) return { events, error };
+    events.push(event);
+  }
   return { events };
 }
 
@@ -56,13 +60,20 @@ describe("SSE decoder edge cases of the WHATWG algorithm", () => {
   test("a BOM only at the very start is stripped; a later U+FEFF stays", () => {
     expect(run("\uFEFFdata: a\n\ndata: \uFEFFb\n\n").map((e) => e.data)).toEqual(["a", "\uFEFFb"]);
   });
-  test("end() reports an unterminated final event, which is dropped per the spec", () => {
+  test.each([
+    ["data: a\n\ndata: b", true],
+    ["data: a\n\ndata: b\n", true],
+    ["data: a\n\ndata: b\r", true],
+    ["data: a\n\n", false],
+    ["data: a\r\r", false],
+    ["data: a\n\n: trailing comment", false],
+  ])("finish() on %p drops an unterminated final event and says so: %p", (body, dropped) => {
     const decoder = new SseDecoder();
-    expect(decoder.push(new TextEncoder().encode("data: a\n\ndata: b"))).toHaveLength(1);
-    expect(decoder.end()).toBe(true);
-    const clean = new SseDecoder();
-    clean.push(new TextEncoder().encode("data: a\n\n"));
-    expect(clean.end()).toBe(false);
+    const events = [...decoder.push(new TextEncoder().encode(body))];
+    const end = decoder.finish();
+    events.push(...end.events);
+    expect(events.map((e) => e.data)).toEqual(["a"]);
+    expect(end.dropped).toBe(dropped);
   });
   test("a multi-megabyte event split into 64 KiB reads", () => {
     const big = "x".repeat(5 * 1024 * 1024);

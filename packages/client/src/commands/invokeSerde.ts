@@ -83,8 +83,8 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, c
     return;
   }
   const decoder = new SseDecoder();
-  for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
-    for (const event of decoder.push(chunk)) {
+  const deliver = async function* (events: SseEvent[]) {
+    for (const event of events) {
       const error = sseError(event);
       if (error) {
         await body.cancel();
@@ -92,8 +92,11 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, c
       }
       yield event;
     }
-  }
-  if (decoder.end()) {
+  };
+  for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) yield* deliver(decoder.push(chunk));
+  const { events, dropped } = decoder.finish();
+  yield* deliver(events);
+  if (dropped) {
     context.logger?.warn?.(`agentcore: ${context.commandName}: the event stream ended without a blank line after its last event; that unterminated event was discarded (per the SSE spec)`);
   }
 }
