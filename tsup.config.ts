@@ -54,4 +54,14 @@ export default defineConfig([
     clean: true,
     external: ["@agentcore-runtime/client", "jose", /^@smithy\//],
   },
+  {
+    entry: { bin: "packages/cli/src/bin.ts" },
+    outDir: "packages/cli/dist",
+    format: ["cjs"],
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    clean: true,
+    external: ["@agentcore-runtime/client", /^@smithy\//],
+  },
 ]);

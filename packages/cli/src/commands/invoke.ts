@@ -1,0 +1,43 @@
+import { InvokeCommand, InvokeStreamCommand, type InvokeCommandInput, type InvokeCommandOutput } from "@agentcore-runtime/client";
+import type { InvokeArgs } from "../args";
+import type { CommandContext } from "../context";
+import { payloadFromBytes, payloadFromText, readStdin } from "../payload";
+
+const HEADER_FIELDS = ["mcpSessionId", "mcpProtocolVersion", "traceId", "traceparent", "tracestate", "baggage"] as const;
+
+/** The output without its raw bytes and with the request id: what a script wants from --json. */
+function jsonView(output: InvokeCommandOutput): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    statusCode: output.statusCode,
+    sessionId: output.sessionId,
+    contentType: output.contentType,
+    requestId: output.$metadata.requestId,
+  };
+  for (const field of HEADER_FIELDS) if (output[field] !== undefined) view[field] = output[field];
+  if (output.json !== undefined) view.json = output.json;
+  else view.text = output.text;
+  if (output.events) view.events = output.events;
+  return view;
+}
+
+export async function invoke(args: InvokeArgs, ctx: CommandContext): Promise<number> {
+  const payload = args.payload === "-" ? payloadFromBytes(await readStdin(ctx.stdin, ctx.signal)) : payloadFromText(args.payload);
+  const input: InvokeCommandInput = { ...ctx.target, payload: payload.body, contentType: args.contentType ?? payload.contentType };
+  if (args.accept !== undefined) input.accept = args.accept;
+  if (args.userId !== undefined) input.userId = args.userId;
+
+  if (args.stream) {
+    const { stream } = await ctx.client.send(new InvokeStreamCommand(input), { abortSignal: ctx.signal });
+    // one write per event, awaited for backpressure: nothing is held back until the end
+    for await (const event of stream) await ctx.out.write(ctx.json ? `${JSON.stringify(event)}\n` : event.text);
+    await ctx.out.finishLine();
+    return 0;
+  }
+  const output = await ctx.client.send(new InvokeCommand(input), { abortSignal: ctx.signal });
+  if (ctx.json) await ctx.out.write(`${JSON.stringify(jsonView(output), null, 2)}\n`);
+  else {
+    await ctx.out.write(output.text);
+    await ctx.out.finishLine();
+  }
+  return 0;
+}

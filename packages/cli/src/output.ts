@@ -1,0 +1,71 @@
+/**
+ * A stdout or stderr that is written as data arrives (no buffering in the CLI) and respects backpressure.
+ * A reader that goes away (`agentcore invoke --stream … | head -1`) marks the sink broken instead of crashing.
+ */
+export class Sink {
+  private brokenPipe = false;
+  private endsWithNewline = true;
+  private wrote = false;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly onBrokenPipe: () => void = () => {},
+  ) {
+    // EPIPE in practice; any write error means nothing more can be delivered
+    stream.on("error", () => {
+      this.brokenPipe = true;
+      this.onBrokenPipe();
+    });
+  }
+
+  get broken(): boolean {
+    return this.brokenPipe;
+  }
+
+  async write(chunk: string): Promise<void> {
+    if (this.brokenPipe || chunk === "") return;
+    this.wrote = true;
+    this.endsWithNewline = chunk.endsWith("\n");
+    if (this.stream.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("error", done);
+        this.stream.off("close", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("error", done);
+      this.stream.on("close", done);
+    });
+  }
+
+  /** Ends what was written with a newline, so the shell prompt starts on its own line. */
+  async finishLine(): Promise<void> {
+    if (this.wrote && !this.endsWithNewline) await this.write("\n");
+  }
+
+  /** Resolves once everything written so far has reached the OS, so exiting loses nothing. */
+  flush(): Promise<void> {
+    if (this.brokenPipe) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        this.stream.write("", () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/** Messages for the user on stderr: every line passes through `scrub`, so a secret can never be printed. */
+export class Messages {
+  constructor(
+    private readonly sink: Sink,
+    private readonly scrub: (text: string) => string,
+  ) {}
+
+  line(text: string): Promise<void> {
+    return this.sink.write(`${this.scrub(text)}\n`);
+  }
+}

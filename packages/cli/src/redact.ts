@@ -1,0 +1,28 @@
+/** JWT-shaped text, as the SDK redacts it; covers a token the CLI never learned (a typo'd flag, a stray argument). */
+const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+
+/** Tokens the command line or environment may carry, known before parsing succeeds. */
+export function candidateSecrets(argv: string[], env: NodeJS.ProcessEnv): string[] {
+  const found: string[] = [];
+  if (env.AGENTCORE_TOKEN) found.push(env.AGENTCORE_TOKEN);
+  argv.forEach((arg, i) => {
+    if (arg === "--token" && i + 1 < argv.length) found.push(argv[i + 1]);
+    else if (arg.startsWith("--token=")) found.push(arg.slice("--token=".length));
+  });
+  return found;
+}
+
+/** A scrubber for everything the CLI writes to stderr; secrets shorter than 4 characters would mangle ordinary text. */
+export function redactor(): { add(secret: string): void; scrub(text: string): string } {
+  const secrets = new Set<string>();
+  return {
+    add: (secret) => {
+      if (secret.length >= 4) secrets.add(secret);
+    },
+    scrub: (text) => {
+      let out = text;
+      for (const secret of secrets) out = out.split(secret).join("[REDACTED]");
+      return out.replace(JWT, "[REDACTED]");
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import type { Logger, RuntimeClientConfig, RuntimeTarget } from "@agentcore-runtime/client";
+import type { CommandName, GlobalOptions } from "./args";
+import { CliError, UsageError } from "./errors";
+
+export type TokenSource = "--token" | "--token-file" | "AGENTCORE_TOKEN";
+
+export interface Settings {
+  target: RuntimeTarget & { sessionId: string };
+  token: string;
+  tokenSource: TokenSource;
+  config: RuntimeClientConfig;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function readToken(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    // the path and the OS reason only: the file's content is a secret
+    throw new CliError("TokenFileError", `cannot read --token-file ${file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}`);
+  }
+  // files written by editors and `echo` end with a newline that is not part of the token
+  return text.trim();
+}
+
+function tokenOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): { token: string; source: TokenSource } | undefined {
+  if (globals.token !== undefined) return nonEmpty(globals.token) === undefined ? undefined : { token: globals.token, source: "--token" };
+  if (globals.tokenFile !== undefined) {
+    const token = readToken(globals.tokenFile);
+    if (!token) throw new CliError("TokenFileError", `--token-file ${globals.tokenFile} is empty`);
+    return { token, source: "--token-file" };
+  }
+  const fromEnv = nonEmpty(env.AGENTCORE_TOKEN);
+  return fromEnv === undefined ? undefined : { token: fromEnv, source: "AGENTCORE_TOKEN" };
+}
+
+/**
+ * Flags first, then the environment. The endpoint is left to the SDK unless --endpoint is given, so it keeps
+ * its own resolution (BEDROCK_AGENTCORE_DP_ENDPOINT, then the ARN's region).
+ */
+export function resolveSettings(command: CommandName, globals: GlobalOptions, env: NodeJS.ProcessEnv, logger?: Logger): Settings {
+  const runtimeArn = nonEmpty(globals.arn) ?? nonEmpty(env.AGENT_ARN);
+  if (runtimeArn === undefined) throw new UsageError("no runtime given: pass --arn ARN or set AGENT_ARN", command);
+  const found = tokenOf(globals, env);
+  if (!found) throw new CliError("MissingTokenError", "no bearer token: set AGENTCORE_TOKEN, or pass --token-file FILE or --token TOKEN");
+  const target: Settings["target"] = {
+    runtimeArn,
+    // chosen here rather than by the SDK so --debug can print it before anything is sent
+    sessionId: globals.session ?? crypto.randomUUID(),
+  };
+  if (globals.qualifier !== undefined) target.qualifier = globals.qualifier;
+  if (globals.accountId !== undefined) target.accountId = globals.accountId;
+  if (globals.headers) target.headers = globals.headers;
+  const config: RuntimeClientConfig = { token: found.token, userAgentAppId: "agentcore-cli" };
+  const region = nonEmpty(globals.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (region !== undefined) config.region = region;
+  if (globals.endpoint !== undefined) config.endpoint = globals.endpoint;
+  if (globals.timeoutMs !== undefined) config.deadline = globals.timeoutMs;
+  if (globals.idleTimeoutMs !== undefined) config.idleTimeout = globals.idleTimeoutMs;
+  if (globals.maxAttempts !== undefined) config.maxAttempts = globals.maxAttempts;
+  if (logger) {
+    config.logger = logger;
+    config.logPayloads = true;
+  }
+  return { target, token: found.token, tokenSource: found.source, config };
+}
