@@ -26,7 +26,7 @@ const client: Options = {
   treeshake: true,
   splitting: false,
   // dependencies stay imports, so applications dedupe them with their own copies
-  external: [/^@smithy\//],
+  external: [/^@smithy\//, "eventsource-parser"],
 };
 
 export default defineConfig([
