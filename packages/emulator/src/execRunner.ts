@@ -4,6 +4,12 @@ import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import type { OutputStream, RunRequest, RunResult } from "./runner";
 
+/**
+ * After bash exits, how long the pipes may stay silent before they are closed. Its process group is killed at
+ * exit, so the pipes normally reach their end at once; a process that left the group may still hold them open.
+ */
+export const PIPE_GRACE_MS = 150;
+
 /** Kills a whole process group; it may already be gone. */
 function killGroup(pid: number | undefined): void {
   if (!pid) return;
@@ -17,6 +23,11 @@ function killGroup(pid: number | undefined): void {
 /**
  * Runs `bash -c <command>` for real: no stdin, its own process group (so a timeout kills its children too),
  * output streamed as it comes and decoded so no UTF-8 character is split between events.
+ *
+ * The command ends when bash exits, not when its pipes close: a background job (`sleep 100 &`) inherits
+ * stdout and stderr, and waiting for every holder to let go would tie the command to the job. At exit the
+ * process group is killed, output already written is still delivered, and pipes that stay silent for
+ * PIPE_GRACE_MS afterwards are closed.
  */
 export function execRunner(req: RunRequest): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -25,28 +36,49 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    const pipes = [child.stdout!, child.stderr!];
     let timedOut = false;
     let killed = false;
     let settled = false;
+    let result: RunResult | undefined;
+    let openPipes = pipes.length;
     const pending = new Set<Promise<void>>();
     let graceTimer: NodeJS.Timeout | undefined;
 
+    const closePipes = () => {
+      for (const pipe of pipes) pipe.destroy();
+    };
     const kill = () => {
       killed = true;
       killGroup(child.pid);
-      // A process that left the group may still hold the pipes; stop waiting for them shortly after.
-      graceTimer ??= setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, 200);
+      // Output no longer matters once the run is aborted; after a timeout, what was written is still sent.
+      if (result && req.signal.aborted) closePipes();
     };
     const timer = setTimeout(() => {
+      if (result) return closePipes(); // bash is gone; something outside its group keeps writing
       timedOut = true;
       kill();
     }, req.timeoutSeconds * 1000);
     const onAbort = () => kill();
     req.signal.addEventListener("abort", onAbort, { once: true });
-    if (req.signal.aborted) kill();
+
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      req.signal.removeEventListener("abort", onAbort);
+    };
+    const settle = () => {
+      if (settled || !result || openPipes > 0 || pending.size > 0) return;
+      settled = true;
+      cleanup();
+      resolve(result);
+    };
+    /** After exit: (re)starts the silence clock, which runs only while no output is waiting to be written. */
+    const armGrace = () => {
+      clearTimeout(graceTimer);
+      if (!result || openPipes === 0 || pending.size > 0) return;
+      graceTimer = setTimeout(closePipes, PIPE_GRACE_MS);
+    };
 
     const pipe = (stream: Readable, name: OutputStream) => {
       const decoder = new StringDecoder("utf8");
@@ -60,38 +92,43 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
           .finally(() => {
             pending.delete(done);
             if (!stream.destroyed) stream.resume();
+            armGrace();
+            settle();
           });
         pending.add(done);
       };
-      stream.on("data", (chunk: Buffer) => forward(decoder.write(chunk)));
+      stream.on("data", (chunk: Buffer) => {
+        forward(decoder.write(chunk));
+        armGrace();
+      });
       stream.on("end", () => forward(decoder.end()));
+      stream.on("error", () => undefined);
+      stream.on("close", () => {
+        openPipes--;
+        armGrace();
+        settle();
+      });
     };
     pipe(child.stdout!, "stdout");
     pipe(child.stderr!, "stderr");
 
-    const finish = async (code: number | null, signal: NodeJS.Signals | null) => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      req.signal.removeEventListener("abort", onAbort);
+    child.on("exit", (code, signal) => {
       // Leftover background processes of this command do not outlive it.
       killGroup(child.pid);
-      while (pending.size) await Promise.all([...pending]);
+      if (timedOut) result = { exitCode: -1, status: "TIMED_OUT" };
+      else if (killed) result = { exitCode: -1, status: "COMPLETED" };
+      else result = { exitCode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), status: "COMPLETED" };
+      if (req.signal.aborted) closePipes();
+      armGrace();
+      settle();
+    });
+    child.on("error", (err) => {
       if (settled) return;
       settled = true;
-      if (timedOut) return resolve({ exitCode: -1, status: "TIMED_OUT" });
-      if (killed) return resolve({ exitCode: -1, status: "COMPLETED" });
-      const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1);
-      resolve({ exitCode, status: "COMPLETED" });
-    };
-    child.on("close", (code, signal) => void finish(code, signal));
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      req.signal.removeEventListener("abort", onAbort);
-      if (!settled) {
-        settled = true;
-        reject(err);
-      }
+      cleanup();
+      closePipes();
+      reject(err);
     });
+    if (req.signal.aborted) kill();
   });
 }
