@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
 
   let stopping = false;
-  const stop = () => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal while closing: the user wants out now (130 = 128+SIGINT, 143 = 128+SIGTERM).
+      process.stderr.write(`agentcore-emulator: ${signal} again, exiting without cleaning up\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
     stopping = true;
     emulator.close().then(
       () => process.exit(0),

@@ -10,7 +10,7 @@ import { ResponseWriter } from "./responseWriter";
 import type { SessionStore } from "./sessions";
 import type { AgentContext, AgentHandler, FaultSpec } from "./types";
 import type { Upstream } from "./upstream";
-import { errorMessage, errorType, flattenHeaders, isAsyncIterable, untilAborted } from "./util";
+import { ABORTED, errorMessage, errorType, flattenHeaders, isAsyncIterable, raceAbort, untilAborted } from "./util";
 
 export interface InvocationDeps {
   sessions: SessionStore;
@@ -76,13 +76,25 @@ async function runAgent(ex: Exchange, handler: AgentHandler, body: Buffer, sessi
   const context: AgentContext = { sessionId, requestId: ex.requestId, headers: requestHeaders, body, signal: ex.signal };
   let result: unknown;
   try {
-    result = await handler(payload, context);
+    let call: Promise<unknown>;
+    try {
+      call = Promise.resolve(handler(payload, context));
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    // An agent that ignores ctx.signal must not keep this request (and close()) waiting: stop listening at abort.
+    const outcome = await raceAbort(call, ex.signal);
+    if (outcome === ABORTED) {
+      call.then(discard, () => undefined);
+      return;
+    }
+    result = outcome;
   } catch {
     // A container answering 500 surfaces to callers as 424 RuntimeClientError.
     if (!ex.signal.aborted) runtimeError(ex, 500);
     return;
   }
-  if (ex.signal.aborted) return;
+  if (ex.signal.aborted) return discard(result);
   if (result instanceof StreamedBody) {
     return streamBody(ex, { ...headers, "Content-Type": result.contentType }, result.pieces, fault);
   }
@@ -103,6 +115,20 @@ async function runAgent(ex: Exchange, handler: AgentHandler, body: Buffer, sessi
   const bytes = Buffer.from(json);
   const half = Math.ceil(bytes.byteLength / 2);
   return streamBody(ex, jsonHeaders, [bytes.subarray(0, half), bytes.subarray(half)], fault);
+}
+
+/** Releases what an agent answered after nobody wants it any more: a body is cancelled, an iterator returned. */
+function discard(result: unknown): void {
+  const source = result instanceof StreamedBody ? result.pieces : result;
+  if (typeof Response !== "undefined" && source instanceof Response) {
+    source.body?.cancel().catch(() => undefined);
+  } else if (isAsyncIterable(source)) {
+    try {
+      void Promise.resolve(source[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+    } catch {
+      // Nothing more to release.
+    }
+  }
 }
 
 /** Content type and MCP headers of an agent's own response. */

@@ -16,8 +16,11 @@ import { SessionStore } from "./sessions";
 import { handleStop } from "./stopSession";
 import type { Emulator, EmulatorOptions, FaultSpec, Operation, RecordedRequest } from "./types";
 import { Upstream } from "./upstream";
-import { flattenHeaders } from "./util";
+import { flattenHeaders, settleWithin } from "./util";
 import { validateHeaders } from "./validation";
+
+/** The longest close() waits for request handlers to finish after aborting them. */
+export const CLOSE_GRACE_MS = 2000;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
@@ -187,8 +190,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         await sessions.closeAll();
         server.closeAllConnections();
         upstream?.close();
-        await Promise.all([...inflight]);
-        await serverClosed;
+        // Handlers stop when their exchange aborts; one that does not (an agent ignoring ctx.signal) is left
+        // behind after CLOSE_GRACE_MS rather than holding close() forever.
+        await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), CLOSE_GRACE_MS);
+        server.closeAllConnections();
       })();
       return closed;
     },

@@ -71,3 +71,46 @@ export async function* untilAborted<T>(iterable: AsyncIterable<T>, signal: Abort
     if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
   }
 }
+
+/** What `raceAbort` resolves to when the signal fired first. */
+export const ABORTED: unique symbol = Symbol("aborted");
+
+/**
+ * Settles like `promise`, or with ABORTED as soon as `signal` aborts, whichever comes first: code that ignores
+ * its abort signal cannot hold the caller. The listener is removed either way.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => undefined);
+      resolve(ABORTED);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; the timer never outlives it. */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
