@@ -35,6 +35,8 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   accepted?: boolean;
   /** HTTP requests handed to the handler in this call, retries and the 401 refresh included. */
   requests?: number;
+  /** Bearer tokens sent in this call, scrubbed from errors raised after the middleware returned (streams). */
+  secrets?: string[];
   /** Runs when the call is over (stream closed, or result/error returned). */
   onRelease(fn: () => void): void;
 }

@@ -107,9 +107,13 @@ test("an HTML body from a gateway gives a readable message and the status's name
   expect(error.$fault).toBe("server");
 });
 
-test("the agent's {error, error_type, message} body", async () => {
+test("the agent's {error, error_type, message} body: the status picks the class, the agent's type is errorType", async () => {
   const error = await failWith({ status: 424, body: json({ error: "boom", error_type: "ValueError", message: "agent failed" }) });
-  expect(error).toMatchObject({ name: "ValueError", errorType: "ValueError", message: "agent failed" });
+  expect(RuntimeClientError.isInstance(error)).toBe(true);
+  expect(error).toMatchObject({ name: "RuntimeClientError", errorType: "ValueError", message: "agent failed" });
+  const server = await failWith({ status: 500, body: json({ error: "boom", error_type: "KeyError", message: "agent crashed" }) });
+  expect(InternalServerException.isInstance(server)).toBe(true);
+  expect(server).toMatchObject({ errorType: "KeyError", retryable: true, $fault: "server" });
 });
 
 test("a plain 409 mentioning retry is a RetryableConflictException", async () => {

@@ -73,7 +73,7 @@ describe("SSE decoder edge cases of the WHATWG algorithm", () => {
     const end = decoder.finish();
     events.push(...end.events);
     expect(events.map((e) => e.data)).toEqual(["a"]);
-    expect(end.dropped).toBe(dropped);
+    expect(end.dropped.length > 0).toBe(dropped);
   });
   test("a multi-megabyte event split into 64 KiB reads", () => {
     const big = "x".repeat(5 * 1024 * 1024);

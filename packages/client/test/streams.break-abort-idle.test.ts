@@ -111,6 +111,34 @@ test("cancel() without iterating releases the connection", async () => {
   expect(() => out.stream[Symbol.asyncIterator]()).toThrow(expect.objectContaining({ name: "StreamAlreadyConsumedError" }));
 });
 
+test("cancelling toReadableStream() while a read is pending releases the socket at once, not at the idle timeout", async () => {
+  const closedBefore = responsesClosed;
+  const out = await client.send(invoke("stall"), { idleTimeout: 30_000 });
+  const reader = out.stream.toReadableStream().getReader();
+  expect((await reader.read()).value?.text).toBe("first");
+  const pending = reader.read(); // blocks: the server sends nothing more
+  const started = Date.now();
+  await reader.cancel();
+  await until(() => responsesClosed > closedBefore, 2000);
+  expect(Date.now() - started).toBeLessThan(2000);
+  await expect(pending).resolves.toMatchObject({ done: true });
+});
+
+test("stream.cancel() during a blocked for-await ends the loop with a typed AbortError", async () => {
+  const out = await client.send(invoke("stall"), { idleTimeout: 30_000 });
+  const seen: string[] = [];
+  const loop = (async () => {
+    for await (const e of out.stream) seen.push(e.text);
+  })().catch((e) => e);
+  await until(() => seen.length === 1);
+  const reason = new Error("user navigated away");
+  await out.stream.cancel(reason);
+  const error = (await loop) as AgentRuntimeError;
+  expect(AgentRuntimeError.isInstance(error)).toBe(true);
+  expect(error.name).toBe("AbortError");
+  expect(error.cause).toBe(reason);
+});
+
 describe("a 100 MiB command output is consumed with bounded memory", () => {
   let big: TestServer;
   const codec = new EventStreamCodec(toUtf8, fromUtf8);

@@ -29,7 +29,7 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
     const head = responseHeaders(response);
     const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
-    for await (const event of commandEvents(context.body!, progress)) {
+    for await (const event of commandEvents(context.body!, context, head, progress)) {
       if ("contentStop" in event) outcome = event.contentStop;
     }
     if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });

@@ -27,7 +27,7 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
     const body = context.body!;
     context.streamed = true;
     const progress = { collect: false, stdout: "", stderr: "", stopped: false };
-    const stream = new RuntimeStream(() => commandEvents(body, progress), (reason) => body.cancel(reason));
+    const stream = new RuntimeStream(() => commandEvents(body, context, head, progress), (reason) => body.cancel(reason));
     return { ...head, stream };
   }
 }

@@ -50,7 +50,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
         cancel: body.cancel,
       };
       try {
-        for await (const event of invokeEvents(tee, context, head.contentType)) events.push(event);
+        for await (const event of invokeEvents(tee, context, head)) events.push(event);
       } catch (e) {
         if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
         throw e;

@@ -26,7 +26,7 @@ export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput
     const head = responseHeaders(response);
     const body = context.body!;
     context.streamed = true;
-    const stream = new RuntimeStream(() => invokeEvents(body, context, head.contentType), (reason) => body.cancel(reason));
+    const stream = new RuntimeStream(() => invokeEvents(body, context, head), (reason) => body.cancel(reason));
     return { ...head, stream };
   }
 }

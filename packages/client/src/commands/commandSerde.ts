@@ -4,7 +4,7 @@ import type { BodyReader } from "../protocol/body";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../protocol/eventStream";
 import { checkCommand, checkTimeout, LIMITS } from "../protocol/validate";
-import { buildRequest, sessionIdFor, utf8, type RuntimeTarget } from "./serde";
+import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `ExecuteCommandCommand` and `ExecuteCommandStreamCommand`. */
 export interface ExecuteInput extends RuntimeTarget {
@@ -40,7 +40,7 @@ export interface CommandProgress {
  * Decoded command events in order. Ending without `contentStop`, or inside a frame, throws after the events
  * before it were yielded; every error carries the partial stdout and stderr.
  */
-export async function* commandEvents(body: BodyReader, progress: CommandProgress): AsyncGenerator<CommandEvent, void, undefined> {
+export async function* commandEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders, progress: CommandProgress): AsyncGenerator<CommandEvent, void, undefined> {
   const decoder = new EventStreamDecoder();
   try {
     for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
@@ -63,6 +63,6 @@ export async function* commandEvents(body: BodyReader, progress: CommandProgress
   } catch (e) {
     await body.cancel();
     if (progress.collect && e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
-    throw e;
+    throw streamFailure(e, context, head);
   }
 }

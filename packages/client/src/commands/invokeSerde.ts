@@ -5,7 +5,7 @@ import { readAll, type BodyReader } from "../protocol/body";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "../protocol/errors";
 import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, LIMITS, checkHeaderValue } from "../protocol/validate";
-import { buildRequest, sessionIdFor, utf8, type RuntimeTarget } from "./serde";
+import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
 export interface InvokeInput extends RuntimeTarget {
@@ -76,27 +76,35 @@ function sseError(event: SseEvent): AgentRuntimeError | undefined {
  * Events of an invoke response: SSE events as they complete, or (any other content type) one event holding
  * the whole body. An in-band `{"error", …}` event is thrown after the events before it were yielded.
  */
-export async function* invokeEvents(body: BodyReader, context: RuntimeContext, contentType: string | undefined): AsyncGenerator<SseEvent, void, undefined> {
-  if (!isEventStream(contentType)) {
-    const data = new TextDecoder().decode(await readAll(body));
-    yield { data, text: sseText(data) };
-    return;
-  }
-  const decoder = new SseDecoder();
-  const deliver = async function* (events: SseEvent[]) {
-    for (const event of events) {
-      const error = sseError(event);
-      if (error) {
-        await body.cancel();
-        throw error;
-      }
-      yield event;
+export async function* invokeEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders): AsyncGenerator<SseEvent, void, undefined> {
+  try {
+    if (!isEventStream(head.contentType)) {
+      const data = new TextDecoder().decode(await readAll(body));
+      yield { data, text: sseText(data) };
+      return;
     }
-  };
-  for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) yield* deliver(decoder.push(chunk));
-  const { events, dropped } = decoder.finish();
-  yield* deliver(events);
-  if (dropped) {
-    context.logger?.warn?.(`agentcore: ${context.commandName}: the event stream ended without a blank line after its last event; that unterminated event was discarded (per the SSE spec)`);
+    const decoder = new SseDecoder();
+    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) yield* checked(decoder.push(chunk));
+    const { events, dropped } = decoder.finish();
+    yield* checked(events);
+    // an unterminated last event is discarded per the spec, but an agent's error is never dropped silently
+    for (const event of dropped) {
+      const error = sseError(event);
+      if (error) throw error;
+    }
+    if (dropped.length) {
+      context.logger?.warn?.(`agentcore: ${context.commandName}: the event stream ended without a blank line after its last event; that unterminated event was discarded (per the SSE spec)`);
+    }
+  } catch (e) {
+    await body.cancel();
+    throw streamFailure(e, context, head);
+  }
+}
+
+function* checked(events: SseEvent[]): Generator<SseEvent> {
+  for (const event of events) {
+    const error = sseError(event);
+    if (error) throw error;
+    yield event;
   }
 }

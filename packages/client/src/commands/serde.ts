@@ -3,7 +3,7 @@ import type { RuntimeContext } from "../Command";
 import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
-import { clientError, ClientErrorNames, errorFromResponse, headerValue, type ResponseMetadata } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, headerValue, scrubSecret, type ResponseMetadata } from "../protocol/errors";
 import { uuidv4 } from "../protocol/uuid";
 import { checkHeaderName, checkHeaderValue, checkLength, checkOptionalHeader, LIMITS } from "../protocol/validate";
 import { endpointFromEnvironment } from "../runtime/runtimeConfig";
@@ -139,6 +139,27 @@ export async function throwIfError(response: HttpResponse, context: RuntimeConte
     // an unreadable error body still yields an error from the status and headers
   }
   throw errorFromResponse(response, text, metadataOf(response));
+}
+
+/**
+ * Finishes an error raised while a 2xx body was being read: it gets the response's metadata, request id and
+ * session id, and loses every bearer token of the call (it can be raised after the auth middleware returned).
+ */
+export function streamFailure(e: unknown, context: RuntimeContext, head: RuntimeResponseHeaders): unknown {
+  if (!AgentRuntimeError.isInstance(e)) return e;
+  const error = e as AgentRuntimeError;
+  error.$metadata = { ...head.$metadata, ...definedOnly(error.$metadata) };
+  if (error.requestId === undefined && head.$metadata.requestId !== undefined) error.requestId = head.$metadata.requestId;
+  if (error.statusCode === undefined) error.statusCode = head.statusCode;
+  if (error.sessionId === undefined && head.sessionId !== undefined) error.sessionId = head.sessionId;
+  for (const secret of context.secrets ?? []) scrubSecret(error, secret);
+  return error;
+}
+
+function definedOnly(record: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 export function responseHeaders(response: HttpResponse): RuntimeResponseHeaders {

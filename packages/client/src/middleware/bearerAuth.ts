@@ -3,7 +3,7 @@ import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMi
 import type { RuntimeContext } from "../Command";
 import type { RuntimeClientConfig } from "../config";
 import { isLoopbackHost } from "../protocol/endpoint";
-import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
+import { clientError, ClientErrorNames, scrubSecret, UnauthorizedException } from "../protocol/errors";
 import { checkToken } from "../protocol/validate";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
@@ -33,29 +33,6 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
-/** Replaces every occurrence of `secret` in an error's message, stack and string fields (the token may be opaque). */
-function scrub(value: unknown, secret: string, depth = 0): unknown {
-  if (typeof value === "string") return value.includes(secret) ? value.split(secret).join("[REDACTED]") : value;
-  if (depth > 3 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => (value[i] = scrub(item, secret, depth + 1)));
-    return value;
-  }
-  for (const key of Object.keys(value)) {
-    try {
-      (value as Record<string, unknown>)[key] = scrub((value as Record<string, unknown>)[key], secret, depth + 1);
-    } catch {
-      // a read-only field: left as it is
-    }
-  }
-  if (value instanceof Error) {
-    // message and stack are own but non-enumerable
-    value.message = scrub(value.message, secret) as string;
-    if (typeof value.stack === "string") value.stack = scrub(value.stack, secret) as string;
-  }
-  return value;
-}
-
 /**
  * Sets `Authorization: Bearer …` on every attempt (it sits after retry in finalizeRequest). A token from a
  * provider is memoised; after a 401 the provider is asked once with `forceRefresh` and the request sent again.
@@ -76,12 +53,14 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeReque
       );
     }
     const send = async (token: string) => {
+      // streams raise after this middleware returned: they scrub with the secrets recorded here
+      (context.secrets ??= []).push(token);
       const signed = HttpRequest.clone(request);
       signed.headers = { ...signed.headers, Authorization: `Bearer ${token}` };
       try {
         return await next({ ...args, request: signed });
       } catch (e) {
-        throw token.length >= 8 ? scrub(e, token) : e;
+        throw scrubSecret(e, token);
       }
     };
     if (perCall !== undefined) return send(checkToken(perCall));

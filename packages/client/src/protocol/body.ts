@@ -99,6 +99,8 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
     if (closed) return;
     closed = true;
     if (reason !== undefined) failure = reason;
+    // a read waiting for data settles now, not when the next chunk or the idle timer comes
+    rejectPending?.(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
     signal?.removeEventListener("abort", onAbort);
     try {
       await source.cancel();

@@ -27,7 +27,8 @@ export interface AgentRuntimeErrorOptions {
 const BRAND = Symbol.for("@agentcore-runtime/client.AgentRuntimeError");
 
 const TOKEN_PATTERNS: RegExp[] = [
-  /(Bearer\s+)[^\s"',;]+/gi,
+  // a credential after "Bearer": 8+ token characters with at least one digit or symbol, so prose ("bearer token") survives
+  /(\b[Bb]earer\s+)(?=[A-Za-z]*[0-9\-._~+/=])[A-Za-z0-9\-._~+/]{8,}=*/g,
   /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
   /(base64UrlBearerAuthorization\.)[A-Za-z0-9_-]+/g,
 ];
@@ -37,6 +38,30 @@ export function redact(text: string): string {
   let out = text;
   for (const re of TOKEN_PATTERNS) out = out.replace(re, (_m, prefix?: string) => `${typeof prefix === "string" ? prefix : ""}[REDACTED]`);
   return out;
+}
+
+/** Replaces every occurrence of an exact secret (the call's own token, which may be opaque) in an error's text and fields. */
+export function scrubSecret<T>(value: T, secret: string, depth = 0): T {
+  if (secret.length < 8) return value;
+  if (typeof value === "string") return (value.includes(secret) ? value.split(secret).join("[REDACTED]") : value) as T;
+  if (depth > 3 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => (value[i] = scrubSecret(item, secret, depth + 1)));
+    return value;
+  }
+  for (const key of Object.keys(value)) {
+    try {
+      (value as Record<string, unknown>)[key] = scrubSecret((value as Record<string, unknown>)[key], secret, depth + 1);
+    } catch {
+      // a read-only field: left as it is
+    }
+  }
+  if (value instanceof Error) {
+    // message and stack are own but non-enumerable
+    value.message = scrubSecret(value.message, secret);
+    if (typeof value.stack === "string") value.stack = scrubSecret(value.stack, secret);
+  }
+  return value;
 }
 
 /** Body fields copied onto errors may echo credentials too (e.g. a gateway's debug output). */
@@ -262,7 +287,8 @@ export function errorFromResponse(response: HttpResponse, bodyText: string, $met
   const typeFromBody = sanitizeErrorType(str(body?.code) ?? str(body?.__type));
   const agentType = str(body?.error_type);
   const known = typeFromHeader ?? typeFromBody;
-  let name = known ?? agentType ?? STATUS_NAMES[status];
+  // the service's status decides the class; an agent's own error type (424/500 bodies) stays in errorType
+  let name = known ?? STATUS_NAMES[status];
   if (status === 409 && !known && /retry/i.test(String(body?.message ?? bodyText))) name = "RetryableConflictException";
   let message = str(body?.message) ?? str(body?.Message) ?? str(body?.error);
   if (!message) {

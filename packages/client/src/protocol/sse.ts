@@ -64,9 +64,9 @@ export class SseDecoder {
 
   /**
    * End of body: returns the events a trailing CR completes. Per the spec an event not closed by a blank
-   * line is discarded; `dropped` tells whether there was one.
+   * line is not dispatched; it comes back in `dropped` so the caller can report it (or raise an agent error in it).
    */
-  finish(): { events: SseEvent[]; dropped: boolean } {
+  finish(): { events: SseEvent[]; dropped: SseEvent[] } {
     const tail = this.decoder.decode();
     if (tail) {
       this.parser.feed(tail);
@@ -77,7 +77,7 @@ export class SseDecoder {
     const events = this.take();
     // whatever two more line ends would dispatch was never terminated by the server
     this.parser.feed("\n\n");
-    const dropped = this.take().length > 0;
+    const dropped = this.take();
     this.parser.reset();
     return { events, dropped };
   }
@@ -108,7 +108,10 @@ export function sseErrorPayload(event: SseEvent): { errorType?: string; message:
     return flagged ? { message: typeof body === "string" ? body : data } : undefined;
   }
   const record = body as Record<string, unknown>;
-  if (!flagged && !("error" in record)) return undefined;
+  // `"error": null` (or "") in an ordinary result is not a failure; a real one names the error or its type
+  const error = record.error;
+  const hasError = (typeof error === "string" && error !== "") || (typeof error === "object" && error !== null) || typeof record.error_type === "string";
+  if (!flagged && !hasError) return undefined;
   const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
   return {
     errorType: str(record.error_type) ?? str(record.errorType) ?? str(record.type),

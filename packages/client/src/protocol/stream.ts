@@ -34,8 +34,9 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
       },
       return: async () => {
         try {
-          await generator.return(undefined);
+          // release first: a read pending inside the generator settles at once, so its return() is not stuck behind it
           await this.release();
+          await generator.return(undefined).catch(() => undefined);
         } finally {
           done();
         }
@@ -48,7 +49,7 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
   async cancel(reason?: unknown): Promise<void> {
     this.used = true;
     try {
-      await this.release(reason);
+      await this.release(clientError(ClientErrorNames.aborted, "The stream was cancelled", { cause: reason }));
     } finally {
       this.markClosed();
     }
