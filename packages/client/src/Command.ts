@@ -51,7 +51,16 @@ export abstract class RuntimeCommand<Input extends object, Output extends Metada
   abstract readonly commandName: string;
   abstract readonly operation: Operation;
 
-  constructor(readonly input: Input) {}
+  readonly input: Input;
+
+  constructor(input: Input) {
+    // a shallow copy whose bearerToken is usable but not enumerable: logging or serialising a command never shows it
+    const copy = { ...input };
+    if ("bearerToken" in copy) {
+      Object.defineProperty(copy, "bearerToken", { value: (input as { bearerToken?: unknown }).bearerToken, enumerable: false, writable: true, configurable: true });
+    }
+    this.input = copy;
+  }
 
   /** Validates the input and builds the request; throws a typed error before anything is sent. */
   abstract serialize(input: Input, context: RuntimeContext): Promise<HttpRequest>;
@@ -117,10 +126,13 @@ async function transport(request: HttpRequest, context: RuntimeContext): Promise
   callSignal.addEventListener("abort", onCallAbort, { once: true });
   const detach = () => callSignal.removeEventListener("abort", onCallAbort);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  if (context.requestTimeout && context.requestTimeout > 0) {
-    const ms = context.requestTimeout;
+  // without a requestTimeout the idle timeout also bounds the wait for headers (as the Python SDK's read
+  // timeout does), so a half-open connection cannot hang a call forever
+  const headersWithin = context.requestTimeout ?? context.idleTimeout;
+  if (headersWithin && headersWithin > 0) {
+    const ms = headersWithin;
     timer = setTimeout(() => {
-      attempt.abort(clientError(ClientErrorNames.requestTimeout, `No response headers within ${ms} ms (requestTimeout)`, { retryable: true }));
+      attempt.abort(clientError(ClientErrorNames.requestTimeout, `No response headers within ${ms} ms (${context.requestTimeout === undefined ? "idleTimeout" : "requestTimeout"})`, { retryable: true }));
     }, ms);
   }
   try {

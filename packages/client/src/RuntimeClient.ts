@@ -18,9 +18,20 @@ export class RuntimeClient {
   readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
   private handler: HttpHandler | undefined;
   private destroyed = false;
+  /** Calls in flight (streams included), aborted by destroy(). */
+  private readonly live = new Set<AbortController>();
 
   constructor(config: RuntimeClientConfig = {}) {
     this.config = { ...config };
+    // the token stays usable but out of util.inspect, console.log(client) and JSON.stringify(client.config)
+    Object.defineProperty(this.config, "token", { value: config.token, enumerable: false, writable: true, configurable: true });
+    if (config.retryStrategy !== undefined && typeof (config.retryStrategy as { retryDelay?: unknown }).retryDelay !== "function") {
+      throw clientError(
+        ClientErrorNames.invalidParameter,
+        "retryStrategy must have retryDelay(error, attempt, operation) and maxAttempts (see standardRetryStrategy); AWS SDK v3 retry strategies are not supported",
+        { fields: { field: "retryStrategy" } },
+      );
+    }
     this.handler = config.requestHandler;
     this.middlewareStack.add(retryMiddleware(this.config), retryMiddlewareOptions);
     this.middlewareStack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
@@ -31,7 +42,8 @@ export class RuntimeClient {
   async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
     if (this.destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
     const call = new AbortController();
-    const cleanups: (() => void)[] = [];
+    this.live.add(call);
+    const cleanups: (() => void)[] = [() => this.live.delete(call)];
     const userSignal = options.abortSignal;
     if (userSignal) {
       const onAbort = () => call.abort(clientError(ClientErrorNames.aborted, "The request was aborted", { cause: userSignal.reason }));
@@ -59,7 +71,8 @@ export class RuntimeClient {
       logger: this.config.logger,
       signal: call.signal,
       requestTimeout: options.requestTimeout ?? this.config.requestTimeout,
-      idleTimeout: options.idleTimeout ?? this.config.idleTimeout,
+      // per call only: each command picks its own default, using the client's idleTimeout as it sees fit
+      idleTimeout: options.idleTimeout,
       requestHandler: () => this.requestHandler(),
       metadata: {},
       onRelease: (fn) => (released ? fn() : cleanups.push(fn)),
@@ -77,14 +90,17 @@ export class RuntimeClient {
     }
   }
 
-  /** Releases pooled sockets. The client cannot send afterwards. */
+  /** Aborts calls in flight (streams included) and releases pooled sockets. The client cannot send afterwards. */
   destroy(): void {
     this.destroyed = true;
+    for (const call of this.live) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
+    this.live.clear();
     (this.handler as { destroy?: () => void } | undefined)?.destroy?.();
     this.handler = undefined;
   }
 
   private requestHandler(): HttpHandler {
+    if (this.destroyed) throw clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed");
     this.handler ??= createDefaultRequestHandler({ connectionTimeout: this.config.connectionTimeout });
     return this.handler;
   }

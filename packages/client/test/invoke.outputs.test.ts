@@ -110,3 +110,18 @@ test("the session id is generated once per call and kept across retries", async 
   local.destroy();
   await flaky.close();
 });
+
+test.each([
+  ["a Blob", () => new Blob(['{"from":"blob"}'])],
+  ["a web ReadableStream", () => new Blob(['{"from":"blob"}']).stream()],
+  ["an async iterable of strings and bytes", () => (async function* () {
+    yield '{"from":';
+    yield new TextEncoder().encode('"blob"}');
+  })()],
+])("%s payload is read and sent byte for byte", async (_label, make) => {
+  reply = { headers: { "content-type": "application/json" }, body: "{}" };
+  await client.send(new InvokeCommand({ runtimeArn: ARN, payload: make() }));
+  const got = server.requests.at(-1)!;
+  expect(got.body.toString()).toBe('{"from":"blob"}');
+  expect(got.headers["content-length"]).toBe("15");
+});

@@ -163,7 +163,7 @@ describe("idleTimeout (silence between body chunks) → IdleTimeoutError", () =>
     expect(out.events).toHaveLength(20);
   });
 
-  test("defaults: 300 s for invoke and stop, the command's timeout + 30 s for commands; config and send options override", async () => {
+  test("defaults: 300 s for invoke and stop, the command's timeout + 30 s for commands; send options override, config raises", async () => {
     const seen: (number | undefined)[] = [];
     const c = fast();
     c.middlewareStack.add(
@@ -188,8 +188,10 @@ describe("idleTimeout (silence between body chunks) → IdleTimeoutError", () =>
       { step: "finalizeRequest", name: "peekIdleTimeout" },
     );
     await configured.send(commandFor("commands", { timeout: 5 })).catch(() => undefined);
+    await configured.send(commandFor("invoke")).catch(() => undefined);
     configured.destroy();
-    expect(seen).toEqual([300_000, 300_000, 330_000, 35_000, 1234, 4321]);
+    // a client-wide idleTimeout applies as is to invoke, and never below timeout + 30 s for commands
+    expect(seen).toEqual([300_000, 300_000, 330_000, 35_000, 1234, 35_000, 4321]);
   });
 });
 
@@ -236,5 +238,36 @@ describe("deadline (the whole call) → DeadlineExceededError", () => {
     await new Promise((r) => setTimeout(r, 150));
     c.destroy();
     expect(out.statusCode).toBe(200);
+  });
+});
+
+describe("defaults that keep a call from hanging", () => {
+  test("without requestTimeout, the idle timeout also bounds the wait for response headers", async () => {
+    const client = fast({ idleTimeout: 150, maxAttempts: 1 });
+    const started = Date.now();
+    const error = await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {}, ...headers("slow-headers") })).catch((e) => e);
+    expect(error.name).toBe("RequestTimeoutError");
+    expect(error.message).toContain("idleTimeout");
+    expect(Date.now() - started).toBeLessThan(900);
+    client.destroy();
+  });
+
+  test("a client-wide idleTimeout shorter than a command's timeout does not cut the command short", async () => {
+    const { ExecuteCommandCommand } = await import("@agentcore-runtime/client");
+    const seen: number[] = [];
+    const client = fast({ idleTimeout: 100, maxAttempts: 1 });
+    // observe the idle timeout each command resolved to, without waiting for it
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push((context as { idleTimeout?: number }).idleTimeout!);
+        throw new Error("stop here");
+      },
+      { step: "build", name: "peek" },
+    );
+    await client.send(new ExecuteCommandCommand({ runtimeArn: ARN, sessionId: SESSION, command: "sleep 600", timeout: 900 })).catch(() => undefined);
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} })).catch(() => undefined);
+    await client.send(new ExecuteCommandCommand({ runtimeArn: ARN, sessionId: SESSION, command: "x" }), { idleTimeout: 50 }).catch(() => undefined);
+    expect(seen).toEqual([930_000, 100, 50]);
+    client.destroy();
   });
 });

@@ -102,6 +102,10 @@ describe("headers and tokens", () => {
     ["non-Latin-1 in a header", { userId: "☃" }, "userId"],
     ["a header name with a space", { headers: { "Bad Name": "x" } }, "headers"],
     ["overriding Authorization", { headers: { authorization: "Bearer other" } }, "headers"],
+    ["a typed header in lower case", { headers: { "content-type": "text/plain" } }, "headers"],
+    ["the session header through headers", { headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "s".repeat(40) } }, "headers"],
+    ["a trace header through headers", { headers: { TraceParent: "00-x" } }, "headers"],
+    ["the same header twice in different case", { headers: { "X-Custom": "a", "x-custom": "b" } }, "headers"],
   ])("%s", async (_label, extra, field) => {
     await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...(extra as object) })), "InvalidParameterError", field);
   });
@@ -131,8 +135,25 @@ describe("payload", () => {
     cyclic.self = cyclic;
     await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: cyclic })), "InvalidParameterError", "payload");
   });
+  test.each([
+    ["Map", new Map([["a", 1]])],
+    ["Set", new Set([1])],
+  ])("a %s payload (which JSON would turn into {}) is refused", async (_label, payload) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload })), "InvalidParameterError", "payload");
+  });
+  test("a streamed payload over the limit is refused after reading one byte past it", async () => {
+    async function* huge() {
+      for (let i = 0; i < 200; i++) yield new Uint8Array(1_000_000);
+    }
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: huge() })), "InvalidParameterError", "payload");
+  });
   test("clientToken pattern and length", async () => {
     await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "short" })), "InvalidParameterError", "clientToken");
     await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "-".repeat(40) })), "InvalidParameterError", "clientToken");
   });
+});
+
+test("an AWS SDK v3-shaped retryStrategy is refused at construction, not after the first failure", () => {
+  const v3Like = { mode: "standard", acquireInitialRetryToken: async () => ({}), refreshRetryTokenForRetry: async () => ({}), recordSuccess: () => undefined };
+  expect(() => new RuntimeClient({ retryStrategy: v3Like as never })).toThrow(expect.objectContaining({ name: "InvalidParameterError", field: "retryStrategy" }));
 });

@@ -27,7 +27,7 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
   readonly operation = "stop" as const;
 
   async serialize(input: StopSessionCommandInput, context: RuntimeContext): Promise<HttpRequest> {
-    context.idleTimeout ??= DEFAULT_IDLE_TIMEOUT;
+    context.idleTimeout ??= context.config.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
     const sessionId = sessionIdFor(input, true);
     const clientToken = input.clientToken === undefined ? uuidv4() : checkClientToken(input.clientToken);
     const body = utf8(JSON.stringify({ clientToken }));

@@ -21,7 +21,8 @@ const IDLE_MARGIN_MS = 30_000;
 export function serializeExecute(input: ExecuteInput, context: RuntimeContext): HttpRequest {
   const command = checkCommand(input.command);
   const timeout = checkTimeout(input.timeout);
-  context.idleTimeout ??= (timeout ?? SERVICE_DEFAULT_TIMEOUT) * 1000 + IDLE_MARGIN_MS;
+  // a quiet command may be silent for its whole timeout: a client-wide idleTimeout never cuts it shorter
+  context.idleTimeout ??= Math.max(context.config.idleTimeout ?? 0, (timeout ?? SERVICE_DEFAULT_TIMEOUT) * 1000 + IDLE_MARGIN_MS);
   const body = utf8(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
   const headers = { "Content-Type": "application/json", Accept: "application/vnd.amazon.eventstream" };
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });

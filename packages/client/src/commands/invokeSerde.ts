@@ -2,6 +2,7 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../Command";
 import { DEFAULT_IDLE_TIMEOUT } from "../config";
 import { readAll, type BodyReader } from "../protocol/body";
+import { concatBytes } from "../protocol/bytes";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "../protocol/errors";
 import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, LIMITS, checkHeaderValue } from "../protocol/validate";
@@ -9,7 +10,7 @@ import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHe
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
 export interface InvokeInput extends RuntimeTarget {
-  /** An object is sent as JSON; a string or bytes are sent as they are. */
+  /** An object is sent as JSON; a string, bytes, a Blob or a stream of bytes are sent as they are. */
   payload?: unknown;
   /** Default `application/json`. */
   contentType?: string;
@@ -24,25 +25,64 @@ export interface InvokeInput extends RuntimeTarget {
 
 export const DEFAULT_ACCEPT = "application/json, text/event-stream";
 
-function payloadBytes(payload: unknown): Uint8Array {
+function invalidPayload(message: string): never {
+  throw clientError(ClientErrorNames.invalidParameter, message, { fields: { field: "payload" } });
+}
+
+/** Reads a streamed payload (web ReadableStream, Node Readable, async iterable) up to one byte past the limit. */
+async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const add = (chunk: unknown) => {
+    const bytes = typeof chunk === "string" ? utf8(chunk) : chunk instanceof Uint8Array ? chunk : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : invalidPayload("a streamed payload must yield strings or bytes");
+    parts.push(bytes);
+    total += bytes.length;
+    return total > LIMITS.payloadBytes;
+  };
+  if (typeof (source as ReadableStream).getReader === "function") {
+    const reader = (source as ReadableStream<unknown>).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (add(r.value)) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } else {
+    for await (const chunk of source as AsyncIterable<unknown>) if (add(chunk)) break;
+  }
+  return concatBytes(parts);
+}
+
+async function payloadBytes(payload: unknown): Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   if (typeof payload === "string") return utf8(payload);
   if (payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (typeof Blob !== "undefined" && payload instanceof Blob) {
+    if (payload.size > LIMITS.payloadBytes) checkPayloadSize(payload.size);
+    return new Uint8Array(await payload.arrayBuffer());
+  }
+  if (typeof payload === "object" && (typeof (payload as ReadableStream).getReader === "function" || Symbol.asyncIterator in payload)) {
+    return collect(payload as AsyncIterable<unknown>);
+  }
+  // these serialise to {} and would reach the agent empty
+  if (payload instanceof Map || payload instanceof Set || typeof payload === "function" || typeof payload === "symbol") {
+    invalidPayload(`payload of type ${payload instanceof Map ? "Map" : payload instanceof Set ? "Set" : typeof payload} cannot be sent; pass a plain object, a string or bytes`);
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(payload);
   } catch (e) {
-    throw clientError(ClientErrorNames.invalidParameter, `payload cannot be serialised as JSON: ${(e as Error).message}`, { fields: { field: "payload" } });
+    invalidPayload(`payload cannot be serialised as JSON: ${(e as Error).message}`);
   }
-  if (json === undefined) throw clientError(ClientErrorNames.invalidParameter, "payload cannot be serialised as JSON", { fields: { field: "payload" } });
+  if (json === undefined) invalidPayload("payload cannot be serialised as JSON");
   return utf8(json);
 }
 
-export function serializeInvoke(input: InvokeInput, context: RuntimeContext): HttpRequest {
-  context.idleTimeout ??= DEFAULT_IDLE_TIMEOUT;
-  const body = payloadBytes(input.payload);
+export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
+  context.idleTimeout ??= context.config.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+  const body = await payloadBytes(input.payload);
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
     "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),

@@ -44,7 +44,22 @@ export interface RuntimeResponseHeaders {
 
 export type RuntimePath = "invocations" | "commands" | "stopruntimesession";
 
-const RESERVED_HEADERS = /^(authorization|host|content-length|transfer-encoding|connection|expect)$/i;
+const RESERVED_HEADERS = /^(authorization|host|content-length|transfer-encoding|connection|expect|amz-sdk-invocation-id|amz-sdk-request|x-amz-user-agent)$/i;
+/** Headers the commands set from typed input: naming them in `headers` would send two values. */
+const TYPED_HEADERS: Record<string, string> = {
+  "content-type": "contentType",
+  accept: "accept",
+  "x-amzn-bedrock-agentcore-runtime-session-id": "sessionId",
+  "x-amzn-bedrock-agentcore-runtime-user-id": "userId",
+  "mcp-session-id": "mcpSessionId",
+  "mcp-protocol-version": "mcpProtocolVersion",
+  "mcp-method": "mcpMethod",
+  "mcp-name": "mcpName",
+  "x-amzn-trace-id": "traceId",
+  traceparent: "traceparent",
+  tracestate: "tracestate",
+  baggage: "baggage",
+};
 /** Error bodies are read whole for their message; past this they are cut (gateways can send large HTML). */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
@@ -76,11 +91,20 @@ export function buildRequest(
   const headers: Record<string, string> = {};
   if (target.headers) {
     if (typeof target.headers !== "object") throw clientError(ClientErrorNames.invalidParameter, "headers must be an object of strings");
+    const seen = new Set<string>();
     for (const [name, value] of Object.entries(target.headers)) {
       checkHeaderName(name);
+      const lower = name.toLowerCase();
       if (RESERVED_HEADERS.test(name)) {
         throw clientError(ClientErrorNames.invalidParameter, `headers may not set '${name}'; the client manages it`, { fields: { field: "headers" } });
       }
+      if (TYPED_HEADERS[lower]) {
+        throw clientError(ClientErrorNames.invalidParameter, `headers may not set '${name}'; use the '${TYPED_HEADERS[lower]}' input instead`, { fields: { field: "headers" } });
+      }
+      if (seen.has(lower)) {
+        throw clientError(ClientErrorNames.invalidParameter, `headers names '${name}' twice (header names are case-insensitive)`, { fields: { field: "headers" } });
+      }
+      seen.add(lower);
       headers[name] = checkHeaderValue(`headers.${name}`, value);
     }
   }
