@@ -17,6 +17,8 @@ export interface CommandDeps {
   sessions: SessionStore;
   exec: boolean;
   maxOutputBytes: number;
+  /** Marks this emulator's processes (exec): AGENTCORE_EMULATOR_RUN=<runTag>.<session tag>.<command>. */
+  runTag: string;
 }
 
 /** A command body is small (command ≤ 65536 chars); anything far larger is not worth reading. */
@@ -66,6 +68,7 @@ export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: Fau
         command: request.command,
         timeoutSeconds: request.timeout,
         cwd,
+        processTag: deps.exec ? `${deps.runTag}.${session.tag}.${randomUUID()}` : undefined,
         signal: AbortSignal.any([ex.signal, overLimit.signal]),
         onOutput: async (stream, text) => {
           if (overLimit.signal.aborted || writer.done) return;

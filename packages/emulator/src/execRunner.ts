@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
+import { RUN_MARKER, killMarked } from "./procSweep";
 import type { OutputStream, RunRequest, RunResult } from "./runner";
 
 /**
@@ -27,7 +28,8 @@ function killGroup(pid: number | undefined): void {
  * The command ends when bash exits, not when its pipes close: a background job (`sleep 100 &`) inherits
  * stdout and stderr, and waiting for every holder to let go would tie the command to the job. At exit the
  * process group is killed, output already written is still delivered, and pipes that stay silent for
- * PIPE_GRACE_MS afterwards are closed.
+ * PIPE_GRACE_MS afterwards are closed. Processes that left the group (`setsid`) are found by the marker in
+ * their environment (`processTag`) and killed too.
  */
 export function execRunner(req: RunRequest): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -35,6 +37,7 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
       cwd: req.cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
+      env: req.processTag === undefined ? process.env : { ...process.env, [RUN_MARKER]: req.processTag },
     });
     const pipes = [child.stdout!, child.stderr!];
     let timedOut = false;
@@ -42,6 +45,7 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
     let settled = false;
     let result: RunResult | undefined;
     let openPipes = pipes.length;
+    let swept = req.processTag === undefined;
     const pending = new Set<Promise<void>>();
     let graceTimer: NodeJS.Timeout | undefined;
 
@@ -68,7 +72,7 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
       req.signal.removeEventListener("abort", onAbort);
     };
     const settle = () => {
-      if (settled || !result || openPipes > 0 || pending.size > 0) return;
+      if (settled || !result || !swept || openPipes > 0 || pending.size > 0) return;
       settled = true;
       cleanup();
       resolve(result);
@@ -113,8 +117,15 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
     pipe(child.stderr!, "stderr");
 
     child.on("exit", (code, signal) => {
-      // Leftover background processes of this command do not outlive it.
+      // Leftover background processes of this command do not outlive it: its group, and (by the marker in
+      // their environment) those that left the group.
       killGroup(child.pid);
+      if (req.processTag !== undefined) {
+        void killMarked(req.processTag).finally(() => {
+          swept = true;
+          settle();
+        });
+      }
       if (timedOut) result = { exitCode: -1, status: "TIMED_OUT" };
       else if (killed) result = { exitCode: -1, status: "COMPLETED" };
       else result = { exitCode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), status: "COMPLETED" };

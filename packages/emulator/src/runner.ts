@@ -5,6 +5,11 @@ export interface RunRequest {
   timeoutSeconds: number;
   /** Working directory (exec only). */
   cwd?: string;
+  /**
+   * exec: the value of AGENTCORE_EMULATOR_RUN in the command's environment; every process still carrying it
+   * when the command ends is killed, even one that left the process group.
+   */
+  processTag?: string;
   /** Aborts the run: the process is killed and the result no longer matters. */
   signal: AbortSignal;
   /** Called with output as it comes; the runner waits for it, which gives backpressure. */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
 import { FAULT_HEADER, SESSION_HEADER } from "./headers";
 import { handleInvocation } from "./invocations";
 import { formatLogLine, writeLog } from "./log";
+import { killMarked } from "./procSweep";
 import { matchRuntime, route, splitTarget } from "./routing";
 import { SessionStore } from "./sessions";
 import { handleStop } from "./stopSession";
@@ -49,7 +51,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const upstream = options.upstream !== undefined ? new Upstream(options.upstream) : undefined;
   const auth = await Authenticator.create(options.auth);
   const faults = new FaultPlan(options.faults);
+  // exec: every process a command starts carries AGENTCORE_EMULATOR_RUN=<runTag>.<session>.<command>.
+  const runTag = randomUUID();
+  const exec = options.exec === true;
   const sessions = new SessionStore({
+    // A session that ran commands has a folder; only then can it have left processes behind.
+    onEnd: exec ? async (session) => session.dir && killMarked(`${runTag}.${session.tag}.`) : undefined,
     idleMs: (options.sessionIdleTimeoutSeconds ?? 900) * 1000,
     maxLifetimeMs: (options.sessionMaxLifetimeSeconds ?? 28800) * 1000,
     baseDir: options.workDir ?? tmpdir(),
@@ -94,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     validateHeaders(op, req.headers);
     if (op === "invocations") return handleInvocation(ex, { sessions, handler, upstream, maxPayloadBytes }, fault);
-    if (op === "commands") return handleCommand(ex, { sessions, exec: options.exec === true, maxOutputBytes }, fault);
+    if (op === "commands") return handleCommand(ex, { sessions, exec, maxOutputBytes, runTag }, fault);
     return handleStop(ex, sessions);
   }
 
@@ -190,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         await sessions.closeAll();
         server.closeAllConnections();
         upstream?.close();
+        if (exec) await killMarked(`${runTag}.`);
         // Handlers stop when their exchange aborts; one that does not (an agent ignoring ctx.signal) is left
         // behind after CLOSE_GRACE_MS rather than holding close() forever.
         await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), CLOSE_GRACE_MS);

@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export class Session {
   readonly createdAt = Date.now();
+  /** Names this session (not its id, which the client chose) in process markers. */
+  readonly tag = randomUUID();
   ended = false;
   /** Requests using the session; the idle clock runs only while this is zero. */
   active = 0;
@@ -20,6 +23,8 @@ export interface SessionStoreOptions {
   maxLifetimeMs: number;
   /** Parent folder for working directories. */
   baseDir: string;
+  /** Extra work when a session ends (exec: kill what its commands left behind); awaited by closeAll. */
+  onEnd?: (session: Session) => Promise<unknown>;
 }
 
 /** Sessions created on first use and ended by stop, idle timeout, max lifetime or close. */
@@ -87,10 +92,13 @@ export class SessionStore {
     for (const stop of [...session.streams]) stop();
     session.streams.clear();
     const dir = session.dir;
-    if (!dir) return Promise.resolve();
-    const cleanup = dir
-      .then((path) => rm(path, { recursive: true, force: true, maxRetries: 3 }))
-      .catch(() => undefined)
+    const hook = this.options.onEnd;
+    if (!dir && !hook) return Promise.resolve();
+    const cleanup = Promise.all([
+      dir?.then((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })),
+      hook?.(session),
+    ])
+      .then(() => undefined, () => undefined)
       .finally(() => this.cleanups.delete(cleanup));
     this.cleanups.add(cleanup);
     return cleanup;
