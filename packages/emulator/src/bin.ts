@@ -88,9 +88,6 @@ async function main(): Promise<void> {
     log: process.stderr,
     recordRequests: false,
   });
-  const token = await emulator.issueToken({}, { expiresIn: number("token-ttl", values["token-ttl"]) ?? 12 * 3600 });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -107,8 +104,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Before the line is printed: a supervisor may signal as soon as it has read it.
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+
+  const token = await emulator.issueToken({}, { expiresIn: number("token-ttl", values["token-ttl"]) ?? 12 * 3600 });
+  process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
 }
 
 main().catch((err: unknown) => {
