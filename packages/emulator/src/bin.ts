@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { parseFault } from "./faults";
-import { startEmulator } from "./server";
+import { MAX_SESSION_SECONDS, startEmulator } from "./server";
 import type { FaultSpec } from "./types";
 
 const USAGE = `Usage: agentcore-emulator [options]
@@ -18,9 +18,9 @@ Options:
   --region REGION          region in the runtime ARN (default us-east-1)
   --account-id ID          account in the runtime ARN (default 123456789012)
   --runtime-id ID          runtime id (default emulator_agent-abcdefghij)
-  --idle-timeout SECONDS   session idle timeout (default 900)
-  --max-lifetime SECONDS   session max lifetime (default 28800)
-  --token-ttl SECONDS      lifetime of the printed token (default 43200)
+  --idle-timeout SECONDS   session idle timeout, > 0 and <= 28800 (default 900)
+  --max-lifetime SECONDS   session max lifetime, > 0 and <= 28800 (default 28800)
+  --token-ttl SECONDS      lifetime of the printed token, whole seconds >= 1 (default 43200)
   --fault SPEC             configured fault, header syntax e.g. "throttle; times=2" (repeatable)
   -h, --help               show this help
 `;
@@ -34,6 +34,28 @@ function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a non-negative number`);
+  return n;
+}
+
+/** Session timeouts: seconds (fractions allowed), greater than 0 and at most 28800, the service's maximum. */
+function sessionSeconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!value.trim() || !Number.isFinite(n) || n <= 0 || n > MAX_SESSION_SECONDS) {
+    fail(`--${name} must be a number of seconds greater than 0 and at most ${MAX_SESSION_SECONDS}, got '${value}'`);
+  }
+  return n;
+}
+
+/** Longest --token-ttl: ten years, in seconds. */
+const MAX_TOKEN_TTL = 10 * 365 * 24 * 3600;
+
+function tokenTtl(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > MAX_TOKEN_TTL) {
+    fail(`--token-ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL}, got '${value}'`);
+  }
   return n;
 }
 
@@ -73,6 +95,9 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  const idleTimeout = sessionSeconds("idle-timeout", values["idle-timeout"]);
+  const maxLifetime = sessionSeconds("max-lifetime", values["max-lifetime"]);
+  const ttl = tokenTtl(values["token-ttl"]) ?? 12 * 3600;
   const emulator = await startEmulator({
     host: values.host,
     port: number("port", values.port) ?? 8787,
@@ -82,8 +107,8 @@ async function main(): Promise<void> {
     region: values.region,
     accountId: values["account-id"],
     runtimeId: values["runtime-id"],
-    sessionIdleTimeoutSeconds: number("idle-timeout", values["idle-timeout"]),
-    sessionMaxLifetimeSeconds: number("max-lifetime", values["max-lifetime"]),
+    sessionIdleTimeoutSeconds: idleTimeout,
+    sessionMaxLifetimeSeconds: maxLifetime,
     faults,
     log: process.stderr,
     recordRequests: false,
@@ -108,7 +133,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  const token = await emulator.issueToken({}, { expiresIn: number("token-ttl", values["token-ttl"]) ?? 12 * 3600 });
+  const token = await emulator.issueToken({}, { expiresIn: ttl });
   process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
 }
 

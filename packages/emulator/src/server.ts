@@ -24,6 +24,22 @@ import { validateHeaders } from "./validation";
 /** The longest close() waits for request handlers to finish after aborting them. */
 export const CLOSE_GRACE_MS = 2000;
 
+/**
+ * Upper bound of both session timeouts, in seconds: the service's maximum (it allows 60–28800). Shorter values,
+ * fractions included, are accepted for tests; the bound also keeps every timer far below setTimeout's limit
+ * (2^31-1 ms, above which Node fires after 1 ms).
+ */
+export const MAX_SESSION_SECONDS = 28800;
+
+/** A session timeout option: a finite number of seconds, > 0 and ≤ MAX_SESSION_SECONDS. */
+function sessionSeconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_SESSION_SECONDS) {
+    throw new RangeError(`${name} must be a number of seconds greater than 0 and at most ${MAX_SESSION_SECONDS}, got ${String(value)}`);
+  }
+  return value;
+}
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 function partitionOf(region: string): string {
@@ -45,6 +61,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Invalid accountId (12 digits): ${accountId}`);
   if (!runtimeId || /[/:]/.test(runtimeId)) throw new Error(`Invalid runtimeId: ${runtimeId}`);
   if (options.agent !== undefined && options.upstream !== undefined) throw new Error("Options agent and upstream are exclusive");
+  const idleSeconds = sessionSeconds("sessionIdleTimeoutSeconds", options.sessionIdleTimeoutSeconds, 900);
+  const lifetimeSeconds = sessionSeconds("sessionMaxLifetimeSeconds", options.sessionMaxLifetimeSeconds, MAX_SESSION_SECONDS);
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
 
   const handler = typeof options.agent === "string" ? await loadAgent(options.agent) : (options.agent ?? defaultAgent);
@@ -57,8 +75,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sessions = new SessionStore({
     // A session that ran commands has a folder; only then can it have left processes behind.
     onEnd: exec ? async (session) => session.dir && killMarked(`${runTag}.${session.tag}.`) : undefined,
-    idleMs: (options.sessionIdleTimeoutSeconds ?? 900) * 1000,
-    maxLifetimeMs: (options.sessionMaxLifetimeSeconds ?? 28800) * 1000,
+    idleMs: idleSeconds * 1000,
+    maxLifetimeMs: lifetimeSeconds * 1000,
     baseDir: options.workDir ?? tmpdir(),
   });
   const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;

@@ -143,6 +143,24 @@ describe("agentcore-emulator bin", () => {
     }
   });
 
+  it.each([
+    [["--idle-timeout", "0"], "--idle-timeout must be a number of seconds greater than 0 and at most 28800, got '0'"],
+    [["--idle-timeout", ""], "--idle-timeout must be a number of seconds greater than 0 and at most 28800, got ''"],
+    [["--max-lifetime", "2147484"], "--max-lifetime must be a number of seconds greater than 0 and at most 28800, got '2147484'"],
+    [["--max-lifetime=-5"], "--max-lifetime must be a number of seconds greater than 0 and at most 28800, got '-5'"],
+    [["--token-ttl", "0"], "--token-ttl must be a whole number of seconds from 1 to 315360000, got '0'"],
+    [["--token-ttl", "1.5"], "--token-ttl must be a whole number of seconds from 1 to 315360000, got '1.5'"],
+  ])("rejects timer values that would misbehave: %j", async (args, message) => {
+    const bad = spawn(process.execPath, [BIN, "--port", "0", ...args]);
+    let out = "";
+    let err = "";
+    bad.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    bad.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
+    expect(out).toBe("");
+    expect(err.split("\n")[0]).toBe(`agentcore-emulator: ${message}`);
+  });
+
   it("prints usage for --help and rejects bad arguments", async () => {
     const help = spawn(process.execPath, [BIN, "--help"]);
     let text = "";
