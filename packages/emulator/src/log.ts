@@ -1,10 +1,16 @@
 import type { LogSink, RecordedRequest } from "./types";
 
-/** Names the credential scheme only: a bearer token or signature never reaches a log line. */
-function authSummary(authorization: string | undefined): string {
-  if (!authorization) return "none";
-  const scheme = authorization.trim().split(/\s+/)[0] ?? "";
-  return `${scheme.slice(0, 20)} [redacted]`;
+/** Schemes worth naming in a log line, by their lower-cased spelling. */
+const KNOWN_SCHEMES = new Map(["Bearer", "Basic", "AWS4-HMAC-SHA256", "Digest"].map((name) => [name.toLowerCase(), name]));
+
+/**
+ * Names the credential scheme only, and only a known one: anything else (a bare key such as `sk_live_…`, a
+ * token glued to its scheme) is "unknown", so no credential character ever reaches a log line.
+ */
+export function authSummary(authorization: string | undefined): string {
+  if (!authorization?.trim()) return "none";
+  const first = authorization.trim().split(/\s+/)[0] ?? "";
+  return `${KNOWN_SCHEMES.get(first.toLowerCase()) ?? "unknown"} [redacted]`;
 }
 
 /** One line per request: time, method, path, status, duration, operation, session, request id, auth scheme, fault. */
