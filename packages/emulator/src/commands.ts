@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ValidationFailure } from "./errors";
-import { chunkFrame, deltaFrames, exceptionFrame } from "./eventStream";
+import { chunkFrame, deltaFrames, deltaPieces, exceptionFrame, prefixWithin } from "./eventStream";
 import type { Exchange } from "./exchange";
 import { execRunner } from "./execRunner";
 import { CANONICAL, COMMAND_ECHO_HEADERS, SESSION_HEADER } from "./headers";
@@ -20,6 +20,11 @@ export interface CommandDeps {
   /** Marks this emulator's processes (exec): AGENTCORE_EMULATOR_RUN=<runTag>.<session tag>.<command>. */
   runTag: string;
 }
+
+let stopFrameMax: number | undefined;
+/** Bytes of the longest contentStop frame: no exit code is longer than the smallest 32-bit integer. */
+const longestStopFrame = () =>
+  (stopFrameMax ??= chunkFrame({ contentStop: { exitCode: -2147483648, status: "COMPLETED" } }).byteLength);
 
 /** A command body is small (command ≤ 65536 chars); anything far larger is not worth reading. */
 const MAX_COMMAND_BODY = 1024 * 1024;
@@ -58,10 +63,13 @@ export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: Fau
     ex.writeHead(200, headers);
     ex.res.flushHeaders();
     const writer = new ResponseWriter(ex, "eventstream", fault);
-    await writer.event(chunkFrame({ contentStart: {} }));
+    const start = chunkFrame({ contentStart: {} });
+    await writer.event(start);
 
+    // The limit counts the response body as sent (frames, JSON escaping included), the way the service's
+    // per-response limit does; room for the stop frame is kept back, so the whole body stays within it.
     const overLimit = new AbortController();
-    let total = 0;
+    let budget = deps.maxOutputBytes - start.byteLength - longestStopFrame();
     let result: RunResult;
     try {
       result = await (deps.exec ? execRunner : scriptedRunner)({
@@ -72,10 +80,15 @@ export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: Fau
         signal: AbortSignal.any([ex.signal, overLimit.signal]),
         onOutput: async (stream, text) => {
           if (overLimit.signal.aborted || writer.done) return;
-          total += Buffer.byteLength(text);
-          // Output past the limit is discarded and the command is killed.
-          if (total > deps.maxOutputBytes) return overLimit.abort();
-          for (const frame of deltaFrames(stream, text)) {
+          for (const { text: piece, frame } of deltaPieces(stream, text)) {
+            if (frame.byteLength > budget) {
+              // Past the limit: what still fits goes out, cut on a character boundary; then the command is killed.
+              overLimit.abort();
+              const head = prefixWithin(stream, piece, budget);
+              if (head) await writer.event(deltaFrames(stream, head)[0]!);
+              return;
+            }
+            budget -= frame.byteLength;
             await writer.event(frame);
             if (writer.done) return;
           }

@@ -40,6 +40,9 @@ function sessionSeconds(name: string, value: number | undefined, fallback: numbe
   return value;
 }
 
+/** Smallest maxCommandOutputBytes: room for the start and stop frames and some output. */
+export const MIN_COMMAND_RESPONSE_BYTES = 1024;
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 function partitionOf(region: string): string {
@@ -63,6 +66,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.agent !== undefined && options.upstream !== undefined) throw new Error("Options agent and upstream are exclusive");
   const idleSeconds = sessionSeconds("sessionIdleTimeoutSeconds", options.sessionIdleTimeoutSeconds, 900);
   const lifetimeSeconds = sessionSeconds("sessionMaxLifetimeSeconds", options.sessionMaxLifetimeSeconds, MAX_SESSION_SECONDS);
+  const maxOutputBytes = options.maxCommandOutputBytes ?? 100_000_000;
+  if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < MIN_COMMAND_RESPONSE_BYTES) {
+    throw new RangeError(`maxCommandOutputBytes must be a whole number of at least ${MIN_COMMAND_RESPONSE_BYTES}, got ${String(maxOutputBytes)}`);
+  }
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
 
   const handler = typeof options.agent === "string" ? await loadAgent(options.agent) : (options.agent ?? defaultAgent);
@@ -80,7 +87,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseDir: options.workDir ?? tmpdir(),
   });
   const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;
-  const maxOutputBytes = options.maxCommandOutputBytes ?? 100 * 1024 * 1024;
   const requests: RecordedRequest[] = [];
   const exchanges = new Set<Exchange>();
   const inflight = new Set<Promise<void>>();

@@ -92,7 +92,11 @@ export interface EmulatorOptions {
   log?: LogSink;
   /** Invocation payload limit in bytes (default 100,000,000). */
   maxPayloadBytes?: number;
-  /** Total stdout+stderr bytes per command before it is killed (default 100 MiB). */
+  /**
+   * Limit on a command's response body in bytes, as sent: event-stream frames with their JSON-escaped output
+   * (up to 6 bytes per output byte) and the start and stop frames (default 100,000,000, the service's 100 MB per
+   * response; at least 1024). Output that would pass it is cut on a character boundary and the command killed.
+   */
   maxCommandOutputBytes?: number;
   /** Keep every request in `requests` (default true; the bin turns it off so a long run does not grow). */
   recordRequests?: boolean;
