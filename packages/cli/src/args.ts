@@ -95,13 +95,27 @@ function integer(name: string, value: string | undefined, min: number, command?:
   return Number(value);
 }
 
+/** An HTTP header name (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The usage error for a malformed --header. The value may be a credential (`Authorization Bearer …`, a bare
+ * key), so only the would-be name is shown: what precedes the first ':' or whitespace, and only when something
+ * follows it and it is a plausible header name. Nothing else of the argument is ever echoed.
+ */
+function badHeader(value: string, command?: CommandName): UsageError {
+  const name = /^\s*([^:\s]*)[:\s]/.exec(value)?.[1] ?? "";
+  const got = TOKEN.test(name) ? `, got '${name} …'` : "";
+  return new UsageError(`--header must look like 'Name: value'${got} (value not shown)`, command);
+}
+
 function headersOf(values: string[] | undefined, command?: CommandName): Record<string, string> | undefined {
   if (!values?.length) return undefined;
   const headers: Record<string, string> = {};
   for (const value of values) {
     const colon = value.indexOf(":");
     const name = colon > 0 ? value.slice(0, colon).trim() : "";
-    if (!name) throw new UsageError(`--header must look like 'Name: value', got '${value}'`, command);
+    if (!name || !TOKEN.test(name)) throw badHeader(value, command);
     headers[name] = value.slice(colon + 1).trim();
   }
   return headers;

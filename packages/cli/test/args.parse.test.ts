@@ -65,3 +65,27 @@ describe("parseCli", () => {
     expect(e.command).toBe(command);
   });
 });
+
+describe("a malformed --header never echoes its value", () => {
+  const SECRET = "sk_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";
+  it.each([
+    [`Authorization Bearer ${SECRET}`, "--header must look like 'Name: value', got 'Authorization …' (value not shown)"],
+    [`Authorization\tBearer ${SECRET}`, "--header must look like 'Name: value', got 'Authorization …' (value not shown)"],
+    [`  X-Api-Key ${SECRET}`, "--header must look like 'Name: value', got 'X-Api-Key …' (value not shown)"],
+    [SECRET, "--header must look like 'Name: value' (value not shown)"],
+    [`: ${SECRET}`, "--header must look like 'Name: value' (value not shown)"],
+    [`   : ${SECRET}`, "--header must look like 'Name: value' (value not shown)"],
+    [`Authorization=Bearer ${SECRET}`, "--header must look like 'Name: value' (value not shown)"],
+    [`Bad/Name: ${SECRET}`, "--header must look like 'Name: value' (value not shown)"],
+  ])("%j", (header, message) => {
+    const e = usageError(["invoke", "--header", header, "x"]);
+    expect(e.message).toBe(message);
+    expect(e.message).not.toContain(SECRET.slice(0, 7));
+  });
+
+  it("still takes a well-formed header, colons in the value included", () => {
+    expect(parseCli(["invoke", "--header", `Authorization: Bearer ${SECRET}`, "x"])).toMatchObject({
+      globals: { headers: { Authorization: `Bearer ${SECRET}` } },
+    });
+  });
+});

@@ -47,7 +47,8 @@ describe("usage errors exit 2 with a usage line", () => {
     [["invoke", "--bogus", "x"], "unknown option '--bogus'", "usage: agentcore invoke"],
     [["invoke", "--timeout", "5", "x"], "--timeout is not an option of 'invoke'", "usage: agentcore invoke"],
     [["exec", "--timeout", "soon", "true"], "--timeout must be a whole number of at least 1, got 'soon'", "usage: agentcore exec"],
-    [["invoke", "--header", "no-colon", "x"], "--header must look like 'Name: value', got 'no-colon'", "usage: agentcore invoke"],
+    [["invoke", "--header", "no-colon", "x"], "--header must look like 'Name: value' (value not shown)", "usage: agentcore invoke"],
+    [["invoke", "--header", "Authorization Bearer sk_live_4f9a8b7c", "x"], "--header must look like 'Name: value', got 'Authorization …' (value not shown)", "usage: agentcore invoke"],
   ])("%j", async (args, message, usage) => {
     const r = await cli(args, { env });
     expect(r.code).toBe(2);
