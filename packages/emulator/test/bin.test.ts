@@ -83,7 +83,10 @@ describe("agentcore-emulator bin", () => {
     await reader.read().catch(() => undefined);
   });
 
-  it("a second SIGTERM or SIGINT while closing exits at once with 143 or 130", async () => {
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)("a second %s while closing exits at once with %i", async (signal, code) => {
     const dir = mkdtempSync(join(tmpdir(), "emu-bin-"));
     // Simulates a close that cannot finish (the server never reports closed), so only the second signal ends it.
     writeFileSync(
@@ -91,16 +94,14 @@ describe("agentcore-emulator bin", () => {
       "require('node:http').Server.prototype.close = function () { return this; };\nmodule.exports = async () => 'ok';\n",
     );
     try {
-      for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
-        const bin = await run(["--port", "0", "--agent", join(dir, "stuck.cjs")]);
-        bin.child.kill(signal);
-        await new Promise((r) => setTimeout(r, 200));
-        const started = Date.now();
-        bin.child.kill(signal);
-        expect(await bin.exit).toEqual({ code, signal: null });
-        expect(Date.now() - started).toBeLessThan(1000);
-        expect(bin.stderr()).toContain(`${signal} again, exiting without cleaning up`);
-      }
+      const bin = await run(["--port", "0", "--agent", join(dir, "stuck.cjs")]);
+      bin.child.kill(signal);
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      bin.child.kill(signal);
+      expect(await bin.exit).toEqual({ code, signal: null });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(bin.stderr()).toContain(`${signal} again, exiting without cleaning up`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
