@@ -1,15 +1,12 @@
-import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
-import { cli, envFor, requireBuild } from "./helpers";
+import type { Emulator } from "@agentcore-runtime/emulator";
+import { cli, useEmulator } from "./helpers";
 
 let emulator: Emulator;
 let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  requireBuild();
-  emulator = await startEmulator({ port: 0, exec: true });
-  env = envFor(emulator, await emulator.issueToken());
+useEmulator((e, en) => {
+  emulator = e;
+  env = en;
 });
-afterAll(() => emulator?.close());
 
 describe("agentcore exec", () => {
   it("copies the command's stdout to stdout and stderr to stderr, and exits with its status", async () => {

@@ -1,15 +1,12 @@
-import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
-import { envFor, requireBuild, start, waitForStdout } from "./helpers";
+import type { Emulator } from "@agentcore-runtime/emulator";
+import { start, useEmulator, waitForStdout } from "./helpers";
 
 let emulator: Emulator;
 let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  requireBuild();
-  emulator = await startEmulator({ port: 0, exec: true });
-  env = envFor(emulator, await emulator.issueToken());
+useEmulator((e, en) => {
+  emulator = e;
+  env = en;
 });
-afterAll(() => emulator?.close());
 
 describe("interruptions", () => {
   it("SIGINT during invoke --stream aborts the request and exits 130 at once", async () => {

@@ -1,15 +1,12 @@
-import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
-import { cli, envFor, requireBuild } from "./helpers";
+import type { Emulator } from "@agentcore-runtime/emulator";
+import { cli, useEmulator } from "./helpers";
 
 let emulator: Emulator;
 let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  requireBuild();
-  emulator = await startEmulator({ port: 0, exec: true });
-  env = envFor(emulator, await emulator.issueToken());
+useEmulator((e, en) => {
+  emulator = e;
+  env = en;
 });
-afterAll(() => emulator?.close());
 
 describe("agentcore stop", () => {
   it("stops a session silently; stopping it again is ResourceNotFoundException, exit 1", async () => {

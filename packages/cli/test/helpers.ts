@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 
 export const BIN = join(__dirname, "../dist/bin.js");
 
@@ -82,4 +82,15 @@ export async function waitForStdout(run: Running, timeoutMs = 5000): Promise<voi
   void run.done.then(() => (exited = true));
   await waitFor(() => run.stdout().length > 0 || exited, timeoutMs);
   if (!run.stdout()) throw new Error(`the CLI exited before printing anything: ${run.stderr()}`);
+}
+
+/** Starts an exec-enabled emulator before the file's tests (closed after them) and hands it and a CLI env to `ready`. */
+export function useEmulator(ready: (emulator: Emulator, env: NodeJS.ProcessEnv) => void): void {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    requireBuild();
+    emulator = await startEmulator({ port: 0, exec: true });
+    ready(emulator, envFor(emulator, await emulator.issueToken()));
+  });
+  afterAll(() => emulator?.close());
 }

@@ -3,7 +3,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../src/protocol/eventStream";
 import { AgentRuntimeError } from "../src/protocol/errors";
-import { eventStreamCases, splits } from "./helpers/fixtures";
+import { cutAt, eventStreamCases, splits } from "./helpers/fixtures";
 
 /** Decodes pieces as the commands do: events until the first error, then the error. */
 function decode(pieces: Uint8Array[]): { events: CommandEvent[]; error?: AgentRuntimeError } {
@@ -68,14 +68,7 @@ describe("property: random frame sequences reassemble under random splits", () =
         ];
         const frames = expected.map((e) => frame(e, wrapped));
         const bytes = Uint8Array.from(Buffer.concat(frames));
-        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        const pieces: Uint8Array[] = [];
-        let prev = 0;
-        for (const p of points) {
-          pieces.push(bytes.subarray(prev, p));
-          prev = p;
-        }
-        pieces.push(bytes.subarray(prev));
+        const pieces = cutAt(bytes, cuts);
         const { events, error } = decode(pieces);
         expect(error).toBeUndefined();
         expect(events).toEqual(expected);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { SseDecoder, type SseEvent } from "../src/protocol/sse";
 import { sseErrorPayload } from "../src/protocol/sse";
-import { sseCases, splits } from "./helpers/fixtures";
+import { cutAt, sseCases, splits } from "./helpers/fixtures";
 
 /** Decodes pieces as the streaming command does: events until an in-band error, which stops the stream. */
 function decode(pieces: Uint8Array[]): { events: SseEvent[]; error?: { errorType?: string; message: string } } {
@@ -108,14 +108,7 @@ describe("property: random event sequences decode the same under random splits",
           body += nl;
         }
         const bytes = new TextEncoder().encode(body);
-        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        const pieces: Uint8Array[] = [];
-        let prev = 0;
-        for (const p of points) {
-          pieces.push(bytes.subarray(prev, p));
-          prev = p;
-        }
-        pieces.push(bytes.subarray(prev));
+        const pieces = cutAt(bytes, cuts);
         const whole = decode([bytes]).events;
         const cut = decode(pieces).events;
         expect(cut).toEqual(whole);

@@ -35,3 +35,16 @@ export function splits(bytes: Uint8Array): { label: string; pieces: Uint8Array[]
   for (let i = 1; i < bytes.length; i++) out.push({ label: `split@${i}`, pieces: [bytes.subarray(0, i), bytes.subarray(i)] });
   return out;
 }
+
+/** Cuts `bytes` at the given positions (taken modulo its length, deduplicated, in order). */
+export function cutAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of points) {
+    pieces.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  pieces.push(bytes.subarray(prev));
+  return pieces;
+}
