@@ -118,7 +118,7 @@ describe("abort at every stage: AbortError with the signal's reason as cause, ne
     controller.abort();
     const error = await rejectionOf(pending);
     c.destroy();
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(2000);
     expect(error.name).toBe("AbortError");
     expect(error.cause).toBe(controller.signal.reason);
     expect((error.cause as Error).name).toBe("AbortError");

@@ -103,7 +103,7 @@ describe("requestTimeout (until response headers) → RequestTimeoutError", () =
     const error = await rejectionOf(c.send(commandFor("invoke", headers("slow-headers"))));
     c.destroy();
     expect(error).toMatchObject({ name: "RequestTimeoutError" });
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(900);
     expect(server.requests.length).toBe(1);
   });
 
@@ -202,7 +202,7 @@ describe("deadline (the whole call) → DeadlineExceededError", () => {
     const error = await rejectionOf(c.send(commandFor("stop", headers("slow-headers"))));
     c.destroy();
     expect(error.name).toBe("DeadlineExceededError");
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(900);
     expect(server.requests.length).toBe(1);
   });
 
@@ -228,7 +228,7 @@ describe("deadline (the whole call) → DeadlineExceededError", () => {
     c.destroy();
     expect(error.name).toBe("DeadlineExceededError");
     expect(error.$metadata.attempts).toBe(1);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(2500);
     expect(server.requests.length).toBe(1);
   });
 
