@@ -166,6 +166,8 @@ describe("no listener is left on a long-lived AbortSignal", () => {
     const idle = await c.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {}, ...mode("stall-after-first-event") }), {
       abortSignal: signal,
       idleTimeout: 30,
+      // the header wait is bounded by requestTimeout, not by the tiny idle value
+      requestTimeout: 10_000,
     });
     await rejectionOf((async () => {
       for await (const _ of idle.stream);

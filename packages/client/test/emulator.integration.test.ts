@@ -127,7 +127,7 @@ describe("broken streams surface as errors after what arrived", () => {
   test("SSE stalled: IdleTimeoutError after the events that arrived", async () => {
     const out = await client.send(
       new InvokeStreamCommand({ runtimeArn, sessionId: session(), payload: { prompt: "a b c" }, headers: fault("stall; afterEvents=1") }),
-      { idleTimeout: 200 },
+      { idleTimeout: 200, requestTimeout: 10_000 },
     );
     const { items, error } = await drain<SseEvent>(out.stream);
     expect(items).toHaveLength(1);

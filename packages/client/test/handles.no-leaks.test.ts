@@ -127,7 +127,7 @@ describe("no timer, socket or handle is left behind", () => {
   test("after requestTimeout, idleTimeout and deadline fire", async () => {
     await expectNoLeak(async (c) => {
       expect((await rejectionOf(c.send(commandFor("invoke", mode("never-answer")), { requestTimeout: 30 }))).name).toBe("RequestTimeoutError");
-      expect((await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...mode("stall") }), { idleTimeout: 30 }))).name).toBe("IdleTimeoutError");
+      expect((await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...mode("stall") }), { idleTimeout: 30, requestTimeout: 10_000 }))).name).toBe("IdleTimeoutError");
       expect((await rejectionOf(c.send(commandFor("stop", mode("never-answer")), { deadline: 30 }))).name).toBe("DeadlineExceededError");
     });
   });

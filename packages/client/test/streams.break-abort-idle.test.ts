@@ -93,7 +93,7 @@ test("abort mid-body rejects the pending read with AbortError (cause = the reaso
 
 test("idleTimeout: silence between chunks ends the stream with IdleTimeoutError after the events that arrived", async () => {
   const closedBefore = responsesClosed;
-  const out = await client.send(invoke("stall"), { idleTimeout: 150 });
+  const out = await client.send(invoke("stall"), { idleTimeout: 150, requestTimeout: 10_000 });
   const seen: string[] = [];
   const error = await (async () => {
     for await (const e of out.stream) seen.push(e.text);

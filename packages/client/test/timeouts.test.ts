@@ -134,7 +134,7 @@ describe("requestTimeout (until response headers) → RequestTimeoutError", () =
 
 describe("idleTimeout (silence between body chunks) → IdleTimeoutError", () => {
   test("stream: the events before the silence are delivered, then IdleTimeoutError; not retried", async () => {
-    const c = fast({ idleTimeout: 60 });
+    const c = fast({ idleTimeout: 60, requestTimeout: 10_000 });
     const out = await c.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {}, ...headers("stall-after-first-event") }));
     const seen: string[] = [];
     const error = await rejectionOf(
@@ -150,7 +150,7 @@ describe("idleTimeout (silence between body chunks) → IdleTimeoutError", () =>
 
   test("buffered invoke: IdleTimeoutError, not retried", async () => {
     const c = fast();
-    const error = await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...headers("stall-after-first-event") }), { idleTimeout: 60 }));
+    const error = await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...headers("stall-after-first-event") }), { idleTimeout: 60, requestTimeout: 10_000 }));
     c.destroy();
     expect(error.name).toBe("IdleTimeoutError");
     expect(server.requests.length).toBe(1);
