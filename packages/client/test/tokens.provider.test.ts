@@ -149,15 +149,23 @@ describe("memoised, one in-flight fetch shared", () => {
 describe("refreshed ahead of expiresAt", () => {
   test("through the client: a token close to expiry is replaced before the next send", async () => {
     valid.add("token-1-abcdefgh").add("token-2-abcdefgh");
-    const { provider, calls } = numberedProvider({ expiresInMs: 300 });
-    const c = new RuntimeClient({ endpoint: server.url, token: provider });
-    await c.send(commandFor("stop"));
-    await c.send(commandFor("stop"));
-    // the refresh point is half the 300 ms lifetime, well before the token lapses
-    await new Promise((r) => setTimeout(r, 160));
-    await c.send(commandFor("stop"));
-    c.destroy();
-    expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: false }]);
+    // a controlled clock, set up before the client exists: slow sends cannot cross the refresh point by accident
+    let clock = Date.now();
+    const now = jest.spyOn(Date, "now").mockImplementation(() => clock);
+    try {
+      const { provider, calls } = numberedProvider({ expiresInMs: 300 });
+      const c = new RuntimeClient({ endpoint: server.url, token: provider });
+      await c.send(commandFor("stop"));
+      clock += 149;
+      await c.send(commandFor("stop"));
+      // the refresh point is half the 300 ms lifetime, well before the token lapses
+      clock += 11;
+      await c.send(commandFor("stop"));
+      c.destroy();
+      expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: false }]);
+    } finally {
+      now.mockRestore();
+    }
     expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh"]);
   });
 
