@@ -139,6 +139,15 @@ export function isDead(pid: number): boolean {
   }
 }
 
+/** Polls until the predicate holds; rejects after timeoutMs. */
+export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function waitDead(pid: number): Promise<boolean> {
   for (let i = 0; i < 50 && !isDead(pid); i++) await new Promise((r) => setTimeout(r, 20));
   return isDead(pid);

@@ -1,4 +1,4 @@
-import { SESSION, errorName, runCommand, sessionId, start } from "./helpers";
+import { SESSION, errorName, runCommand, sessionId, start, until } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,15 +31,17 @@ describe("session lifecycle", () => {
   });
 
   it("ends a session after the idle timeout; the next use gets a fresh one", async () => {
-    const h = await start({ exec: true, sessionIdleTimeoutSeconds: 0.5 });
+    const h = await start({ exec: true, sessionIdleTimeoutSeconds: 2 });
     try {
       const sid = sessionId();
       const first = (await runCommand(h, { command: "touch f; pwd" }, { [SESSION]: sid })).stdout;
-      await sleep(100);
+      await sleep(300);
       // Use within the idle window keeps it alive.
       expect((await runCommand(h, { command: "ls" }, { [SESSION]: sid })).stdout).toBe("f\n");
-      await sleep(800);
-      expect(h.emu.sessionIds()).not.toContain(sid);
+      const lastUse = Date.now();
+      // then it ends on its own, once idle for the timeout (not before: timers never fire early)
+      await until(() => !h.emu.sessionIds().includes(sid), 15_000);
+      expect(Date.now() - lastUse).toBeGreaterThan(1000);
       const stop = await h.post("stopruntimesession", { body: {}, headers: { [SESSION]: sid } });
       expect(stop.status).toBe(404);
       const fresh = await runCommand(h, { command: "ls; pwd" }, { [SESSION]: sid });
@@ -52,12 +54,16 @@ describe("session lifecycle", () => {
   });
 
   it("does not idle out a session while a request is running", async () => {
-    const h = await start({ sessionIdleTimeoutSeconds: 0.1 });
+    const h = await start({ sessionIdleTimeoutSeconds: 1 });
     try {
       const sid = sessionId();
-      const out = await runCommand(h, { command: "sleep 0.3; echo done", timeout: 5 }, { [SESSION]: sid });
-      expect(out.stdout).toBe("done\n");
+      const running = runCommand(h, { command: "sleep 4; echo done", timeout: 10 }, { [SESSION]: sid });
+      // liveness is checked while the command runs: 2.5 s after the session appeared, well past the 1 s idle limit
+      await until(() => h.emu.sessionIds().includes(sid), 10_000);
+      await sleep(2500);
       expect(h.emu.sessionIds()).toContain(sid);
+      const out = await running;
+      expect(out.stdout).toBe("done\n");
     } finally {
       await h.emu.close();
     }
