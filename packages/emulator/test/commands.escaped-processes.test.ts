@@ -11,8 +11,11 @@ const hasSetsid = (() => {
   }
 })();
 
-/** Starts `setsid sleep 30` fully detached (own session, no pipes); prints its pid and session id. */
-const ESCAPE = "setsid sleep 30 >/dev/null 2>&1 </dev/null & p=$!; sleep 0.1; echo pid $p sid $(cut -d' ' -f6 /proc/$p/stat) end";
+/** Starts `setsid sleep 30` fully detached (own session, no pipes); waits (up to 5 s) until setsid took effect, then prints its pid and session id. */
+const ESCAPE =
+  "setsid sleep 30 >/dev/null 2>&1 </dev/null & p=$!; i=0; " +
+  "while [ \"$(cut -d' ' -f6 /proc/$p/stat)\" != \"$p\" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; " +
+  "echo pid $p sid $(cut -d' ' -f6 /proc/$p/stat) end";
 
 function escapee(text: string): number {
   const match = /pid (\d+) sid (\d+) end/.exec(text);
