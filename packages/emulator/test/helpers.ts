@@ -148,8 +148,10 @@ export async function until(predicate: () => boolean, timeoutMs = 10_000): Promi
   }
 }
 
-export async function waitDead(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && !isDead(pid); i++) await new Promise((r) => setTimeout(r, 20));
+/** Polls for up to 10 s (a loaded machine may take a while to deliver the kill and reap). */
+export async function waitDead(pid: number, timeoutMs = 10_000): Promise<boolean> {
+  const started = Date.now();
+  while (!isDead(pid) && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 20));
   return isDead(pid);
 }
 

@@ -35,7 +35,8 @@ describe("stopping a session ends its running work", () => {
     const started = Date.now();
     expect((await stop(sid)).status).toBe(200);
     await expect(readToEnd(reader)).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2000);
+    // far below the 30 s the command would otherwise run
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(await waitDead(shell)).toBe(true);
     expect(await waitDead(sleeper)).toBe(true);
   });
