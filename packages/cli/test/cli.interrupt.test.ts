@@ -17,7 +17,8 @@ describe("interruptions", () => {
     run.child.kill("SIGINT");
     const r = await run.done;
     expect(r.code).toBe(130);
-    expect(Date.now() - sentAt).toBeLessThan(1500);
+    // far below the ~40 s the stream would run
+    expect(Date.now() - sentAt).toBeLessThan(5000);
     expect(r.stdout.startsWith("You ")).toBe(true);
     expect(r.stderr).toBe("");
   });
@@ -40,12 +41,14 @@ describe("interruptions", () => {
   });
 
   it("a reader that goes away (| head -1) aborts the stream: exit 141, no error line", async () => {
+    // 3 tokens x 200 repeats at 20 ms each: about 12 s if nothing stopped it
     const run = start(["invoke", "--stream", '{"prompt":"tick","repeat":200,"delayMs":20}'], { env });
     await waitForStdout(run);
+    const goneAt = Date.now();
     run.child.stdout.destroy();
     const r = await run.done;
     expect(r.code).toBe(141);
     expect(r.stderr).toBe("");
-    expect(r.elapsed).toBeLessThan(3000);
+    expect(Date.now() - goneAt).toBeLessThan(5000);
   });
 });

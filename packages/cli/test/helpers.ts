@@ -77,7 +77,7 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<v
 }
 
 /** Waits for the running CLI to print something on stdout; fails at once, with its stderr, if it exits first. */
-export async function waitForStdout(run: Running, timeoutMs = 5000): Promise<void> {
+export async function waitForStdout(run: Running, timeoutMs = 15_000): Promise<void> {
   let exited = false;
   void run.done.then(() => (exited = true));
   await waitFor(() => run.stdout().length > 0 || exited, timeoutMs);
