@@ -55,9 +55,12 @@ describe("agentcore invoke", () => {
     const r = await cli(["invoke", "--stream", '{"prompt":"one two three","delayMs":200}'], { env });
     expect(r).toMatchObject({ code: 0, stdout: "You said: one two three\n", stderr: "" });
     // five events 200 ms apart: the first must reach us long before the process ends
-    expect(r.stdoutChunks.length).toBeGreaterThanOrEqual(3);
-    expect(r.stdoutChunks[0].text).toBe("You ");
-    expect(r.elapsed - r.stdoutChunks[0].at).toBeGreaterThan(500);
+    // (a busy machine may merge neighbouring events into one chunk, but never the first with the last)
+    expect(r.stdoutChunks.length).toBeGreaterThanOrEqual(2);
+    expect(r.stdoutChunks[0].text.startsWith("You ")).toBe(true);
+    expect(r.stdoutChunks[0].text).not.toContain("three");
+    // ~800 ms of events still to come after the first; a third of that rules out printing all at the end
+    expect(r.elapsed - r.stdoutChunks[0].at).toBeGreaterThan(240);
   });
 
   it("--stream --json prints one JSON line per event", async () => {
