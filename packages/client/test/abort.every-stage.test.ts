@@ -80,7 +80,7 @@ describe("abort at every stage: AbortError with the signal's reason as cause, ne
     const error = await rejectionOf(pending);
     expect(error).toMatchObject({ name: "AbortError", cause: reason });
     expect(error.$metadata.attempts).toBe(1);
-    await until(() => open === 0, 1000);
+    await until(() => open === 0, 5000);
     c.destroy();
     expect(server.requests.length).toBe(1);
   });
@@ -103,7 +103,7 @@ describe("abort at every stage: AbortError with the signal's reason as cause, ne
     );
     expect(seen).toEqual(["first"]);
     expect(error).toMatchObject({ name: "AbortError", cause: reason });
-    await until(() => open === 0, 1000);
+    await until(() => open === 0, 5000);
     c.destroy();
     expect(server.requests.length).toBe(1);
   });

@@ -59,9 +59,10 @@ async function expectNoLeak(scenario: (client: RuntimeClient) => Promise<void>, 
   const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: fastRetries(), ...config });
   await scenario(client);
   client.destroy();
-  // sockets close asynchronously once destroyed; give the loop a moment, then insist
+  // sockets close asynchronously once destroyed; give the loop up to 5 s, then insist
+  // (the scenarios' own timers are 60 s, so a leaked one cannot expire within this window)
   const started = Date.now();
-  while ((extra(before).length > 0 || liveResponses > 0) && Date.now() - started < 1000) await new Promise((r) => setTimeout(r, 10));
+  while ((extra(before).length > 0 || liveResponses > 0) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
   expect(extra(before)).toEqual([]);
   expect(liveResponses).toBe(0);
 }
@@ -81,7 +82,7 @@ describe("no timer, socket or handle is left behind", () => {
         await c.send(commandFor("commands")).catch(() => undefined);
         await c.send(commandFor("stop"));
       },
-      { requestTimeout: 5000, idleTimeout: 5000, deadline: 5000, connectionTimeout: 5000 },
+      { requestTimeout: 60_000, idleTimeout: 60_000, deadline: 60_000, connectionTimeout: 60_000 },
     );
   });
 
@@ -90,14 +91,14 @@ describe("no timer, socket or handle is left behind", () => {
       async (c) => {
         expect((await rejectionOf(c.send(commandFor("stop", mode("busy"))))).$metadata.attempts).toBe(3);
       },
-      { requestTimeout: 5000, deadline: 5000 },
+      { requestTimeout: 60_000, deadline: 60_000 },
     );
   });
 
   test("after an abort while waiting for headers", async () => {
     await expectNoLeak(async (c) => {
       const controller = new AbortController();
-      const pending = c.send(commandFor("invoke", mode("never-answer")), { abortSignal: controller.signal, requestTimeout: 5000, deadline: 5000 });
+      const pending = c.send(commandFor("invoke", mode("never-answer")), { abortSignal: controller.signal, requestTimeout: 60_000, deadline: 60_000 });
       setTimeout(() => controller.abort(), 30);
       expect((await rejectionOf(pending)).name).toBe("AbortError");
     });
@@ -106,7 +107,7 @@ describe("no timer, socket or handle is left behind", () => {
   test("after an abort mid-stream", async () => {
     await expectNoLeak(async (c) => {
       const controller = new AbortController();
-      const out = await c.send(stream("endless"), { abortSignal: controller.signal, deadline: 5000 });
+      const out = await c.send(stream("endless"), { abortSignal: controller.signal, deadline: 60_000 });
       const error = await rejectionOf(
         (async () => {
           let n = 0;
@@ -114,20 +115,20 @@ describe("no timer, socket or handle is left behind", () => {
         })(),
       );
       expect(error.name).toBe("AbortError");
-    }, { idleTimeout: 5000 });
+    }, { idleTimeout: 60_000 });
   });
 
   test("after break out of for-await", async () => {
     await expectNoLeak(async (c) => {
-      const out = await c.send(stream("endless"), { deadline: 5000 });
+      const out = await c.send(stream("endless"), { deadline: 60_000 });
       for await (const _ of out.stream) break;
-    }, { idleTimeout: 5000 });
+    }, { idleTimeout: 60_000 });
   });
 
   test("after requestTimeout, idleTimeout and deadline fire", async () => {
     await expectNoLeak(async (c) => {
       expect((await rejectionOf(c.send(commandFor("invoke", mode("never-answer")), { requestTimeout: 30 }))).name).toBe("RequestTimeoutError");
-      expect((await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...mode("stall") }), { idleTimeout: 30, requestTimeout: 10_000 }))).name).toBe("IdleTimeoutError");
+      expect((await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...mode("stall") }), { idleTimeout: 30, requestTimeout: 60_000 }))).name).toBe("IdleTimeoutError");
       expect((await rejectionOf(c.send(commandFor("stop", mode("never-answer")), { deadline: 30 }))).name).toBe("DeadlineExceededError");
     });
   });

@@ -290,7 +290,7 @@ test("an error body too large to read is cancelled, not left pinning the connect
   const r = await run("invoke", fail);
   expect(r.error).toBeUndefined();
   expect(r.requests).toBe(2);
-  await until(() => closed, 1000);
+  await until(() => closed, 5000);
 });
 
 test("only RuntimeClient errors are retried: a custom strategy sees operation and attempt", async () => {
