@@ -73,7 +73,7 @@ describe("property: random frame sequences reassemble under random splits", () =
         expect(error).toBeUndefined();
         expect(events).toEqual(expected);
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 7_654_321 }, // fixed seed: every run checks the same cases
     );
   });
 

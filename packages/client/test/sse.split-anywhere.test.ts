@@ -115,7 +115,7 @@ describe("property: random event sequences decode the same under random splits",
         expect(whole.map((e) => e.data)).toEqual(events.map((e) => e.data.join("\n")));
         expect(whole.map((e) => e.event)).toEqual(events.map((e) => e.event || undefined));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 1_234_567 }, // fixed seed: every run checks the same cases
     );
   });
 });
