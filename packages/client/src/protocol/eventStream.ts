@@ -30,6 +30,34 @@ function crc32(bytes: Uint8Array, from: number, to: number): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/** Bytes a header value of each type tag occupies after the tag; -1: a u16 length prefix, then that many. */
+const VALUE_SIZE: readonly number[] = [0, 0, 1, 2, 4, 8, -1, -1, 8, 16];
+
+/**
+ * Walks the header section bytes[from, from + length) and returns why it is malformed (a name, a length
+ * field or a value that runs past the section, an unknown type tag), or undefined when every header fits.
+ */
+function headerOverrun(bytes: Uint8Array, from: number, length: number): string | undefined {
+  const end = from + length;
+  let at = from;
+  while (at < end) {
+    const nameLength = bytes[at];
+    if (at + 1 + nameLength + 1 > end) return `header name (${nameLength} bytes) or its type runs past the ${length}-byte header section`;
+    at += 1 + nameLength;
+    const type = bytes[at++];
+    let size = VALUE_SIZE[type];
+    if (size === undefined) return `unknown header value type ${type}`;
+    if (size < 0) {
+      if (at + 2 > end) return `header value length runs past the ${length}-byte header section`;
+      size = (bytes[at] << 8) | bytes[at + 1];
+      at += 2;
+    }
+    if (at + size > end) return `header value (${size} bytes) runs past the ${length}-byte header section`;
+    at += size;
+  }
+  return undefined;
+}
+
 function framingError(message: string): AgentRuntimeError {
   return clientError(ClientErrorNames.framing, `Invalid event stream: ${message}`);
 }
@@ -97,6 +125,13 @@ export class EventStreamDecoder {
         throw framingError(`impossible frame length ${total} (headers ${headersLength}) at byte ${this.offset}`);
       }
       if (to - at < total) break;
+      // the codec reads header names and values from the underlying buffer without bounding them by the
+      // header section, so a lying length would be served from the payload or the next frame's bytes
+      const bad = headerOverrun(bytes, at + PRELUDE, headersLength);
+      if (bad) {
+        const crcOk = crc32(bytes, at, at + total - 4) === new DataView(bytes.buffer, bytes.byteOffset + at + total - 4, 4).getUint32(0, false);
+        throw framingError(`${crcOk ? bad : "message checksum mismatch"} (frame at byte ${this.offset})`);
+      }
       this.codec ??= new EventStreamCodec(toUtf8, fromUtf8);
       try {
         out.push(this.codec.decode(bytes.subarray(at, at + total)));
