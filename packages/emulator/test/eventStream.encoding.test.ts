@@ -4,7 +4,7 @@ import { toUtf8 } from "@smithy/util-utf8";
 import { MAX_EVENT_PAYLOAD, chunkFrame, deltaFrames, exceptionFrame } from "../src/eventStream";
 import { decodeFrames, payloadOf } from "./helpers";
 
-const vectors = JSON.parse(readFileSync(join(__dirname, "../../../../shared/fixtures/eventstream-vectors.json"), "utf8"));
+const vectors = JSON.parse(readFileSync(join(__dirname, "fixtures/eventstream-vectors.json"), "utf8"));
 const vector = (name: string) => vectors.cases.find((c: { name: string }) => c.name === name);
 
 const concat = (frames: Uint8Array[]) => Buffer.concat(frames).toString("hex");
