@@ -1,4 +1,5 @@
 import type { OutputStream, RunRequest, RunResult } from "./runner";
+import { longTimeout } from "./timers";
 import { sleep } from "./util";
 
 type Connector = ";" | "&&" | "||";
@@ -79,7 +80,7 @@ function unescape(text: string): string {
  */
 export async function scriptedRunner(req: RunRequest): Promise<RunResult> {
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), req.timeoutSeconds * 1000);
+  const timer = longTimeout(() => timeout.abort(), req.timeoutSeconds * 1000);
   const both = AbortSignal.any([req.signal, timeout.signal]);
   const timedOut = (): RunResult => ({ exitCode: -1, status: "TIMED_OUT" });
   try {
@@ -148,6 +149,6 @@ export async function scriptedRunner(req: RunRequest): Promise<RunResult> {
     }
     return { exitCode: status, status: "COMPLETED" };
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
 }

@@ -1,13 +1,18 @@
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts; the timer never outlives either. */
+import { longTimeout } from "./timers";
+
+/**
+ * Resolves after `ms`, or early (without throwing) when `signal` aborts; the timer never outlives either. Any
+ * `ms` is safe: delays past setTimeout's limit are chained (longTimeout), never cut to 1 ms.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
-      clearTimeout(timer);
+      timer.clear();
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, Math.max(0, ms));
+    const timer = longTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
 }
@@ -106,9 +111,9 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 /** Resolves when `promise` settles or after `ms`, whichever is first; the timer never outlives it. */
 export function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const timer = longTimeout(resolve, ms);
     const done = () => {
-      clearTimeout(timer);
+      timer.clear();
       resolve();
     };
     promise.then(done, done);
