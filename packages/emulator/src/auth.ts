@@ -101,7 +101,9 @@ export class Authenticator {
     } catch (err) {
       return { ok: false, status: 401, name: "UnauthorizedException", message: `Invalid Bearer token: ${describe(err)}`, invalidToken: true };
     }
-    if (this.allowedClients && !this.allowedClients.includes(String(claims.client_id ?? ""))) {
+    // Only a string matches: String(["agentcore-emulator"]) or String(123) must not pass for an allowed id.
+    const clientId = claims.client_id;
+    if (this.allowedClients && (typeof clientId !== "string" || !this.allowedClients.includes(clientId))) {
       return { ok: false, status: 403, name: "AccessDeniedException", message: "Token client_id is not allowed for this runtime" };
     }
     if (this.allowedAudience) {

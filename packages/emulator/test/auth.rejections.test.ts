@@ -86,6 +86,12 @@ describe("JWT bearer auth", () => {
     await expectError(await h.post("invocations", { body: {}, token }), 403, "AccessDeniedException");
   });
 
+  it.each([[["agentcore-emulator"]], [{ id: "agentcore-emulator" }], [123]])("answers a client_id claim that is not a string (%j) with 403", async (clientId) => {
+    // String(["agentcore-emulator"]) is "agentcore-emulator": only a string claim may match the allow-list.
+    const token = await h.emu.issueToken({ client_id: clientId });
+    await expectError(await h.post("invocations", { body: {}, token }), 403, "AccessDeniedException");
+  });
+
   it("answers SigV4 with 403 Authorization method mismatch", async () => {
     const res = await fetch(h.opUrl("invocations"), {
       method: "POST",
