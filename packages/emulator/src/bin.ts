@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import pkg from "../package.json";
 import { parseFault } from "./faults";
-import { MAX_SESSION_SECONDS, startEmulator } from "./server";
+import { checkHost } from "./hosts";
+import { DEFAULT_MAX_CONCURRENT_BODIES, DEFAULT_MAX_SESSIONS, MAX_SESSION_SECONDS, startEmulator } from "./server";
 import type { FaultSpec } from "./types";
 
 const USAGE = `Usage: agentcore-emulator [options]
@@ -10,9 +12,25 @@ A local Amazon Bedrock AgentCore Runtime data-plane emulator. Prints one JSON li
 {"url", "runtimeArn", "token"} to stdout, then logs each request to stderr.
 
 Options:
-  --host HOST              interface to bind (default 127.0.0.1)
-  --port PORT              port, 0 picks a free one (default 8787)
-  --exec                   run commands for real with bash in per-session folders
+  --host HOST              address or host name to bind (default 127.0.0.1: loopback only)
+  --port PORT              port 0-65535, 0 picks a free one (default 8787)
+  --exec                   run commands for real with bash, as your user, in per-session folders.
+                           The folders (mode 0700) are working directories, NOT isolation: commands
+                           can read and change anything your user can. They get only PATH, HOME,
+                           USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TZ, TMPDIR from the
+                           emulator's environment. Prints a warning on stderr.
+  --allow-remote-exec      allow --exec on a non-loopback --host (anyone who reaches it with a
+                           valid token runs shell commands as you)
+  --pass-env NAME          also pass this environment variable to --exec commands (repeatable)
+  --allowed-origin ORIGIN  browser origin allowed to call (repeatable): e.g. http://localhost:3000,
+                           "loopback" (localhost, 127.0.0.0/8, [::1], any port), "null" or "*"
+                           (default: loopback); requests from other origins get 403
+  --allow-private-network  answer Chrome's private-network preflight (Access-Control-Allow-Private-Network)
+  --allowed-host NAME      extra host name accepted in the Host header (repeatable; the DNS-rebinding
+                           guard accepts the bound address, --host and localhost on loopback)
+  --max-sessions N         most live sessions, new ones beyond get 402 (default ${DEFAULT_MAX_SESSIONS})
+  --max-concurrent-bodies N
+                           most request bodies in memory at once, more get 429 (default ${DEFAULT_MAX_CONCURRENT_BODIES})
   --agent FILE             module exporting the agent handler (default export or "handler")
   --upstream URL           proxy invocations to an agent container (POST /invocations)
   --region REGION          region in the runtime ARN (default us-east-1)
@@ -23,17 +41,26 @@ Options:
   --token-ttl SECONDS      lifetime of the printed token, whole seconds >= 1 (default 43200)
   --fault SPEC             configured fault, header syntax e.g. "throttle; times=2" (repeatable)
   -h, --help               show this help
+  -v, --version            print the version
+
+Usage errors exit with status 2.
 `;
 
+/** A usage error: message and usage on stderr, exit status 2. */
 function fail(message: string): never {
   process.stderr.write(`agentcore-emulator: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
 
-function number(name: string, value: string | undefined): number | undefined {
+/** Decimal digits only: no sign, spaces, exponent, hex (`0x1F90`) or fraction. */
+const WHOLE = /^\d+$/;
+/** Decimal seconds, fractions allowed: `5`, `0.5`, `.5`. */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a non-negative number`);
+  if (!WHOLE.test(value) || n < min || n > max) fail(`--${name} must be a whole number from ${min} to ${max}, got '${value}'`);
   return n;
 }
 
@@ -41,7 +68,7 @@ function number(name: string, value: string | undefined): number | undefined {
 function sessionSeconds(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!value.trim() || !Number.isFinite(n) || n <= 0 || n > MAX_SESSION_SECONDS) {
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0 || n > MAX_SESSION_SECONDS) {
     fail(`--${name} must be a number of seconds greater than 0 and at most ${MAX_SESSION_SECONDS}, got '${value}'`);
   }
   return n;
@@ -53,7 +80,7 @@ const MAX_TOKEN_TTL = 10 * 365 * 24 * 3600;
 function tokenTtl(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > MAX_TOKEN_TTL) {
+  if (!WHOLE.test(value) || n < 1 || n > MAX_TOKEN_TTL) {
     fail(`--token-ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL}, got '${value}'`);
   }
   return n;
@@ -67,6 +94,13 @@ async function main(): Promise<void> {
         host: { type: "string" },
         port: { type: "string" },
         exec: { type: "boolean" },
+        "allow-remote-exec": { type: "boolean" },
+        "pass-env": { type: "string", multiple: true },
+        "allowed-origin": { type: "string", multiple: true },
+        "allow-private-network": { type: "boolean" },
+        "allowed-host": { type: "string", multiple: true },
+        "max-sessions": { type: "string" },
+        "max-concurrent-bodies": { type: "string" },
         agent: { type: "string" },
         upstream: { type: "string" },
         region: { type: "string" },
@@ -77,6 +111,7 @@ async function main(): Promise<void> {
         "token-ttl": { type: "string" },
         fault: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
       },
       strict: true,
       allowPositionals: false,
@@ -88,31 +123,59 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (values.version) {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
   if (values.agent && values.upstream) fail("--agent and --upstream are exclusive");
+  if (values.host !== undefined) {
+    try {
+      checkHost(values.host);
+    } catch {
+      fail(`--host must be an IP address or a host name, got '${values.host}'`);
+    }
+  }
   let faults: FaultSpec[] = [];
   try {
     faults = (values.fault ?? []).map(parseFault);
   } catch (err) {
     fail((err as Error).message);
   }
+  const port = whole("port", values.port, 0, 65535) ?? 8787;
+  const maxSessions = whole("max-sessions", values["max-sessions"], 1, Number.MAX_SAFE_INTEGER);
+  const maxConcurrentBodies = whole("max-concurrent-bodies", values["max-concurrent-bodies"], 1, Number.MAX_SAFE_INTEGER);
   const idleTimeout = sessionSeconds("idle-timeout", values["idle-timeout"]);
   const maxLifetime = sessionSeconds("max-lifetime", values["max-lifetime"]);
   const ttl = tokenTtl(values["token-ttl"]) ?? 12 * 3600;
-  const emulator = await startEmulator({
-    host: values.host,
-    port: number("port", values.port) ?? 8787,
-    exec: values.exec === true,
-    agent: values.agent,
-    upstream: values.upstream,
-    region: values.region,
-    accountId: values["account-id"],
-    runtimeId: values["runtime-id"],
-    sessionIdleTimeoutSeconds: idleTimeout,
-    sessionMaxLifetimeSeconds: maxLifetime,
-    faults,
-    log: process.stderr,
-    recordRequests: false,
-  });
+  let emulator;
+  try {
+    emulator = await startEmulator({
+      host: values.host,
+      port,
+      exec: values.exec === true,
+      allowRemoteExec: values["allow-remote-exec"] === true,
+      passEnv: values["pass-env"],
+      allowedOrigins: values["allowed-origin"],
+      allowPrivateNetwork: values["allow-private-network"] === true,
+      allowedHosts: values["allowed-host"],
+      maxSessions,
+      maxConcurrentBodies,
+      agent: values.agent,
+      upstream: values.upstream,
+      region: values.region,
+      accountId: values["account-id"],
+      runtimeId: values["runtime-id"],
+      sessionIdleTimeoutSeconds: idleTimeout,
+      sessionMaxLifetimeSeconds: maxLifetime,
+      faults,
+      log: process.stderr,
+      recordRequests: false,
+    });
+  } catch (err) {
+    // A bad option value (host, origin, refused --exec) is a usage error; anything else (port in use) is not.
+    if (err instanceof RangeError || err instanceof TypeError) fail(err.message);
+    throw err;
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -133,6 +196,12 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
+  if (values.exec) {
+    process.stderr.write(
+      `agentcore-emulator: warning: --exec is on: every caller with a valid token runs real shell commands as this user on ${emulator.url}; ` +
+        "per-session folders are working directories, not isolation\n",
+    );
+  }
   const token = await emulator.issueToken({}, { expiresIn: ttl });
   process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ValidationFailure } from "./errors";
 import { chunkFrame, deltaFrames, deltaPieces, exceptionFrame, prefixWithin } from "./eventStream";
 import type { Exchange } from "./exchange";
+import { commandEnv } from "./execEnv";
 import { execRunner } from "./execRunner";
 import { CANONICAL, COMMAND_ECHO_HEADERS, SESSION_HEADER } from "./headers";
 import { BodyTooLarge, readBody } from "./requestBody";
@@ -19,6 +20,10 @@ export interface CommandDeps {
   maxOutputBytes: number;
   /** Marks this emulator's processes (exec): AGENTCORE_EMULATOR_RUN=<runTag>.<session tag>.<command>. */
   runTag: string;
+  /** exec: names of the emulator's environment variables passed to commands beyond the default allow-list. */
+  passEnv: readonly string[];
+  /** Gives back the request's body slot (BodySlots) once the body is parsed. */
+  releaseBody(): void;
 }
 
 let stopFrameMax: number | undefined;
@@ -40,6 +45,7 @@ export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: Fau
     ex.sendValidation(ValidationFailure.field("command", "Member must have length less than or equal to 65536"));
     return;
   }
+  deps.releaseBody();
   const request = parseCommandBody(body);
   const header = ex.req.headers[SESSION_HEADER];
   const sessionId = (Array.isArray(header) ? header.join(", ") : header) ?? randomUUID();
@@ -76,6 +82,7 @@ export async function handleCommand(ex: Exchange, deps: CommandDeps, fault?: Fau
         command: request.command,
         timeoutSeconds: request.timeout,
         cwd,
+        env: deps.exec ? commandEnv(process.env, deps.passEnv) : undefined,
         processTag: deps.exec ? `${deps.runTag}.${session.tag}.${randomUUID()}` : undefined,
         signal: AbortSignal.any([ex.signal, overLimit.signal]),
         onOutput: async (stream, text) => {

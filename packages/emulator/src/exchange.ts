@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { corsHeaders } from "./cors";
+import { corsHeaders, type CorsPolicy } from "./cors";
 import { ERROR_STATUS, ValidationFailure, errorTypeHeader } from "./errors";
 import type { RecordedRequest } from "./types";
 
@@ -18,6 +18,7 @@ export class Exchange {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly record: RecordedRequest,
+    readonly cors: CorsPolicy,
   ) {
     record.requestId = this.requestId;
     this.closed = new Promise((resolve) => {
@@ -42,7 +43,7 @@ export class Exchange {
   }
 
   writeHead(status: number, headers: HeaderMap = {}): void {
-    const all: Record<string, string> = { ...corsHeaders(this.req), "x-amzn-RequestId": this.requestId };
+    const all: Record<string, string> = { ...corsHeaders(this.req, this.cors), "x-amzn-RequestId": this.requestId };
     for (const [name, value] of Object.entries(headers)) if (value !== undefined) all[name] = value;
     this.res.writeHead(status, all);
     this.record.status = status;

@@ -2,7 +2,9 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
+import { commandEnv } from "./execEnv";
 import { RUN_MARKER, killMarked } from "./procSweep";
+import { longTimeout, type LongTimeout } from "./timers";
 import type { OutputStream, RunRequest, RunResult } from "./runner";
 
 /**
@@ -37,7 +39,8 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
       cwd: req.cwd,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: req.processTag === undefined ? process.env : { ...process.env, [RUN_MARKER]: req.processTag },
+      // Never the emulator's whole environment: its tokens and keys stay out of commands (execEnv.ts).
+      env: { ...(req.env ?? commandEnv(process.env, [])), ...(req.processTag === undefined ? {} : { [RUN_MARKER]: req.processTag }) },
     });
     const pipes = [child.stdout!, child.stderr!];
     let timedOut = false;
@@ -47,7 +50,7 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
     let openPipes = pipes.length;
     let swept = req.processTag === undefined;
     const pending = new Set<Promise<void>>();
-    let graceTimer: NodeJS.Timeout | undefined;
+    let graceTimer: LongTimeout | undefined;
 
     const closePipes = () => {
       for (const pipe of pipes) pipe.destroy();
@@ -58,7 +61,7 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
       // Output no longer matters once the run is aborted; after a timeout, what was written is still sent.
       if (result && req.signal.aborted) closePipes();
     };
-    const timer = setTimeout(() => {
+    const timer = longTimeout(() => {
       if (result) return closePipes(); // bash is gone; something outside its group keeps writing
       timedOut = true;
       kill();
@@ -67,8 +70,8 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
     req.signal.addEventListener("abort", onAbort, { once: true });
 
     const cleanup = () => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
+      timer.clear();
+      graceTimer?.clear();
       req.signal.removeEventListener("abort", onAbort);
     };
     const settle = () => {
@@ -79,9 +82,9 @@ export function execRunner(req: RunRequest): Promise<RunResult> {
     };
     /** After exit: (re)starts the silence clock, which runs only while no output is waiting to be written. */
     const armGrace = () => {
-      clearTimeout(graceTimer);
+      graceTimer?.clear();
       if (!result || openPipes === 0 || pending.size > 0) return;
-      graceTimer = setTimeout(closePipes, PIPE_GRACE_MS);
+      graceTimer = longTimeout(closePipes, PIPE_GRACE_MS);
     };
 
     const pipe = (stream: Readable, name: OutputStream) => {

@@ -46,3 +46,26 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("close", onClose);
   });
 }
+
+/**
+ * Counts request bodies held in memory: a request takes a slot before its body is read and gives it back once
+ * the body is no longer needed (commands and stop: once parsed; invocations: when the invocation ends, since
+ * the agent gets the body). With every slot taken, a request is refused instead of read.
+ */
+export class BodySlots {
+  private used = 0;
+
+  constructor(readonly max: number) {}
+
+  /** A release function (idempotent), or undefined when all `max` slots are taken. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.used >= this.max) return undefined;
+    this.used++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.used--;
+    };
+  }
+}

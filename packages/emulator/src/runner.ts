@@ -10,6 +10,8 @@ export interface RunRequest {
    * when the command ends is killed, even one that left the process group.
    */
   processTag?: string;
+  /** exec: the command's whole environment (the marker is added); default: the emulator's allow-listed variables. */
+  env?: Record<string, string>;
   /** Aborts the run: the process is killed and the result no longer matters. */
   signal: AbortSignal;
   /** Called with output as it comes; the runner waits for it, which gives backpressure. */

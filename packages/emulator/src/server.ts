@@ -1,20 +1,23 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { defaultAgent, loadAgent } from "./agent";
 import { Authenticator } from "./auth";
 import { handleCommand } from "./commands";
-import { preflightHeaders } from "./cors";
+import { CorsPolicy, isLoopbackAddress, preflightHeaders } from "./cors";
 import { ValidationFailure } from "./errors";
 import { Exchange } from "./exchange";
 import { FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
 import { FAULT_HEADER, SESSION_HEADER } from "./headers";
+import { checkPassEnv } from "./execEnv";
+import { HostPolicy, checkHost } from "./hosts";
 import { handleInvocation } from "./invocations";
 import { formatLogLine, writeLog } from "./log";
 import { killMarked } from "./procSweep";
 import { matchRuntime, route, splitTarget } from "./routing";
-import { SessionStore } from "./sessions";
+import { BodySlots } from "./requestBody";
+import { SessionLimitExceeded, SessionStore } from "./sessions";
 import { handleStop } from "./stopSession";
 import type { Emulator, EmulatorOptions, FaultSpec, Operation, RecordedRequest } from "./types";
 import { Upstream } from "./upstream";
@@ -38,6 +41,24 @@ function sessionSeconds(name: string, value: number | undefined, fallback: numbe
     throw new RangeError(`${name} must be a number of seconds greater than 0 and at most ${MAX_SESSION_SECONDS}, got ${String(value)}`);
   }
   return value;
+}
+
+/** Default caps: live sessions, request bodies held in memory at once. */
+export const DEFAULT_MAX_SESSIONS = 1000;
+export const DEFAULT_MAX_CONCURRENT_BODIES = 32;
+
+/** A cap option: a whole number ≥ 1. */
+function cap(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number of at least 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The URL of a bound address: IPv6 in brackets, a zone id percent-encoded. */
+function urlOf(address: string, port: number): string {
+  return `http://${address.includes(":") ? `[${address.replace("%", "%25")}]` : address}:${port}`;
 }
 
 /** Smallest maxCommandOutputBytes: room for the start and stop frames and some output. */
@@ -70,6 +91,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < MIN_COMMAND_RESPONSE_BYTES) {
     throw new RangeError(`maxCommandOutputBytes must be a whole number of at least ${MIN_COMMAND_RESPONSE_BYTES}, got ${String(maxOutputBytes)}`);
   }
+  const host = checkHost(options.host ?? "127.0.0.1");
+  const port = options.port ?? 0;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
+  }
+  const exec = options.exec === true;
+  const allowRemoteExec = options.allowRemoteExec === true;
+  const remoteExecRefused = (address: string) =>
+    new RangeError(
+      `exec runs shell commands for every caller, so it is refused on the non-loopback address ${address}; ` +
+        "bind loopback (the default host) or set allowRemoteExec (--allow-remote-exec) to accept that risk",
+    );
+  if (exec && !allowRemoteExec && isIP(host) !== 0 && !isLoopbackAddress(host)) throw remoteExecRefused(host);
+  if (options.allowedHosts !== undefined && !Array.isArray(options.allowedHosts)) throw new TypeError("allowedHosts must be an array of host names");
+  for (const name of options.allowedHosts ?? []) checkHost(name);
+  const cors = new CorsPolicy(options.allowedOrigins, options.allowPrivateNetwork === true);
+  const passEnv = checkPassEnv(options.passEnv);
+  const maxSessions = cap("maxSessions", options.maxSessions, DEFAULT_MAX_SESSIONS);
+  const bodySlots = new BodySlots(cap("maxConcurrentBodies", options.maxConcurrentBodies, DEFAULT_MAX_CONCURRENT_BODIES));
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
 
   const handler = typeof options.agent === "string" ? await loadAgent(options.agent) : (options.agent ?? defaultAgent);
@@ -78,20 +118,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultPlan(options.faults);
   // exec: every process a command starts carries AGENTCORE_EMULATOR_RUN=<runTag>.<session>.<command>.
   const runTag = randomUUID();
-  const exec = options.exec === true;
   const sessions = new SessionStore({
     // A session that ran commands has a folder; only then can it have left processes behind.
     onEnd: exec ? async (session) => session.dir && killMarked(`${runTag}.${session.tag}.`) : undefined,
     idleMs: idleSeconds * 1000,
     maxLifetimeMs: lifetimeSeconds * 1000,
+    maxSessions,
     baseDir: options.workDir ?? tmpdir(),
   });
   const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;
   const requests: RecordedRequest[] = [];
   const exchanges = new Set<Exchange>();
   const inflight = new Set<Promise<void>>();
-  let closing = false;
+  // Requests are refused until the bound address has been checked.
+  let closing = true;
   let url = "";
+  let hosts: HostPolicy | undefined;
 
   async function operation(ex: Exchange, op: Operation, segment: string, query: URLSearchParams): Promise<void> {
     const { req } = ex;
@@ -124,18 +166,47 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (await applyResponseFault(ex, fault)) return;
     }
     validateHeaders(op, req.headers);
-    if (op === "invocations") return handleInvocation(ex, { sessions, handler, upstream, maxPayloadBytes }, fault);
-    if (op === "commands") return handleCommand(ex, { sessions, exec, maxOutputBytes, runTag }, fault);
-    return handleStop(ex, sessions);
+    const releaseBody = bodySlots.tryAcquire();
+    if (!releaseBody) {
+      // The body stays unread, so this connection cannot carry another request.
+      ex.res.setHeader("Connection", "close");
+      return ex.sendError(
+        "ThrottlingException",
+        `Too many request bodies in memory: at most ${bodySlots.max} at once (maxConcurrentBodies, --max-concurrent-bodies); retry later`,
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    try {
+      if (op === "invocations") return await handleInvocation(ex, { sessions, handler, upstream, maxPayloadBytes }, fault);
+      if (op === "commands") return await handleCommand(ex, { sessions, exec, maxOutputBytes, runTag, passEnv, releaseBody }, fault);
+      return await handleStop(ex, sessions, releaseBody);
+    } finally {
+      releaseBody();
+    }
   }
 
   async function handle(ex: Exchange): Promise<void> {
     const { req, res, record } = ex;
     const r = route(req.method ?? "GET", req.url ?? "/");
+    if (r.kind === "preflight") record.op = "preflight";
+    if (r.kind === "op") record.op = r.op;
+    // DNS rebinding: a page whose name now points at this address still sends its own name as Host.
+    if (!hosts!.allows(req.headers.host)) {
+      return ex.sendError(
+        "AccessDeniedException",
+        `Host ${JSON.stringify(req.headers.host)} is not allowed: it does not name the emulator's address (allowedHosts, --allowed-host)`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !cors.allows(origin)) {
+      return ex.sendError(
+        "AccessDeniedException",
+        `Origin ${JSON.stringify(origin)} is not allowed (allowedOrigins, --allowed-origin; default: loopback origins)`,
+      );
+    }
     switch (r.kind) {
       case "preflight":
-        record.op = "preflight";
-        res.writeHead(204, { ...preflightHeaders(req), "x-amzn-RequestId": ex.requestId });
+        res.writeHead(204, { ...preflightHeaders(req, cors), "x-amzn-RequestId": ex.requestId });
         record.status = 204;
         res.end();
         return;
@@ -171,7 +242,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requestId: "",
     };
     if (options.recordRequests !== false) requests.push(record);
-    const ex = new Exchange(req, res, record);
+    const ex = new Exchange(req, res, record, cors);
     exchanges.add(ex);
     res.once("close", () => {
       exchanges.delete(ex);
@@ -180,6 +251,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const done: Promise<void> = handle(ex)
       .catch((err: unknown) => {
         if (err instanceof ValidationFailure) return ex.sendValidation(err);
+        if (err instanceof SessionLimitExceeded) return ex.sendError("ServiceQuotaExceededException", err.message);
         if (!res.headersSent) ex.sendError("InternalServerException", "Internal server error");
         else res.destroy();
       })
@@ -188,17 +260,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = http.createServer(onRequest);
-  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const bound = server.address() as AddressInfo;
+  // A host name may have resolved to a non-loopback address: checked on what was actually bound.
+  if (exec && !allowRemoteExec && !isLoopbackAddress(bound.address)) {
+    await new Promise((resolve) => server.close(resolve));
+    upstream?.close();
+    throw remoteExecRefused(`${bound.address} (${host})`);
+  }
+  try {
+    hosts = new HostPolicy(bound.address, host, options.allowedHosts);
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    upstream?.close();
+    throw err;
+  }
+  url = urlOf(bound.address, bound.port);
   auth.setDefaultIssuer(url);
+  closing = false;
 
   let closed: Promise<void> | undefined;
   return {
@@ -218,10 +303,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         closing = true;
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const ex of exchanges) ex.abort();
-        await sessions.closeAll();
+        // However many sessions: their streams stop now; one sweep kills every process of this emulator and one
+        // removal takes every session folder, instead of a /proc scan and a removal per session.
+        await sessions.closeAll(CLOSE_GRACE_MS);
         server.closeAllConnections();
         upstream?.close();
         if (exec) await killMarked(`${runTag}.`);
+        await sessions.removeFolders();
         // Handlers stop when their exchange aborts; one that does not (an agent ignoring ctx.signal) is left
         // behind after CLOSE_GRACE_MS rather than holding close() forever.
         await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), CLOSE_GRACE_MS);

@@ -6,7 +6,7 @@ import { ValidationFailure } from "./errors";
 import { parseStopBody } from "./validation";
 
 /** StopRuntimeSession: ends the session (its streams and commands with it); an unknown session is 404. */
-export async function handleStop(ex: Exchange, sessions: SessionStore): Promise<void> {
+export async function handleStop(ex: Exchange, sessions: SessionStore, releaseBody: () => void): Promise<void> {
   let body: Buffer;
   try {
     body = await readBody(ex.req, 64 * 1024);
@@ -16,6 +16,7 @@ export async function handleStop(ex: Exchange, sessions: SessionStore): Promise<
     ex.sendValidation(ValidationFailure.field("clientToken", "Member must have length less than or equal to 256"));
     return;
   }
+  releaseBody();
   parseStopBody(body);
   // validateHeaders already required the header.
   const sessionId = String(ex.req.headers[SESSION_HEADER]);

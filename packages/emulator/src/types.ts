@@ -73,13 +73,49 @@ export interface AuthOptions {
 export type LogSink = ((line: string) => void) | { write(chunk: string): unknown };
 
 export interface EmulatorOptions {
+  /**
+   * Address or host name to bind (default 127.0.0.1, loopback only). An IP address (IPv6 with or without
+   * brackets) or a host name; "" and anything else is a RangeError.
+   */
   host?: string;
+  /** Port, a whole number 0–65535 (default 0: a free port). */
   port?: number;
   region?: string;
   accountId?: string;
   runtimeId?: string;
-  /** Run commands for real with bash in a per-session directory (default false: scripted runner). */
+  /**
+   * Run commands for real with bash in a per-session directory (default false: scripted runner). The folders are
+   * working directories, not isolation: commands run as the emulator's user. Refused on a non-loopback address
+   * unless `allowRemoteExec` is set.
+   */
   exec?: boolean;
+  /** Allow `exec` on an address other than loopback (default false: startEmulator rejects with a RangeError). */
+  allowRemoteExec?: boolean;
+  /**
+   * exec: names of the emulator's environment variables passed to commands beyond the default allow-list
+   * (PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TZ, TMPDIR). Default [].
+   */
+  passEnv?: string[];
+  /**
+   * Browser origins whose pages may call the emulator: origins (`"http://localhost:3000"`), `"loopback"` (every
+   * origin on localhost, 127.0.0.0/8 or [::1], any port or scheme), `"null"`, or `"*"` (any). Default
+   * ["loopback"]. A request carrying another Origin is refused with 403.
+   */
+  allowedOrigins?: string[];
+  /** Answer Chrome's private-network preflight with `Access-Control-Allow-Private-Network: true` (default false). */
+  allowPrivateNetwork?: boolean;
+  /**
+   * Extra names accepted in the Host header (DNS-rebinding guard). Always accepted: the bound address, the
+   * `host` option, `localhost` on a loopback or wildcard address, any IP address on a wildcard address.
+   */
+  allowedHosts?: string[];
+  /** Most live sessions at once (default 1000); a request that would create one more gets 402 ServiceQuotaExceededException. */
+  maxSessions?: number;
+  /**
+   * Most request bodies held in memory at once (default 32); one more request gets 429 ThrottlingException with
+   * Retry-After: 1. An invocation holds its body until it ends (the agent gets it), commands and stop until parsed.
+   */
+  maxConcurrentBodies?: number;
   /** A handler function or a path to a module exporting one (default export or `handler`). */
   agent?: AgentHandler | string;
   /** Proxy invocations to an agent container implementing `POST /invocations`. */
@@ -100,7 +136,10 @@ export interface EmulatorOptions {
   maxCommandOutputBytes?: number;
   /** Keep every request in `requests` (default true; the bin turns it off so a long run does not grow). */
   recordRequests?: boolean;
-  /** Parent folder of per-session working directories with exec (default os.tmpdir()). */
+  /**
+   * exec: where the emulator makes its private folder (mode 0700) holding the per-session working directories
+   * (each 0700), default os.tmpdir(). Removed on close.
+   */
   workDir?: string;
 }
 
@@ -120,6 +159,7 @@ export interface RecordedRequest {
 }
 
 export interface Emulator {
+  /** The URL of the address actually bound, with the actual port. */
   url: string;
   runtimeArn: string;
   runtimeId: string;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sseData } from "./helpers";
@@ -171,6 +171,61 @@ describe("agentcore-emulator bin", () => {
     expect(err.split("\n")[0]).toBe(`agentcore-emulator: ${message}`);
   });
 
+  it.each([
+    [["--port", "0x1F90"], "--port must be a whole number from 0 to 65535, got '0x1F90'"],
+    [["--port", "1e3"], "--port must be a whole number from 0 to 65535, got '1e3'"],
+    [["--port", " 80"], "--port must be a whole number from 0 to 65535, got ' 80'"],
+    [["--port", "65536"], "--port must be a whole number from 0 to 65535, got '65536'"],
+    [["--idle-timeout", "1e3"], "--idle-timeout must be a number of seconds greater than 0 and at most 28800, got '1e3'"],
+    [["--max-lifetime", "0x10"], "--max-lifetime must be a number of seconds greater than 0 and at most 28800, got '0x10'"],
+    [["--token-ttl", " 5"], "--token-ttl must be a whole number of seconds from 1 to 315360000, got ' 5'"],
+    [["--max-sessions", "0"], "--max-sessions must be a whole number from 1 to 9007199254740991, got '0'"],
+    [["--max-concurrent-bodies", "1.5"], "--max-concurrent-bodies must be a whole number from 1 to 9007199254740991, got '1.5'"],
+    [["--host", ""], "--host must be an IP address or a host name, got ''"],
+    [["--host", " "], "--host must be an IP address or a host name, got ' '"],
+    [["--host", "http://127.0.0.1"], "--host must be an IP address or a host name, got 'http://127.0.0.1'"],
+    [["--exec", "--host", "0.0.0.0"], "exec runs shell commands for every caller, so it is refused on the non-loopback address 0.0.0.0"],
+    [["--allowed-origin", "localhost:3000"], 'allowedOrigins entries must be origins like "http://localhost:3000"'],
+    [["--pass-env", "A=B"], 'passEnv entries must be environment variable names, got "A=B"'],
+    [["--allowed-host", "evil example"], 'host must be an IP address or a host name, got "evil example"'],
+  ])("usage error, exit 2: %j", async (args, message) => {
+    const bad = spawn(process.execPath, [BIN, "--port", "0", ...args]);
+    let out = "";
+    let err = "";
+    bad.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    bad.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    expect(await new Promise((resolve) => bad.on("exit", resolve))).toBe(2);
+    expect(out).toBe("");
+    expect(err.split("\n")[0]).toContain(`agentcore-emulator: ${message}`);
+    expect(err).toContain("Usage: agentcore-emulator");
+  });
+
+  it("prints the package version for --version", async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, "../package.json"), "utf8"));
+    const child = spawn(process.execPath, [BIN, "--version"]);
+    let text = "";
+    child.stdout.on("data", (c: Buffer) => (text += c.toString()));
+    expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);
+    expect(text).toBe(`${version}\n`);
+  });
+
+  it("warns on stderr when --exec is on, and only then", async () => {
+    const plain = await run(["--port", "0"]);
+    const exec = await run(["--port", "0", "--exec"]);
+    try {
+      expect(plain.stderr()).not.toContain("warning");
+      const warning = exec.stderr().split("\n").find((line) => line.includes("warning"));
+      expect(warning).toBe(
+        `agentcore-emulator: warning: --exec is on: every caller with a valid token runs real shell commands as this user on ${exec.info.url}; per-session folders are working directories, not isolation`,
+      );
+    } finally {
+      for (const bin of [plain, exec]) {
+        bin.child.kill("SIGTERM");
+        await bin.exit;
+      }
+    }
+  });
+
   it("prints usage for --help and rejects bad arguments", async () => {
     const help = spawn(process.execPath, [BIN, "--help"]);
     let text = "";
@@ -179,6 +234,10 @@ describe("agentcore-emulator bin", () => {
     expect(code).toBe(0);
     expect(text).toMatch(/^Usage: agentcore-emulator/);
     expect(text).toContain("--upstream URL");
+    for (const flag of ["--allow-remote-exec", "--allowed-origin", "--allow-private-network", "--allowed-host", "--max-sessions", "--max-concurrent-bodies", "--pass-env", "--version"]) {
+      expect(text).toContain(flag);
+    }
+    expect(text).toContain("NOT isolation");
 
     const bad = spawn(process.execPath, [BIN, "--agent", "a.js", "--upstream", "http://localhost:8080"]);
     let err = "";
