@@ -3,7 +3,8 @@ import type { RuntimeContext } from "../Command";
 import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
-import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, headerValue, scrubSecret, type ResponseMetadata } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, headerValue, type ResponseMetadata } from "../protocol/errors";
+import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
 import { checkHeaderName, checkHeaderValue, checkLength, checkOptionalHeader, LIMITS } from "../protocol/validate";
 import { endpointFromEnvironment } from "../runtime/runtimeConfig";
@@ -148,21 +149,25 @@ export function sessionIdFor(target: RuntimeTarget, required = false): string {
 }
 
 export function metadataOf(response: HttpResponse): ResponseMetadata {
-  const requestId = headerValue(response.headers, "x-amzn-requestid");
+  const raw = headerValue(response.headers, "x-amzn-requestid");
+  // a header is the server's text: nothing shaped like a credential is copied from it
+  const requestId = raw === undefined ? undefined : redact(raw);
   return requestId === undefined ? { httpStatusCode: response.statusCode } : { httpStatusCode: response.statusCode, requestId };
 }
 
-/** Reads an error response's body (draining the connection) and throws its typed error; returns for 2xx. */
+/**
+ * Reads an error response's body (draining the connection) and throws its typed error; returns for 2xx. The
+ * error keeps a snapshot of the response with the bytes read, never the live body, and none of the call's tokens.
+ */
 export async function throwIfError(response: HttpResponse, context: RuntimeContext): Promise<void> {
   if (response.statusCode >= 200 && response.statusCode < 300) return;
-  let text = "";
+  let bytes: Uint8Array = new Uint8Array(0);
   try {
-    const bytes = await readAll(context.body!, ERROR_BODY_LIMIT);
-    text = new TextDecoder().decode(bytes);
+    bytes = await readAll(context.body!, ERROR_BODY_LIMIT);
   } catch {
     // an unreadable error body still yields an error from the status and headers
   }
-  throw errorFromResponse(response, text, metadataOf(response));
+  throw errorFromResponse(response, bytes, metadataOf(response), context.secrets);
 }
 
 /**
@@ -170,14 +175,13 @@ export async function throwIfError(response: HttpResponse, context: RuntimeConte
  * session id, and loses every bearer token of the call (it can be raised after the auth middleware returned).
  */
 export function streamFailure(e: unknown, context: RuntimeContext, head: RuntimeResponseHeaders): unknown {
-  if (!AgentRuntimeError.isInstance(e)) return e;
+  if (!AgentRuntimeError.isInstance(e)) return redact(e, context.secrets);
   const error = e as AgentRuntimeError;
   error.$metadata = { ...head.$metadata, ...definedOnly(error.$metadata) };
   if (error.requestId === undefined && head.$metadata.requestId !== undefined) error.requestId = head.$metadata.requestId;
   if (error.statusCode === undefined) error.statusCode = head.statusCode;
   if (error.sessionId === undefined && head.sessionId !== undefined) error.sessionId = head.sessionId;
-  for (const secret of context.secrets ?? []) scrubSecret(error, secret);
-  return error;
+  return redact(error, context.secrets);
 }
 
 function definedOnly(record: object): Record<string, unknown> {

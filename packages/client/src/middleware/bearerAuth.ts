@@ -1,9 +1,10 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import type { RuntimeContext } from "../Command";
-import type { RuntimeClientConfig } from "../config";
+import type { RuntimeClientConfig, TokenProvider } from "../config";
 import { isLoopbackHost } from "../protocol/endpoint";
-import { clientError, ClientErrorNames, scrubSecret, UnauthorizedException } from "../protocol/errors";
+import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
+import { heldSecret, redact } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
@@ -33,45 +34,62 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
+/** The client's token: held out of `config`'s properties by RuntimeClient, or a plain `token` of a config passed directly. */
+function configToken(config: RuntimeClientConfig): string | TokenProvider | undefined {
+  return (heldSecret(config) as string | TokenProvider | undefined) ?? config.token;
+}
+
+/** A command's `bearerToken`: held out of its input's properties by RuntimeCommand, or a plain field of an input. */
+function perCallToken(input: unknown): string | undefined {
+  if (!input || typeof input !== "object") return undefined;
+  return (heldSecret(input) as string | undefined) ?? (input as { bearerToken?: string }).bearerToken;
+}
+
 /**
  * Sets `Authorization: Bearer …` on every attempt (it sits after retry in finalizeRequest). A token from a
  * provider is memoised; after a 401 the provider is asked once with `forceRefresh` and the request sent again.
- * The token is scrubbed from any error that passes through, in case a server echoes it.
+ * Every token of the call is scrubbed from any error that passes through (a server may echo it), and recorded
+ * in `context.secrets` for errors raised later from the response stream.
  */
 export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const request = args.request as HttpRequest;
-    const input = args.input as { bearerToken?: string };
-    const perCall = input.bearerToken;
-    if (perCall === undefined && config.token === undefined) return next(args);
-    if (request.protocol === "http:" && !isLoopbackHost(request.hostname)) {
-      throw clientError(
-        ClientErrorNames.insecureEndpoint,
-        `Refusing to send a bearer token over plain http to ${request.hostname}; use https, or a loopback host for local development`,
-      );
-    }
-    const send = async (token: string) => {
-      // streams raise after this middleware returned: they scrub with the secrets recorded here
-      (context.secrets ??= []).push(token);
-      const signed = HttpRequest.clone(request);
-      signed.headers = { ...signed.headers, Authorization: `Bearer ${token}` };
-      try {
-        return await next({ ...args, request: signed });
-      } catch (e) {
-        throw scrubSecret(e, token);
-      }
-    };
-    if (perCall !== undefined) return send(checkToken(perCall));
-    source ??= tokenSource(config.token!);
-    const token = await unlessAborted(source.get(false), context.signal);
+    const perCall = perCallToken(args.input);
+    const token = configToken(config);
+    if (perCall === undefined && token === undefined) return next(args);
+    const secrets = () => [...(context.secrets ?? []), ...(typeof perCall === "string" ? [perCall] : []), ...(typeof token === "string" ? [token] : [])];
     try {
-      return await send(token);
+      return await authorize(perCall, token);
     } catch (e) {
-      if (!source.refreshable || context.streamed || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
-      context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
-      return send(await unlessAborted(source.get(true, token), context.signal));
+      throw redact(e, secrets());
+    }
+
+    async function authorize(perCall: string | undefined, token: string | TokenProvider | undefined) {
+      if (request.protocol === "http:" && !isLoopbackHost(request.hostname)) {
+        throw clientError(
+          ClientErrorNames.insecureEndpoint,
+          `Refusing to send a bearer token over plain http to ${request.hostname}; use https, or a loopback host for local development`,
+        );
+      }
+      const send = async (value: string) => {
+        // streams raise after this middleware returned: they scrub with the secrets recorded here
+        (context.secrets ??= []).push(value);
+        const signed = HttpRequest.clone(request);
+        signed.headers = { ...signed.headers, Authorization: `Bearer ${value}` };
+        return next({ ...args, request: signed });
+      };
+      if (perCall !== undefined) return send(checkToken(perCall));
+      source ??= tokenSource(token!);
+      const first = await unlessAborted(source.get(false), context.signal);
+      try {
+        return await send(first);
+      } catch (e) {
+        if (!source.refreshable || context.streamed || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
+        context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
+        return send(await unlessAborted(source.get(true, first), context.signal));
+      }
     }
   };
 }

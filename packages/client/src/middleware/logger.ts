@@ -2,7 +2,8 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import type { RuntimeContext } from "../Command";
 import type { Logger, RuntimeClientConfig } from "../config";
-import { AgentRuntimeError, redact } from "../protocol/errors";
+import { AgentRuntimeError } from "../protocol/errors";
+import { redact } from "../protocol/redact";
 
 export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
@@ -14,14 +15,11 @@ export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLo
 const SECRET_HEADERS = /^(authorization|cookie|proxy-authorization|x-amz-security-token)$/i;
 const PAYLOAD_LIMIT = 4096;
 
-/** Pattern redaction plus the exact credential this attempt carries, which may be opaque (not JWT-shaped). */
-function scrubber(request: HttpRequest): (text: string) => string {
+/** Pattern redaction plus the exact credentials of this attempt and call, which may be opaque (not JWT-shaped). */
+function scrubber(request: HttpRequest, context: RuntimeContext): (text: string) => string {
   const auth = Object.entries(request.headers).find(([key]) => /^authorization$/i.test(key))?.[1];
   const secret = auth?.replace(/^\s*bearer\s+/i, "").trim();
-  return (text) => {
-    const out = secret && secret.length >= 4 ? text.split(secret).join("[REDACTED]") : text;
-    return redact(out);
-  };
+  return (text) => redact(text, [secret, ...(context.secrets ?? [])]);
 }
 
 function clip(text: string): string {
@@ -60,7 +58,7 @@ export function loggerMiddleware(config: RuntimeClientConfig): FinalizeRequestMi
     const logger = context.logger;
     if (!logger) return next(args);
     const request = args.request as HttpRequest;
-    const scrub = scrubber(request);
+    const scrub = scrubber(request, context);
     const attempt = /attempt=(\d+)/.exec(request.headers["amz-sdk-request"] ?? "")?.[1] ?? "1";
     const started = Date.now();
     const target = `${request.method} ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}`;
@@ -82,7 +80,7 @@ export function loggerMiddleware(config: RuntimeClientConfig): FinalizeRequestMi
         ),
       );
       const stream = (result.output as { stream?: { onClose?(fn: () => void): void } } | undefined)?.stream;
-      stream?.onClose?.(() => log(logger, "debug", `agentcore: ${context.commandName} stream closed ${Date.now() - started} ms after attempt ${attempt} was sent`));
+      stream?.onClose?.(() => log(logger, "debug", scrub(`agentcore: ${context.commandName} stream closed ${Date.now() - started} ms after attempt ${attempt} was sent`)));
       return result;
     } catch (e) {
       const error = e as AgentRuntimeError;

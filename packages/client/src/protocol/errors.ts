@@ -1,4 +1,7 @@
 import type { HttpResponse } from "@smithy/protocol-http";
+import { redact, type Secrets } from "./redact";
+
+export { redact } from "./redact";
 
 /** Response metadata on every output and on errors that got as far as a response. */
 export interface ResponseMetadata {
@@ -18,62 +21,41 @@ export interface AgentRuntimeErrorOptions {
   $metadata?: ResponseMetadata;
   retryable?: boolean;
   cause?: unknown;
-  $response?: HttpResponse;
+  /** The response: kept as a frozen snapshot (status, headers, the bytes read), never the live object. */
+  $response?: HttpResponse | ResponseSnapshot;
+  /** The bytes of the response body that were read, for the snapshot. */
+  responseBody?: Uint8Array;
   /** Extra body fields copied onto the error (e.g. `reason`, `fieldList`). */
   fields?: Record<string, unknown>;
+  /** The call's known credentials (opaque tokens too), removed from the message, fields, cause and `$response`. */
+  secrets?: Secrets;
+}
+
+/** What an error keeps of the HTTP response: no socket, no request, no stream. */
+export interface ResponseSnapshot {
+  readonly statusCode: number;
+  readonly reason?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The bytes read (an error body is read whole, up to its limit), credentials removed. */
+  readonly body: Uint8Array;
+}
+
+/** A frozen, redacted copy of what a response carried; its live body (a socket's stream) is not kept. */
+export function responseSnapshot(response: HttpResponse | ResponseSnapshot, body: Uint8Array | undefined, secrets?: Secrets): ResponseSnapshot {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(response.headers ?? {})) if (typeof value === "string") headers[key] = redact(value, secrets);
+  const bytes = body ?? (response.body instanceof Uint8Array ? response.body : new Uint8Array(0));
+  const snapshot: { statusCode: number; reason?: string; headers: Record<string, string>; body: Uint8Array } = {
+    statusCode: response.statusCode,
+    headers: Object.freeze(headers) as Record<string, string>,
+    body: redact(bytes, secrets),
+  };
+  if (typeof response.reason === "string") snapshot.reason = redact(response.reason, secrets);
+  return Object.freeze(snapshot);
 }
 
 // A registry-wide symbol so `isInstance` works across two copies of this package in one process.
 const BRAND = Symbol.for("@agentcore-runtime/client.AgentRuntimeError");
-
-const TOKEN_PATTERNS: RegExp[] = [
-  // a credential after "Bearer": 8+ token characters with at least one digit or symbol, so prose ("bearer token") survives
-  /(\b[Bb]earer\s+)(?=[A-Za-z]*[0-9\-._~+/=])[A-Za-z0-9\-._~+/]{8,}=*/g,
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-  /(base64UrlBearerAuthorization\.)[A-Za-z0-9_-]+/g,
-];
-
-/** Removes anything shaped like a bearer credential from text that may end up in an error or a log line. */
-export function redact(text: string): string {
-  let out = text;
-  for (const re of TOKEN_PATTERNS) out = out.replace(re, (_m, prefix?: string) => `${typeof prefix === "string" ? prefix : ""}[REDACTED]`);
-  return out;
-}
-
-/** Replaces every occurrence of an exact secret (the call's own token, which may be opaque) in an error's text and fields. */
-export function scrubSecret<T>(value: T, secret: string, depth = 0): T {
-  if (secret.length < 8) return value;
-  if (typeof value === "string") return (value.includes(secret) ? value.split(secret).join("[REDACTED]") : value) as T;
-  if (depth > 3 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => (value[i] = scrubSecret(item, secret, depth + 1)));
-    return value;
-  }
-  for (const key of Object.keys(value)) {
-    try {
-      (value as Record<string, unknown>)[key] = scrubSecret((value as Record<string, unknown>)[key], secret, depth + 1);
-    } catch {
-      // a read-only field: left as it is
-    }
-  }
-  if (value instanceof Error) {
-    // message and stack are own but non-enumerable
-    value.message = scrubSecret(value.message, secret);
-    if (typeof value.stack === "string") value.stack = scrubSecret(value.stack, secret);
-  }
-  return value;
-}
-
-/** Body fields copied onto errors may echo credentials too (e.g. a gateway's debug output). */
-function redactValue(value: unknown): unknown {
-  if (typeof value === "string") return redact(value);
-  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
-  try {
-    return JSON.parse(redact(JSON.stringify(value)));
-  } catch {
-    return value;
-  }
-}
 
 /** Every error this SDK throws: service errors, in-band agent errors and client-side failures. */
 export class AgentRuntimeError extends Error {
@@ -84,25 +66,29 @@ export class AgentRuntimeError extends Error {
   $fault: "client" | "server";
   $metadata: ResponseMetadata;
   retryable: boolean;
-  declare readonly $response?: HttpResponse;
+  declare readonly $response?: ResponseSnapshot;
   [field: string]: unknown;
 
   constructor(options: AgentRuntimeErrorOptions) {
-    super(redact(options.message), options.cause === undefined ? undefined : { cause: options.cause });
+    const secrets = options.secrets ? [...options.secrets] : undefined;
+    // a cause (a provider's error, a Node error) is redacted in place: the caller may compare it by identity
+    super(redact(options.message, secrets), options.cause === undefined ? undefined : { cause: redact(options.cause, secrets) });
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
     if (options.fields) {
       for (const [key, value] of Object.entries(options.fields)) {
-        if (!(key in this) && key !== "message" && key !== "name") this[key] = redactValue(value);
+        if (!(key in this) && key !== "message" && key !== "name") this[key] = redact(value, secrets);
       }
     }
-    this.name = options.name ?? (new.target as { errorName?: string }).errorName ?? "AgentRuntimeError";
+    // every string here may come from a server (headers, body): none may carry a credential
+    this.name = redact(options.name ?? (new.target as { errorName?: string }).errorName ?? "AgentRuntimeError", secrets);
     this.statusCode = options.statusCode;
-    this.errorType = options.errorType;
-    this.requestId = options.requestId;
+    this.errorType = redact(options.errorType, secrets);
+    this.requestId = redact(options.requestId, secrets);
     this.$fault = options.$fault ?? (options.statusCode !== undefined && options.statusCode >= 500 ? "server" : "client");
-    this.$metadata = options.$metadata ?? {};
+    this.$metadata = redact(options.$metadata ?? {}, secrets);
     this.retryable = options.retryable ?? false;
-    Object.defineProperty(this, "$response", { value: options.$response, enumerable: false, writable: true });
+    const $response = options.$response === undefined ? undefined : responseSnapshot(options.$response, options.responseBody, secrets);
+    Object.defineProperty(this, "$response", { value: $response, enumerable: false, writable: true, configurable: true });
     if (this.statusCode === undefined) delete this.statusCode;
     if (this.errorType === undefined) delete this.errorType;
     if (this.requestId === undefined) delete this.requestId;
@@ -269,28 +255,33 @@ function headerValue(headers: Record<string, string>, name: string): string | un
 
 export { headerValue };
 
-/** Builds the typed error for an HTTP error response whose body has been read in full. */
-export function errorFromResponse(response: HttpResponse, bodyText: string, $metadata: ResponseMetadata): AgentRuntimeError {
+/**
+ * Builds the typed error for an HTTP error response whose body has been read in full (`body`: its text, or the
+ * bytes read). `secrets` are the call's credentials, removed wherever the server may have echoed them.
+ */
+export function errorFromResponse(response: HttpResponse, body: string | Uint8Array, $metadata: ResponseMetadata, secrets?: Secrets): AgentRuntimeError {
   const status = response.statusCode;
-  let body: Record<string, unknown> | undefined;
+  const bodyBytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const bodyText = typeof body === "string" ? body : new TextDecoder().decode(body);
+  let parsedBody: Record<string, unknown> | undefined;
   const trimmed = bodyText.trim();
   if (trimmed.startsWith("{")) {
     try {
       const parsed = JSON.parse(trimmed);
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) parsedBody = parsed as Record<string, unknown>;
     } catch {
       // not JSON after all: treated as text below
     }
   }
   const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
   const typeFromHeader = sanitizeErrorType(headerValue(response.headers, "x-amzn-errortype"));
-  const typeFromBody = sanitizeErrorType(str(body?.code) ?? str(body?.__type));
-  const agentType = str(body?.error_type);
+  const typeFromBody = sanitizeErrorType(str(parsedBody?.code) ?? str(parsedBody?.__type));
+  const agentType = str(parsedBody?.error_type);
   const known = typeFromHeader ?? typeFromBody;
   // the service's status decides the class; an agent's own error type (424/500 bodies) stays in errorType
   let name = known ?? STATUS_NAMES[status];
-  if (status === 409 && !known && /retry/i.test(String(body?.message ?? bodyText))) name = "RetryableConflictException";
-  let message = str(body?.message) ?? str(body?.Message) ?? str(body?.error);
+  if (status === 409 && !known && /retry/i.test(String(parsedBody?.message ?? bodyText))) name = "RetryableConflictException";
+  let message = str(parsedBody?.message) ?? str(parsedBody?.Message) ?? str(parsedBody?.error);
   if (!message) {
     const plain = trimmed
       .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
@@ -300,8 +291,8 @@ export function errorFromResponse(response: HttpResponse, bodyText: string, $met
     message = plain ? `HTTP ${status}: ${plain.slice(0, 300)}` : `HTTP ${status}${response.reason ? ` ${response.reason}` : ""}`;
   }
   const fields: Record<string, unknown> = {};
-  if (body) {
-    for (const [key, value] of Object.entries(body)) {
+  if (parsedBody) {
+    for (const [key, value] of Object.entries(parsedBody)) {
       if (!["message", "Message", "code", "__type"].includes(key)) fields[key] = value;
     }
   }
@@ -324,7 +315,9 @@ export function errorFromResponse(response: HttpResponse, bodyText: string, $met
     $metadata,
     retryable,
     $response: response,
+    responseBody: bodyBytes,
     fields,
+    secrets,
   });
 }
 

@@ -1,5 +1,6 @@
 import type { TokenProvider } from "../config";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
+import { redact } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 
 /** Refresh this long before `expiresAt` (at most half the token's lifetime), so no request leaves with a lapsing token. */
@@ -22,10 +23,17 @@ interface Cached {
   refreshAt?: number;
 }
 
-function providerError(e: unknown): AgentRuntimeError {
-  if (AgentRuntimeError.isInstance(e) && (e as AgentRuntimeError).name === ClientErrorNames.token) return e as AgentRuntimeError;
-  return clientError(ClientErrorNames.token, `The token provider failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+/**
+ * A provider's failure as a TokenProviderError. Its message and its error (kept as `cause`) may quote a token,
+ * opaque ones included: every token this source has handed out is removed, besides anything token-shaped.
+ */
+function providerError(e: unknown, known: Iterable<string>): AgentRuntimeError {
+  if (AgentRuntimeError.isInstance(e) && (e as AgentRuntimeError).name === ClientErrorNames.token) return redact(e as AgentRuntimeError, known);
+  return clientError(ClientErrorNames.token, `The token provider failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, secrets: known });
 }
+
+/** How many earlier tokens a source remembers for scrubbing its provider's errors. */
+const REMEMBERED_TOKENS = 4;
 
 /**
  * Memoises a provider: one in-flight fetch shared by concurrent callers, refreshed ahead of expiry. When a
@@ -38,6 +46,7 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   if (typeof token !== "function") throw clientError(ClientErrorNames.token, "token must be a string or a TokenProvider function");
   let current: Cached | undefined;
   let inflight: Promise<string> | undefined;
+  const issued: string[] = [];
 
   const fetchToken = (forceRefresh: boolean): Promise<string> => {
     inflight ??= (async () => {
@@ -48,14 +57,20 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         } catch (e) {
           const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
           if (usable) return current!.token;
-          throw providerError(e);
+          throw providerError(e, issued);
         }
         const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: value?.expiresAt?.getTime() };
-        checkToken(fetched.token);
+        try {
+          checkToken(fetched.token);
+        } catch (e) {
+          throw redact(e, typeof fetched.token === "string" ? [...issued, fetched.token, fetched.token.trim()] : issued);
+        }
         const expiresAt = Number.isFinite(fetched.expiresAt) ? fetched.expiresAt : undefined;
         const at = now();
         const refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - at) / 2));
         current = { token: fetched.token, expiresAt, refreshAt };
+        if (!issued.includes(fetched.token)) issued.push(fetched.token);
+        if (issued.length > REMEMBERED_TOKENS) issued.shift();
         return fetched.token;
       } finally {
         inflight = undefined;

@@ -1,6 +1,7 @@
 import type { TokenProvider } from "../config";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "../protocol/errors";
+import { redact } from "../protocol/redact";
 
 // Browser-safe: global fetch, btoa and URLSearchParams only, no node: imports.
 
@@ -36,11 +37,11 @@ export interface CognitoClientCredentialsOptions extends Omit<OAuthClientCredent
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** `tokenEndpointStatus`, not `statusCode`: the runtime did not answer, so retry rules for its statuses do not apply. */
-function tokenError(message: string, extra: { cause?: unknown; statusCode?: number; oauthError?: string } = {}): AgentRuntimeError {
+function tokenError(message: string, extra: { cause?: unknown; statusCode?: number; oauthError?: string; secrets?: string[] } = {}): AgentRuntimeError {
   const fields: Record<string, unknown> = {};
   if (extra.statusCode !== undefined) fields.tokenEndpointStatus = extra.statusCode;
   if (extra.oauthError !== undefined) fields.oauthError = extra.oauthError;
-  return clientError(ClientErrorNames.token, message, { cause: extra.cause, fields });
+  return clientError(ClientErrorNames.token, message, { cause: extra.cause, fields, secrets: extra.secrets });
 }
 
 function checkTokenUrl(tokenUrl: string): URL {
@@ -65,8 +66,7 @@ function basicCredentials(clientId: string, clientSecret: string): string {
 
 /** Removes the client secret, the Basic credential and any access token from text bound for an error. */
 function scrubber(secrets: string[]): (text: string) => string {
-  const live = secrets.filter((s) => s.length >= 4);
-  return (text) => live.reduce((out, s) => out.split(s).join("[REDACTED]"), text);
+  return (text) => redact(text, secrets);
 }
 
 /**
@@ -110,7 +110,7 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       text = await response.text();
     } catch (e) {
       const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
-      throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e });
+      throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets: [clientSecret, basic.slice(6)] });
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
