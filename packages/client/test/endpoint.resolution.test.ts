@@ -17,14 +17,14 @@ const url = (r: HttpRequest) => `${r.protocol}//${r.hostname}${r.port ? `:${r.po
 
 describe("endpoint from the ARN's region and partition", () => {
   test.each([
-    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", {}, "https://bedrock-agentcore.us-east-1.amazonaws.com"],
-    ["arn:aws:bedrock-agentcore:eu-west-2:123456789012:runtime/a-1", {}, "https://bedrock-agentcore.eu-west-2.amazonaws.com"],
-    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", { useFipsEndpoint: true }, "https://bedrock-agentcore-fips.us-east-1.amazonaws.com"],
-    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", { useDualstackEndpoint: true }, "https://bedrock-agentcore.us-east-1.api.aws"],
-    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", { useFipsEndpoint: true, useDualstackEndpoint: true }, "https://bedrock-agentcore-fips.us-east-1.api.aws"],
-    ["arn:aws-us-gov:bedrock-agentcore:us-gov-west-1:123456789012:runtime/a-1", {}, "https://bedrock-agentcore.us-gov-west-1.amazonaws.com"],
-    ["arn:aws-cn:bedrock-agentcore:cn-north-1:123456789012:runtime/a-1", {}, "https://bedrock-agentcore.cn-north-1.amazonaws.com.cn"],
-    ["arn:aws-cn:bedrock-agentcore:cn-north-1:123456789012:runtime/a-1", { useDualstackEndpoint: true }, "https://bedrock-agentcore.cn-north-1.api.amazonwebservices.com.cn"],
+    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", {}, "https://bedrock-agentcore.us-east-1.amazonaws.com"],
+    ["arn:aws:bedrock-agentcore:eu-west-2:123456789012:runtime/a-1234567890", {}, "https://bedrock-agentcore.eu-west-2.amazonaws.com"],
+    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", { useFipsEndpoint: true }, "https://bedrock-agentcore-fips.us-east-1.amazonaws.com"],
+    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", { useDualstackEndpoint: true }, "https://bedrock-agentcore.us-east-1.api.aws"],
+    ["arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", { useFipsEndpoint: true, useDualstackEndpoint: true }, "https://bedrock-agentcore-fips.us-east-1.api.aws"],
+    ["arn:aws-us-gov:bedrock-agentcore:us-gov-west-1:123456789012:runtime/a-1234567890", {}, "https://bedrock-agentcore.us-gov-west-1.amazonaws.com"],
+    ["arn:aws-cn:bedrock-agentcore:cn-north-1:123456789012:runtime/a-1234567890", {}, "https://bedrock-agentcore.cn-north-1.amazonaws.com.cn"],
+    ["arn:aws-cn:bedrock-agentcore:cn-north-1:123456789012:runtime/a-1234567890", { useDualstackEndpoint: true }, "https://bedrock-agentcore.cn-north-1.api.amazonwebservices.com.cn"],
   ])("%s %p", async (arn, flags, base) => {
     const { seen, handler } = recorder();
     // the client's region must not win over the ARN's
@@ -49,17 +49,17 @@ describe("endpoint from the ARN's region and partition", () => {
   test("a custom endpoint is used verbatim, base path kept", async () => {
     const { seen, handler } = recorder();
     const client = new RuntimeClient({ endpoint: "https://proxy.internal:8443/agentcore/", requestHandler: handler, token: "t" });
-    await client.send(new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", payload: {} }));
-    expect(url(seen[0])).toBe(`https://proxy.internal:8443/agentcore/runtimes/${encodeURIComponent("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1")}/invocations`);
+    await client.send(new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", payload: {} }));
+    expect(url(seen[0])).toBe(`https://proxy.internal:8443/agentcore/runtimes/${encodeURIComponent("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890")}/invocations`);
   });
 
   test("BEDROCK_AGENTCORE_DP_ENDPOINT overrides in Node; config.endpoint wins over it", async () => {
     const { seen, handler } = recorder();
     process.env.BEDROCK_AGENTCORE_DP_ENDPOINT = "https://env.example.com";
     try {
-      await new RuntimeClient({ requestHandler: handler, token: "t" }).send(new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", payload: {} }));
+      await new RuntimeClient({ requestHandler: handler, token: "t" }).send(new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", payload: {} }));
       await new RuntimeClient({ requestHandler: handler, token: "t", endpoint: "https://cfg.example.com" }).send(
-        new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1", payload: {} }),
+        new InvokeCommand({ runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890", payload: {} }),
       );
     } finally {
       delete process.env.BEDROCK_AGENTCORE_DP_ENDPOINT;

@@ -157,3 +157,102 @@ test("an AWS SDK v3-shaped retryStrategy is refused at construction, not after t
   const v3Like = { mode: "standard", acquireInitialRetryToken: async () => ({}), refreshRetryTokenForRetry: async () => ({}), recordSuccess: () => undefined };
   expect(() => new RuntimeClient({ retryStrategy: v3Like as never })).toThrow(expect.objectContaining({ name: "InvalidParameterError", field: "retryStrategy" }));
 });
+
+describe("input that slipped through", () => {
+  const ACCOUNT = "123456789012";
+  const noLineBreaks = (error: AgentRuntimeError) => expect(error.message).not.toMatch(/[\r\n]/);
+
+  test.each([".", "..", "", "%2e%2e", "a/..", "../my_agent-abcdefghij", "my_agent-abcdefghij/..", "my agent-abcdefghij", "my_agent-abc", "1agent-abcdefghij", "my_agent-abcdefgh\ud800j", "\ud800"])(
+    "runtime id %p is refused, naming runtimeArn",
+    async (runtimeArn) => {
+      const error = await rejected(client.send(new InvokeCommand({ runtimeArn, accountId: ACCOUNT, payload: {} })), "InvalidArnError", "runtimeArn");
+      noLineBreaks(error);
+    },
+  );
+  test.each(["..", ".", "my_agent-abcdefghij/..", "x", "my_agent-abcdefgh\udc00j"])("an ARN whose runtime id is %p is refused", async (id) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:runtime/${id}`, payload: {} })), "InvalidArnError", "runtimeArn");
+  });
+  test("a valid runtime id with accountId is sent as one path segment", async () => {
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: "my_agent-abcdefghij", accountId: ACCOUNT, payload: {} }));
+    expect(server.requests[before].url).toBe(`/runtimes/my_agent-abcdefghij/invocations?accountId=${ACCOUNT}`);
+  });
+  test("accountId that is not a string, or missing with a bare id, names accountId", async () => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: "my_agent-abcdefghij", accountId: 123456789012 as never, payload: {} })), "InvalidArnError", "accountId");
+    await rejected(client.send(new InvokeCommand({ runtimeArn: "my_agent-abcdefghij", payload: {} })), "InvalidArnError", "accountId");
+  });
+  test.each([
+    ["runtimeArn", { runtimeArn: "bad\r\nX-Injected: 1" }],
+    ["runtimeArn", { runtimeArn: "arn:aws:bedrock-agentcore:us-east-1\r\n:123456789012:runtime/x" }],
+    ["runtimeArn", { runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a\nb" }],
+    ["accountId", { runtimeArn: ARN, accountId: "1\r\n2" }],
+    ["headers", { headers: { "X-A\r\nX-Injected": "1" } }],
+    ["headers", { headers: { "\n\n\n": "1" } }],
+  ])("an error about %s never echoes CR or LF", async (field, extra) => {
+    const error = await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...(extra as object) })), field === "headers" ? "InvalidParameterError" : "InvalidArnError", field);
+    noLineBreaks(error);
+    expect(error.message).toMatch(/\\r|\\n/); // shown escaped instead
+  });
+  test.each([
+    ["sessionId", { sessionId: `${"s".repeat(40)}\ud800` }],
+    ["qualifier", { qualifier: "prod\udfff" }],
+    ["userId", { userId: "\ud83d" }],
+    ["headers.X-Amzn-Bedrock-AgentCore-Runtime-Custom-A", { headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-A": "a\udc00b" } }],
+    ["headers", { headers: { "X-\ud800": "1" } }],
+  ])("a lone surrogate in %s is refused", async (field, extra) => {
+    const error = await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...(extra as object) })), "InvalidParameterError", field);
+    expect(error.message).not.toMatch(/[\ud800-\udfff]/);
+  });
+  test("a header value over 8192 bytes is refused; 8192 is sent", async () => {
+    const name = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Big";
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers: { [name]: "v".repeat(8193) } })), "InvalidParameterError", `headers.${name}`);
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, contentType: "c".repeat(8193) })), "InvalidParameterError", "contentType");
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers: { [name]: "v".repeat(8192) } }));
+    expect(server.requests[before].headers[name.toLowerCase()]).toBe("v".repeat(8192));
+  });
+  test("headers totalling over 16 KiB are refused, naming the largest", async () => {
+    const headers = { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-A": "a".repeat(8000), "X-Amzn-Bedrock-AgentCore-Runtime-Custom-B": "b".repeat(8100) };
+    const error = await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers, baggage: "k=v" })), "InvalidParameterError", "headers");
+    expect(error.message).toMatch(/16384/);
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, baggage: "b".repeat(8192), contentType: "c".repeat(8192) })), "InvalidParameterError");
+  });
+  test("a header value with leading or trailing whitespace (which HTTP strips) is refused", async () => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers: { "X-A": " padded" } })), "InvalidParameterError", "headers.X-A");
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, userId: "user " })), "InvalidParameterError", "userId");
+  });
+  test.each([
+    ["null", () => null],
+    ["a string", () => "X-A: 1"],
+    ["an array", () => [["X-A", "1"]]],
+    ["a Map", () => new Map([["X-A", "1"]])],
+    ["a Headers", () => new Headers({ "X-A": "1" })],
+    ["a class instance", () => new (class Custom { "X-A" = "1"; })()],
+    ["an object whose getter throws", () => Object.defineProperty({}, "X-A", { enumerable: true, get: () => { throw new RangeError("boom"); } })],
+  ])("headers that is %s is refused, naming headers", async (_label, make) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers: make() as never })), "InvalidParameterError", "headers");
+  });
+  test("a null-prototype object of headers is a plain object and is sent", async () => {
+    const headers = Object.assign(Object.create(null), { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-A": "1" });
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers }));
+    expect(server.requests[before].headers["x-amzn-bedrock-agentcore-runtime-custom-a"]).toBe("1");
+  });
+  test.each(["Upgrade", "TE", "keep-alive", "Trailer"])("the hop-by-hop header %p is refused", async (name) => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, headers: { [name]: "x" } })), "InvalidParameterError", "headers");
+  });
+  test("a userAgentAppId with CR/LF is refused before sending, typed", async () => {
+    const app = new RuntimeClient({ endpoint: server.url, token: TOKEN, userAgentAppId: "app\r\nX-Injected: 1" });
+    const error = await rejected(app.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })), "InvalidParameterError", "userAgentAppId");
+    noLineBreaks(error);
+    app.destroy();
+  });
+  test.each([
+    ["qualifier", { qualifier: "a&b=c#d e%2e+f;g/h?i" }],
+    ["qualifier", { qualifier: "é-Latin-1" }],
+  ])("a %s with URL-reserved characters arrives intact", async (_field, extra) => {
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {}, ...extra }));
+    expect(new URL(server.requests[before].url, server.url).searchParams.get("qualifier")).toBe(extra.qualifier);
+  });
+});

@@ -6,7 +6,7 @@ import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
 import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, headerValue, type ResponseMetadata } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
-import { checkHeaderName, checkHeaderValue, checkLength, checkOptionalHeader, LIMITS } from "../protocol/validate";
+import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
 import { endpointFromEnvironment } from "../runtime/runtimeConfig";
 import { SDK_VERSION } from "../config";
 
@@ -66,75 +66,88 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 
 export const SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
 
-/** Validates the target and builds the request skeleton: endpoint, encoded path, query, common headers. */
+/**
+ * Validates the target and builds the request skeleton: endpoint, encoded path, query, common headers.
+ * Every failure is a typed AgentRuntimeError (InvalidArnError, InvalidParameterError with `field`,
+ * EndpointError, …) raised before anything is sent; no error message echoes CR or LF.
+ */
 export function buildRequest(
   target: RuntimeTarget,
   context: RuntimeContext,
   path: RuntimePath,
   options: { traceLimit: number; sessionId: string; headers: Record<string, string>; body: Uint8Array | string },
 ): HttpRequest {
-  const ref = parseRuntimeRef(target.runtimeArn, target.accountId);
-  const { config } = context;
-  const endpoint = resolveEndpoint({
-    endpoint: config.endpoint ?? endpointFromEnvironment(),
-    region: ref.region ?? config.region,
-    partition: ref.partition,
-    useFipsEndpoint: config.useFipsEndpoint,
-    useDualstackEndpoint: config.useDualstackEndpoint,
-  });
-  const query: Record<string, string> = {};
-  if (!ref.isArn) query.accountId = ref.accountId!;
-  else if (target.accountId !== undefined) query.accountId = target.accountId;
-  if (target.qualifier !== undefined) {
-    checkLength("qualifier", checkHeaderValue("qualifier", target.qualifier), 1, 256);
-    query.qualifier = target.qualifier;
-  }
-  const headers: Record<string, string> = {};
-  if (target.headers) {
-    if (typeof target.headers !== "object") throw clientError(ClientErrorNames.invalidParameter, "headers must be an object of strings");
-    const seen = new Set<string>();
-    for (const [name, value] of Object.entries(target.headers)) {
-      checkHeaderName(name);
-      const lower = name.toLowerCase();
-      if (RESERVED_HEADERS.test(name)) {
-        throw clientError(ClientErrorNames.invalidParameter, `headers may not set '${name}'; the client manages it`, { fields: { field: "headers" } });
-      }
-      if (TYPED_HEADERS[lower]) {
-        throw clientError(ClientErrorNames.invalidParameter, `headers may not set '${name}'; use the '${TYPED_HEADERS[lower]}' input instead`, { fields: { field: "headers" } });
-      }
-      if (seen.has(lower)) {
-        throw clientError(ClientErrorNames.invalidParameter, `headers names '${name}' twice (header names are case-insensitive)`, { fields: { field: "headers" } });
-      }
-      seen.add(lower);
-      headers[name] = checkHeaderValue(`headers.${name}`, value);
+  try {
+    const ref = parseRuntimeRef(target.runtimeArn, target.accountId);
+    const { config } = context;
+    const endpoint = resolveEndpoint({
+      endpoint: config.endpoint ?? endpointFromEnvironment(),
+      region: ref.region ?? config.region,
+      partition: ref.partition,
+      useFipsEndpoint: config.useFipsEndpoint,
+      useDualstackEndpoint: config.useDualstackEndpoint,
+    });
+    const query: Record<string, string> = {};
+    if (!ref.isArn) query.accountId = ref.accountId!;
+    else if (target.accountId !== undefined) query.accountId = target.accountId;
+    if (target.qualifier !== undefined) {
+      checkLength("qualifier", checkHeaderValue("qualifier", target.qualifier), 1, 256);
+      query.qualifier = target.qualifier;
     }
+    const headers: Record<string, string> = {};
+    if (target.headers !== undefined) {
+      const seen = new Set<string>();
+      for (const [name, value] of headerEntries(target.headers)) {
+        const lower = name.toLowerCase();
+        if (RESERVED_HEADERS.test(name)) {
+          throw clientError(ClientErrorNames.invalidParameter, `headers may not set ${quoteForMessage(name)}; the client manages it`, { fields: { field: "headers" } });
+        }
+        if (TYPED_HEADERS[lower]) {
+          throw clientError(ClientErrorNames.invalidParameter, `headers may not set ${quoteForMessage(name)}; use the '${TYPED_HEADERS[lower]}' input instead`, { fields: { field: "headers" } });
+        }
+        if (seen.has(lower)) {
+          throw clientError(ClientErrorNames.invalidParameter, `headers names ${quoteForMessage(name)} twice (header names are case-insensitive)`, { fields: { field: "headers" } });
+        }
+        seen.add(lower);
+        headers[name] = value;
+      }
+    }
+    Object.assign(headers, options.headers);
+    headers[SESSION_HEADER] = options.sessionId;
+    const trace: [string, string, unknown, number][] = [
+      ["traceId", "X-Amzn-Trace-Id", target.traceId, options.traceLimit],
+      ["traceparent", "traceparent", target.traceparent, options.traceLimit],
+      ["tracestate", "tracestate", target.tracestate, LIMITS.tracestate],
+      ["baggage", "baggage", target.baggage, LIMITS.baggage],
+    ];
+    for (const [field, header, value, max] of trace) {
+      const checked = checkOptionalHeader(field, value, 1, max);
+      if (checked !== undefined) headers[header] = checked;
+    }
+    const appId = config.userAgentAppId ? ` app/${checkHeaderValue("userAgentAppId", config.userAgentAppId)}` : "";
+    headers["x-amz-user-agent"] = `agentcore-runtime-js/${SDK_VERSION}${appId}`;
+    const body = options.body;
+    headers["Content-Length"] = String(typeof body === "string" ? new TextEncoder().encode(body).length : body.length);
+    checkHeaderBlock(headers, (name) => {
+      const lower = name.toLowerCase();
+      if (lower === "x-amz-user-agent") return "userAgentAppId";
+      return TYPED_HEADERS[lower] ?? (lower === SESSION_HEADER.toLowerCase() ? "sessionId" : "headers");
+    });
+    return new HttpRequest({
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      method: "POST",
+      path: `${endpoint.basePath}/runtimes/${encodePathSegment(ref.pathId)}/${path}`,
+      query,
+      headers,
+      body,
+    });
+  } catch (e) {
+    if (AgentRuntimeError.isInstance(e)) throw e;
+    // a defect or a hostile input (getter, proxy) that slipped past the checks: still a typed client error
+    throw clientError(ClientErrorNames.invalidParameter, `The request could not be built from this input: ${quoteForMessage((e as Error)?.message ?? e, 200)}`, { cause: e });
   }
-  Object.assign(headers, options.headers);
-  headers[SESSION_HEADER] = options.sessionId;
-  const trace: [string, string, unknown, number][] = [
-    ["traceId", "X-Amzn-Trace-Id", target.traceId, options.traceLimit],
-    ["traceparent", "traceparent", target.traceparent, options.traceLimit],
-    ["tracestate", "tracestate", target.tracestate, LIMITS.tracestate],
-    ["baggage", "baggage", target.baggage, LIMITS.baggage],
-  ];
-  for (const [field, header, value, max] of trace) {
-    const checked = checkOptionalHeader(field, value, 1, max);
-    if (checked !== undefined) headers[header] = checked;
-  }
-  const appId = config.userAgentAppId ? ` app/${config.userAgentAppId}` : "";
-  headers["x-amz-user-agent"] = `agentcore-runtime-js/${SDK_VERSION}${appId}`;
-  const body = options.body;
-  headers["Content-Length"] = String(typeof body === "string" ? new TextEncoder().encode(body).length : body.length);
-  return new HttpRequest({
-    protocol: endpoint.protocol,
-    hostname: endpoint.hostname,
-    port: endpoint.port,
-    method: "POST",
-    path: `${endpoint.basePath}/runtimes/${encodePathSegment(ref.pathId)}/${path}`,
-    query,
-    headers,
-    body,
-  });
 }
 
 /** The caller's session id, validated, or a fresh UUID; chosen once per call so retries reuse it. */

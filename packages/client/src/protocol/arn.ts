@@ -1,4 +1,5 @@
 import { clientError, ClientErrorNames } from "./errors";
+import { quoteForMessage as q } from "./validate";
 
 export type Partition = "aws" | "aws-us-gov" | "aws-cn";
 
@@ -14,47 +15,53 @@ export interface RuntimeRef {
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ACCOUNT = /^\d{12}$/;
+/**
+ * The service's runtime id pattern (`name-abcdefghij`). Enforced: an id outside it can only be refused by the
+ * service, and it keeps the path segment free of dot segments, separators, controls and surrogates.
+ */
 const RUNTIME_ID = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
-// The service validates ids itself; here only what can never be an id (blanks, controls, "/", ":") is refused.
-const LOOSE_ID = /^[^\s\u0000-\u001f\u007f/:]{1,256}$/;
 const PARTITIONS: readonly string[] = ["aws", "aws-us-gov", "aws-cn"];
 
-function bad(message: string): never {
-  throw clientError(ClientErrorNames.invalidArn, message);
+function bad(field: "runtimeArn" | "accountId", message: string): never {
+  throw clientError(ClientErrorNames.invalidArn, message, { fields: { field } });
 }
 
 export function isValidRegion(region: string): boolean {
   return REGION.test(region);
 }
 
+const ID_SHAPE = "letters, digits and '_' (starting with a letter, at most 100), '-', then 10 letters or digits";
+
 /**
  * Parses `arn:{partition}:bedrock-agentcore:{region}:{account}:runtime/{id}`, or a bare runtime id when
  * `accountId` is given (the service's alternative addressing; the region then comes from the client).
+ * Every failure is an InvalidArnError whose `field` is `runtimeArn` or `accountId`.
  */
-export function parseRuntimeRef(runtimeArn: unknown, accountId?: string): RuntimeRef {
-  if (typeof runtimeArn !== "string" || runtimeArn.length === 0) bad("runtimeArn is required: a runtime ARN, or a runtime id with accountId");
+export function parseRuntimeRef(runtimeArn: unknown, accountId?: unknown): RuntimeRef {
+  if (typeof runtimeArn !== "string" || runtimeArn.length === 0) bad("runtimeArn", "runtimeArn is required: a runtime ARN, or a runtime id with accountId");
+  if (accountId !== undefined && typeof accountId !== "string") bad("accountId", `accountId must be a string of 12 digits, got ${accountId === null ? "null" : typeof accountId}`);
   if (runtimeArn.startsWith("arn:")) {
     const parts = runtimeArn.split(":");
-    if (parts.length !== 6) bad(`runtimeArn must have six ':'-separated parts (arn:partition:bedrock-agentcore:region:account:runtime/id), got ${parts.length}: ${runtimeArn}`);
+    if (parts.length !== 6) bad("runtimeArn", `runtimeArn must have six ':'-separated parts (arn:partition:bedrock-agentcore:region:account:runtime/id), got ${parts.length}: ${q(runtimeArn, 200)}`);
     const [, partition, service, region, account, resource] = parts;
-    if (!PARTITIONS.includes(partition)) bad(`runtimeArn has unknown partition '${partition}' (expected aws, aws-us-gov or aws-cn)`);
-    if (service !== "bedrock-agentcore") bad(`runtimeArn service must be 'bedrock-agentcore', got '${service}'`);
-    if (!region) bad("runtimeArn has an empty region");
-    if (!REGION.test(region)) bad(`runtimeArn region '${region}' is not a valid region name`);
-    if (!account) bad("runtimeArn has an empty account id");
-    if (!ACCOUNT.test(account)) bad(`runtimeArn account '${account}' must be 12 digits`);
-    if (!resource.startsWith("runtime/")) bad(`runtimeArn resource must be 'runtime/{runtimeId}', got '${resource}'`);
+    if (!PARTITIONS.includes(partition)) bad("runtimeArn", `runtimeArn has unknown partition ${q(partition)} (expected aws, aws-us-gov or aws-cn)`);
+    if (service !== "bedrock-agentcore") bad("runtimeArn", `runtimeArn service must be 'bedrock-agentcore', got ${q(service)}`);
+    if (!region) bad("runtimeArn", "runtimeArn has an empty region");
+    if (!REGION.test(region)) bad("runtimeArn", `runtimeArn region ${q(region)} is not a valid region name`);
+    if (!account) bad("runtimeArn", "runtimeArn has an empty account id");
+    if (!ACCOUNT.test(account)) bad("runtimeArn", `runtimeArn account ${q(account)} must be 12 digits`);
+    if (!resource.startsWith("runtime/")) bad("runtimeArn", `runtimeArn resource must be 'runtime/{runtimeId}', got ${q(resource)}`);
     const runtimeId = resource.slice("runtime/".length);
-    if (!runtimeId) bad("runtimeArn has an empty runtime id");
-    if (!LOOSE_ID.test(runtimeId)) bad(`runtimeArn runtime id '${runtimeId}' has characters a runtime id cannot contain`);
-    if (partition === "aws-cn" && !region.startsWith("cn-")) bad(`partition aws-cn needs a cn-* region, got '${region}'`);
-    if (partition === "aws-us-gov" && !region.startsWith("us-gov-")) bad(`partition aws-us-gov needs a us-gov-* region, got '${region}'`);
-    if (accountId !== undefined && accountId !== account) bad(`accountId '${accountId}' does not match the account in runtimeArn ('${account}')`);
+    if (!runtimeId) bad("runtimeArn", "runtimeArn has an empty runtime id");
+    if (!RUNTIME_ID.test(runtimeId)) bad("runtimeArn", `runtimeArn runtime id ${q(runtimeId)} is not a valid runtime id (${ID_SHAPE})`);
+    if (partition === "aws-cn" && !region.startsWith("cn-")) bad("runtimeArn", `partition aws-cn needs a cn-* region, got ${q(region)}`);
+    if (partition === "aws-us-gov" && !region.startsWith("us-gov-")) bad("runtimeArn", `partition aws-us-gov needs a us-gov-* region, got ${q(region)}`);
+    if (accountId !== undefined && accountId !== account) bad("accountId", `accountId ${q(accountId)} does not match the account in runtimeArn ('${account}')`);
     return { pathId: runtimeArn, region, partition: partition as Partition, accountId: account, runtimeId, isArn: true };
   }
-  if (accountId === undefined) bad(`runtimeArn '${runtimeArn}' is not an ARN; pass a full runtime ARN, or the runtime id with accountId`);
-  if (!ACCOUNT.test(accountId)) bad(`accountId '${accountId}' must be 12 digits`);
-  if (!LOOSE_ID.test(runtimeArn)) bad(`'${runtimeArn}' is not a valid runtime id`);
+  if (!RUNTIME_ID.test(runtimeArn)) bad("runtimeArn", `runtimeArn ${q(runtimeArn)} is neither a runtime ARN nor a valid runtime id (${ID_SHAPE})`);
+  if (accountId === undefined) bad("accountId", `runtimeArn ${q(runtimeArn)} is a runtime id, not an ARN; pass accountId with it, or pass the full runtime ARN`);
+  if (!ACCOUNT.test(accountId)) bad("accountId", `accountId ${q(accountId)} must be 12 digits`);
   return { pathId: runtimeArn, accountId, runtimeId: runtimeArn, isArn: false };
 }
 

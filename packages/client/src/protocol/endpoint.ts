@@ -1,5 +1,6 @@
 import { clientError, ClientErrorNames } from "./errors";
 import { isValidRegion, type Partition } from "./arn";
+import { quoteForMessage as q } from "./validate";
 
 export interface EndpointOptions {
   region?: string;
@@ -33,6 +34,7 @@ export function isLoopbackHost(hostname: string): boolean {
 export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
   const { endpoint, useFipsEndpoint = false, useDualstackEndpoint = false } = options;
   if (endpoint !== undefined) {
+    if (typeof endpoint !== "string") throw clientError(ClientErrorNames.endpoint, `endpoint must be a URL string, got ${endpoint === null ? "null" : typeof endpoint}`);
     if (useFipsEndpoint || useDualstackEndpoint) {
       throw clientError(ClientErrorNames.endpoint, "A custom endpoint cannot be combined with useFipsEndpoint or useDualstackEndpoint");
     }
@@ -40,10 +42,10 @@ export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
     try {
       url = new URL(endpoint);
     } catch {
-      throw clientError(ClientErrorNames.endpoint, `endpoint '${endpoint}' is not a valid URL`);
+      throw clientError(ClientErrorNames.endpoint, `endpoint ${q(endpoint, 200)} is not a valid URL`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw clientError(ClientErrorNames.endpoint, `endpoint must be http: or https:, got '${url.protocol}'`);
+      throw clientError(ClientErrorNames.endpoint, `endpoint must be http: or https:, got ${q(url.protocol)}`);
     }
     if (url.search || url.hash || url.username || url.password) {
       throw clientError(ClientErrorNames.endpoint, "endpoint must not carry a query, fragment or credentials");
@@ -59,7 +61,7 @@ export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
   if (!region) {
     throw clientError(ClientErrorNames.endpoint, "No region: pass a runtime ARN, or set `region` on the client when addressing a runtime by id");
   }
-  if (!isValidRegion(region)) throw clientError(ClientErrorNames.endpoint, `region '${region}' is not a valid region name`);
+  if (typeof region !== "string" || !isValidRegion(region)) throw clientError(ClientErrorNames.endpoint, `region ${q(region)} is not a valid region name`);
   const partition = options.partition ?? partitionOf(region);
   const service = useFipsEndpoint ? "bedrock-agentcore-fips" : "bedrock-agentcore";
   let suffix: string;
@@ -69,6 +71,16 @@ export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
 }
 
 /** `encodeURIComponent` plus the characters it leaves alone (`!'()*`), as the AWS SDK does for labels. */
-export function encodePathSegment(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export function encodePathSegment(value: string, field = "runtimeArn"): string {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch {
+    // URIError: an unpaired surrogate, which UTF-8 (and so a URL) cannot carry
+    throw clientError(ClientErrorNames.invalidParameter, `${field} ${q(value)} contains an unpaired UTF-16 surrogate`, { fields: { field } });
+  }
+  const out = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  // "." and ".." are dot segments: a URL parser or proxy would remove them or step up one level
+  if (out === "" || out === "." || out === "..") throw clientError(ClientErrorNames.invalidParameter, `${field} ${q(value)} cannot be a path segment: it is empty or a dot segment`, { fields: { field } });
+  return out;
 }

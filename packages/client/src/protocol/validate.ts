@@ -18,20 +18,118 @@ function invalid(field: string, message: string): never {
   throw clientError(ClientErrorNames.invalidParameter, message, { fields: { field } });
 }
 
+/*
+ * Header size limits. The contract documents per-header limits up to 8192 (baggage) and none for extra
+ * headers, so a careful client caps every header value at that same 8192 bytes, and everything it builds
+ * for one request (names and values, before Authorization) at 16 KiB: the sum of every documented maximum
+ * fits, and common front doors (Node's default, many proxies) refuse larger header blocks anyway.
+ */
+export const HEADER_VALUE_MAX_BYTES = 8192;
+export const HEADER_BLOCK_MAX_BYTES = 16384;
+
 // Any C0 control or DEL: CR/LF would split the request, the others are rejected by HTTP stacks later anyway.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // Header values must be representable as Latin-1 bytes on the wire.
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Renders caller input for an error message: quoted; C0/C1 controls (CR, LF, …), DEL, surrogates, U+2028/9,
+ * quotes and backslashes escaped; long values cut. An error message never carries a line break or an
+ * unpaired surrogate, whatever the caller passed.
+ */
+export function quoteForMessage(value: unknown, max = 80): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : typeof value === "symbol" ? String(value.description) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f'\\\ud800-\udfff\u2028\u2029]/g, (c) => {
+    if (c === "'") return "\\'";
+    if (c === "\\") return "\\\\";
+    if (c === "\r") return "\\r";
+    if (c === "\n") return "\\n";
+    if (c === "\t") return "\\t";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+  return `'${escaped}'${text.length > max ? ` (${text.length} characters)` : ""}`;
+}
+
+/** Text that UTF-8 cannot carry faithfully: a lone surrogate would be replaced by U+FFFD on the wire. */
+export function checkWellFormed(field: string, value: string): string {
+  if (LONE_SURROGATE.test(value)) invalid(field, `${field} contains an unpaired UTF-16 surrogate, which cannot be encoded as UTF-8`);
+  return value;
+}
 
 export function checkHeaderValue(field: string, value: unknown): string {
-  if (typeof value !== "string") invalid(field, `${field} must be a string`);
+  if (typeof value !== "string") invalid(field, `${field} must be a string, got ${value === null ? "null" : typeof value}`);
   if (CONTROL.test(value)) invalid(field, `${field} contains a control character (CR, LF or similar), which is not allowed in an HTTP header`);
+  if (LONE_SURROGATE.test(value)) invalid(field, `${field} contains an unpaired UTF-16 surrogate, which cannot be sent in an HTTP header`);
   if (NON_LATIN1.test(value)) invalid(field, `${field} contains characters outside ISO-8859-1, which cannot be sent in an HTTP header`);
+  if (value.length > HEADER_VALUE_MAX_BYTES) invalid(field, `${field} is ${value.length} bytes; a header value may be at most ${HEADER_VALUE_MAX_BYTES}`);
+  // HTTP strips leading and trailing whitespace from header values: the receiver would see a different value
+  if (/^[ \t]|[ \t]$/.test(value)) invalid(field, `${field} starts or ends with whitespace, which HTTP would strip from a header value`);
   return value;
 }
 
 export function checkHeaderName(name: string): void {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) invalid("headers", `'${name.replace(CONTROL, "?")}' is not a valid HTTP header name`);
+  if (!TOKEN.test(name)) invalid("headers", `${quoteForMessage(name)} is not a valid HTTP header name`);
+}
+
+/** Hop-by-hop headers: they configure one connection (and HTTP stacks act on them), not the request. */
+const HOP_BY_HOP = /^(keep-alive|proxy-connection|proxy-authorization|proxy-authenticate|te|trailer|upgrade|http2-settings)$/i;
+
+/**
+ * The caller's extra `headers`: a plain object (prototype Object.prototype or null) of string values,
+ * validated name by name. Returns its entries; anything else is an InvalidParameterError naming `headers`.
+ */
+export function headerEntries(headers: unknown): [string, string][] {
+  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
+    invalid("headers", `headers must be a plain object of header names to string values, got ${headers === null ? "null" : Array.isArray(headers) ? "an array" : typeof headers}`);
+  }
+  const proto = Object.getPrototypeOf(headers);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = (proto as { constructor?: { name?: unknown } } | undefined)?.constructor?.name;
+    invalid("headers", `headers must be a plain object of header names to string values, got ${typeof kind === "string" && TOKEN.test(kind) ? `a ${kind}` : "an object with a prototype"}`);
+  }
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(headers as Record<string, unknown>);
+  } catch {
+    invalid("headers", "headers could not be read (a getter or proxy threw)");
+  }
+  const out: [string, string][] = [];
+  for (const [name, value] of entries) {
+    checkHeaderName(name);
+    if (HOP_BY_HOP.test(name)) invalid("headers", `headers may not set ${quoteForMessage(name)}; it is a hop-by-hop header`);
+    out.push([name, checkHeaderValue(`headers.${name}`, value)]);
+  }
+  return out;
+}
+
+/**
+ * The whole header block a request will carry (names and values, before Authorization) against
+ * HEADER_BLOCK_MAX_BYTES; the error names the field that contributes the most.
+ */
+export function checkHeaderBlock(headers: Record<string, string>, fieldOf: (name: string) => string): void {
+  let total = 0;
+  let largest = "";
+  let largestSize = -1;
+  for (const [name, value] of Object.entries(headers)) {
+    const size = name.length + value.length + 4; // ": " and CRLF
+    total += size;
+    if (size > largestSize) {
+      largestSize = size;
+      largest = name;
+    }
+  }
+  if (total > HEADER_BLOCK_MAX_BYTES) {
+    const field = fieldOf(largest);
+    invalid(field, `the request's headers total ${total} bytes, over the ${HEADER_BLOCK_MAX_BYTES}-byte limit; ${field} is the largest`);
+  }
 }
 
 export function checkLength(field: string, value: string, min: number, max: number): void {
