@@ -1,7 +1,17 @@
-/** A UUIDv4; `crypto.randomUUID` is missing on insecure (plain http) browser pages, so fall back to getRandomValues. */
+import { clientError, ClientErrorNames } from "./errors";
+
+/**
+ * A UUIDv4; `crypto.randomUUID` is missing on insecure (plain http) browser pages, so fall back to
+ * getRandomValues. Without any Web Crypto the caller must pass its own session id: a typed error says so.
+ */
 export function uuidv4(): string {
-  const c = globalThis.crypto;
+  const c = (globalThis as { crypto?: Crypto }).crypto;
   if (typeof c?.randomUUID === "function") return c.randomUUID();
+  if (typeof c?.getRandomValues !== "function") {
+    throw clientError(ClientErrorNames.invalidParameter, "No Web Crypto random source to generate a session id: pass sessionId (33–256 characters)", {
+      fields: { field: "sessionId" },
+    });
+  }
   const b = new Uint8Array(16);
   c.getRandomValues(b);
   b[6] = (b[6] & 0x0f) | 0x40;
