@@ -26,7 +26,7 @@ const client: Options = {
   treeshake: true,
   splitting: false,
   // dependencies stay imports, so applications dedupe them with their own copies
-  external: [/^@smithy\//, "eventsource-parser"],
+  external: [/^@smithy\//],
 };
 
 export default defineConfig([

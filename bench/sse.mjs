@@ -1,5 +1,5 @@
-// SSE decoding throughput: the client's SseDecoder (eventsource-parser@3 behind a streaming TextDecoder, plus SseEvent.text)
-// against eventsource-parser@3 fed through a streaming TextDecoder, the usual hand-rolled way.
+// SSE decoding throughput: the client's SseDecoder (its own spec-exact line parser behind a streaming TextDecoder,
+// plus SseEvent.text) against eventsource-parser@3 fed through a streaming TextDecoder, the usual hand-rolled way.
 // Both sides do the same work per event: the data string, plus unwrapping a JSON string value (`"Hel"` → Hel).
 // Usage: npm run build && node bench/sse.mjs      (prints MB/s and ratios measured in this run)
 import { performance } from "node:perf_hooks";

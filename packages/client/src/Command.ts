@@ -10,6 +10,9 @@ import type {
 import type { Logger, RuntimeClientConfig } from "./config";
 import { openBody, type BodyReader } from "./protocol/body";
 import { clientError, ClientErrorNames, type AgentRuntimeError, type ResponseMetadata } from "./protocol/errors";
+import { holdSecret } from "./protocol/redact";
+import type { ResponseLimits } from "./protocol/limits";
+import { startTimer } from "./protocol/timers";
 
 export type Operation = "invoke" | "commands" | "stop";
 
@@ -23,8 +26,12 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   signal: AbortSignal;
   requestTimeout?: number;
   idleTimeout?: number;
+  /** The bounds of every buffer this call's response can fill. */
+  limits: ResponseLimits;
   /** The HTTP handler, created on first use. */
   requestHandler(): HttpHandler;
+  /** Whether the default handler still holds `request` in its queue, waiting for a free socket. */
+  waitingForSocket?(request: HttpRequest): boolean;
   /** The body of the current attempt's response, opened by the transport. */
   body?: BodyReader;
   /** Filled by the deserializer for outputs and errors. */
@@ -54,10 +61,12 @@ export abstract class RuntimeCommand<Input extends object, Output extends Metada
   readonly input: Input;
 
   constructor(input: Input) {
-    // a shallow copy whose bearerToken is usable but not enumerable: logging or serialising a command never shows it
-    const copy = { ...input };
+    // a shallow copy without bearerToken: the token is held outside every property (not even a hidden one), so
+    // inspecting or serialising a command cannot reach it; the bearer middleware reads it with heldSecret(input)
+    const copy = { ...input } as Input & { bearerToken?: unknown };
     if ("bearerToken" in copy) {
-      Object.defineProperty(copy, "bearerToken", { value: (input as { bearerToken?: unknown }).bearerToken, enumerable: false, writable: true, configurable: true });
+      holdSecret(copy, copy.bearerToken);
+      delete copy.bearerToken;
     }
     this.input = copy;
   }
@@ -125,15 +134,21 @@ async function transport(request: HttpRequest, context: RuntimeContext): Promise
   const onCallAbort = () => attempt.abort(callSignal.reason);
   callSignal.addEventListener("abort", onCallAbort, { once: true });
   const detach = () => callSignal.removeEventListener("abort", onCallAbort);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopTimer: (() => void) | undefined;
   // without a requestTimeout the idle timeout also bounds the wait for headers (as the Python SDK's read
   // timeout does), so a half-open connection cannot hang a call forever
   const headersWithin = context.requestTimeout ?? context.idleTimeout;
-  if (headersWithin && headersWithin > 0) {
+  if (headersWithin !== undefined) {
     const ms = headersWithin;
-    timer = setTimeout(() => {
-      attempt.abort(clientError(ClientErrorNames.requestTimeout, `No response headers within ${ms} ms (${context.requestTimeout === undefined ? "idleTimeout" : "requestTimeout"})`, { retryable: true }));
-    }, ms);
+    const option = context.requestTimeout === undefined ? "idleTimeout" : "requestTimeout";
+    stopTimer = startTimer(ms, () => {
+      // a request the connection pool never gave a socket was never sent: say so, it is not a slow server
+      const queued = context.waitingForSocket?.(request) === true;
+      const message = queued
+        ? `The request waited ${ms} ms (${option}) for a free connection and was never sent: all maxSockets connections to ${request.hostname} are in use (raise maxSockets, or close streams you no longer read)`
+        : `No response headers within ${ms} ms (${option})`;
+      attempt.abort(clientError(ClientErrorNames.requestTimeout, message, { retryable: true, fields: queued ? { neverSent: true } : undefined }));
+    });
   }
   try {
     const handler = context.requestHandler();
@@ -145,7 +160,7 @@ async function transport(request: HttpRequest, context: RuntimeContext): Promise
         attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
       }),
     ]);
-    clearTimeout(timer);
+    stopTimer?.();
     if (response.statusCode >= 200 && response.statusCode < 300) context.accepted = true;
     context.body = openBody(response.body, {
       signal: attempt.signal,
@@ -154,7 +169,7 @@ async function transport(request: HttpRequest, context: RuntimeContext): Promise
     });
     return { response };
   } catch (e) {
-    clearTimeout(timer);
+    stopTimer?.();
     detach();
     if (attempt.signal.aborted) {
       const reason = attempt.signal.reason;

@@ -2,12 +2,14 @@ import { constructStack } from "@smithy/middleware-stack";
 import type { HttpHandler } from "@smithy/protocol-http";
 import type { MiddlewareStack } from "@smithy/types";
 import type { MetadataBearer, RuntimeCommand, RuntimeContext } from "./Command";
-import type { RuntimeClientConfig, SendOptions } from "./config";
+import { checkCallOptions, checkClientConfig, resolveLimits, type RuntimeClientConfig, type SendOptions } from "./config";
 import { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
 import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 import { clientError, ClientErrorNames } from "./protocol/errors";
-import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
+import { holdSecret } from "./protocol/redact";
+import { startTimer } from "./protocol/timers";
+import { createDefaultRequestHandler, type DefaultRequestHandler } from "./runtime/runtimeConfig";
 
 /**
  * The client: resolved config, a middleware stack with AWS SDK v3 semantics and an HTTP handler.
@@ -16,15 +18,19 @@ import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
 export class RuntimeClient {
   readonly config: RuntimeClientConfig;
   readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
-  private handler: HttpHandler | undefined;
+  // ES private: a pooled socket's request (its Authorization header included) is never reachable from the client
+  #handler: HttpHandler | undefined;
   private destroyed = false;
   /** Calls in flight (streams included), aborted by destroy(). */
   private readonly live = new Set<AbortController>();
 
   constructor(config: RuntimeClientConfig = {}) {
+    checkClientConfig(config);
     this.config = { ...config };
-    // the token stays usable but out of util.inspect, console.log(client) and JSON.stringify(client.config)
-    Object.defineProperty(this.config, "token", { value: config.token, enumerable: false, writable: true, configurable: true });
+    // the token is held outside every property (not even a hidden one): inspecting or serialising the client
+    // cannot reach it; the bearer middleware reads it with heldSecret(config)
+    delete this.config.token;
+    holdSecret(this.config, config.token);
     if (config.retryStrategy !== undefined && typeof (config.retryStrategy as { retryDelay?: unknown }).retryDelay !== "function") {
       throw clientError(
         ClientErrorNames.invalidParameter,
@@ -32,7 +38,8 @@ export class RuntimeClient {
         { fields: { field: "retryStrategy" } },
       );
     }
-    this.handler = config.requestHandler;
+    this.#handler = config.requestHandler;
+    delete this.config.requestHandler;
     this.middlewareStack.add(retryMiddleware(this.config), retryMiddlewareOptions);
     this.middlewareStack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
     this.middlewareStack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
@@ -41,6 +48,7 @@ export class RuntimeClient {
   /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
   async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
     if (this.destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
+    checkCallOptions(options);
     const call = new AbortController();
     this.live.add(call);
     const cleanups: (() => void)[] = [() => this.live.delete(call)];
@@ -54,9 +62,8 @@ export class RuntimeClient {
       }
     }
     const deadline = options.deadline ?? this.config.deadline;
-    if (deadline && deadline > 0 && !call.signal.aborted) {
-      const timer = setTimeout(() => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)), deadline);
-      cleanups.push(() => clearTimeout(timer));
+    if (deadline !== undefined && !call.signal.aborted) {
+      cleanups.push(startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`))));
     }
     let released = false;
     const release = () => {
@@ -73,7 +80,9 @@ export class RuntimeClient {
       requestTimeout: options.requestTimeout ?? this.config.requestTimeout,
       // per call only: each command picks its own default, using the client's idleTimeout as it sees fit
       idleTimeout: options.idleTimeout,
+      limits: resolveLimits(this.config, options),
       requestHandler: () => this.requestHandler(),
+      waitingForSocket: (request) => (this.#handler as Partial<DefaultRequestHandler> | undefined)?.waitingForSocket?.(request) === true,
       metadata: {},
       onRelease: (fn) => (released ? fn() : cleanups.push(fn)),
     };
@@ -95,13 +104,17 @@ export class RuntimeClient {
     this.destroyed = true;
     for (const call of this.live) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
     this.live.clear();
-    (this.handler as { destroy?: () => void } | undefined)?.destroy?.();
-    this.handler = undefined;
+    (this.#handler as { destroy?: () => void } | undefined)?.destroy?.();
+    this.#handler = undefined;
   }
 
   private requestHandler(): HttpHandler {
     if (this.destroyed) throw clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed");
-    this.handler ??= createDefaultRequestHandler({ connectionTimeout: this.config.connectionTimeout });
-    return this.handler;
+    this.#handler ??= createDefaultRequestHandler({
+      connectionTimeout: this.config.connectionTimeout,
+      maxSockets: this.config.maxSockets,
+      logger: this.config.logger,
+    });
+    return this.#handler;
   }
 }

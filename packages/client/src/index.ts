@@ -31,9 +31,11 @@ export {
 } from "./protocol/errors";
 export type { ResponseMetadata } from "./protocol/errors";
 
-export type { SseEvent } from "./protocol/sse";
+export type { SseEvent, SseDecoderOptions, SseEnd } from "./protocol/sse";
 export { SseDecoder } from "./protocol/sse";
-export type { CommandEvent, CommandStatus } from "./protocol/eventStream";
+export type { CommandEvent, CommandStatus, EventStreamDecoderOptions } from "./protocol/eventStream";
+export type { ResponseLimits } from "./protocol/limits";
+export { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from "./protocol/limits";
 export { EventStreamDecoder } from "./protocol/eventStream";
 export { RuntimeStream } from "./protocol/stream";
 export { parseRuntimeRef } from "./protocol/arn";

@@ -59,7 +59,7 @@ async function bundle(contents: string): Promise<Bundle> {
 // Protocol strings that survive minification and belong to one path only; checked against the full bundle first.
 // (Decoder internals change; the main proof below is how much a bundle grows when a decoder is added to it.)
 const EVENT_STREAM_MARKERS = [":message-type", "application/vnd.amazon.eventstream"];
-const SSE_MARKERS = ["text/event-stream"];
+const SSE_MARKERS = ["text/event-stream", "A server-sent event"];
 const entry = (names: string) => `import { ${names} } from "${PKG}"; export { ${names} };`;
 
 describe("tree-shaking of the browser build", () => {
@@ -119,8 +119,9 @@ describe("tree-shaking of the browser build", () => {
   test("ExecuteCommandCommand alone carries no SSE decoder", () => {
     for (const m of SSE_MARKERS) expect([m, execute.text.includes(m)]).toEqual([m, false]);
     expect(execute.inputs.filter((f) => /eventsource-parser/.test(f))).toEqual([]);
+    // the decoder is small and its standalone bundle is mostly the error classes both share
     const growth = (sizes.executePlusSse - execute.minified) / sizes.sse;
-    expect(growth).toBeGreaterThan(0.5);
+    expect(growth).toBeGreaterThan(0.3);
     expect((sizes.invokePlusSse - invoke.minified) / sizes.sse).toBeLessThan(0.05);
   });
 

@@ -41,6 +41,9 @@ describe.each(sseCases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
       expect(error!.errorType).toBe(c.error.errorType);
       expect(error!.name).toBe(c.error.errorType);
       expect(error!.message).toBe(c.error.message);
+    } else if (c.truncated) {
+      expect(error!.name).toBe("TruncatedStreamError");
+      expect(error!.partial).toBe(c.truncated.partial);
     } else expect(error).toBeUndefined();
   });
 
@@ -50,6 +53,14 @@ describe.each(sseCases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
       const error = (await run.catch((e) => e)) as AgentRuntimeError;
       expect(error.message).toBe(c.error.message);
       expect((error.events as SseEvent[]).map((e) => e.text)).toEqual(c.texts);
+      return;
+    }
+    if (c.truncated) {
+      const error = (await run.catch((e) => e)) as AgentRuntimeError;
+      expect(error.name).toBe("TruncatedStreamError");
+      expect(error.partial).toBe(c.truncated.partial);
+      expect((error.events as SseEvent[]).map((e) => e.text)).toEqual(c.texts);
+      expect(error.text).toBe(c.text);
       return;
     }
     const out = await run;

@@ -61,3 +61,52 @@ test("an opaque token echoed by the agent inside the stream never reaches the er
   expect(error!.message).not.toContain(OPAQUE);
   expect(String(error!.stack)).not.toContain(OPAQUE);
 });
+
+describe("what counts as an agent error (event: error, or string error + string error_type)", () => {
+  test.each([
+    ['{"tool":"search","error":"no results"}', "an ordinary event with an error field"],
+    ['{"error":{"code":1},"error_type":"ToolError"}', "a non-string error"],
+    ['{"error_type":"ToolError","message":"m"}', "error_type without error"],
+    ['{"error":"x","error_type":7}', "a non-string error_type"],
+  ])("%s is data (%s)", async (data) => {
+    body = `data: ${data}\n\ndata: "after"\n\n`;
+    const { events, error } = await drain();
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.data)).toEqual([data, '"after"']);
+  });
+  test("string error and string error_type is the agent's error", async () => {
+    body = 'data: "a"\n\ndata: {"error":"boom","error_type":"ValueError","message":"went wrong"}\n\ndata: "never"\n\n';
+    const { events, error } = await drain();
+    expect(events.map((e) => e.text)).toEqual(["a"]);
+    expect(error).toMatchObject({ name: "ValueError", errorType: "ValueError", message: "went wrong" });
+  });
+  test("event: error is an agent error whatever its data", async () => {
+    body = 'data: "a"\n\nevent: error\ndata: the tool crashed\n\n';
+    const { events, error } = await drain();
+    expect(events.map((e) => e.text)).toEqual(["a"]);
+    expect(AgentRuntimeError.isInstance(error)).toBe(true);
+    expect(error!.message).toBe("the tool crashed");
+  });
+});
+
+describe("a body that ends inside an event is a truncation, never a silent partial success", () => {
+  test("InvokeStreamCommand: the complete events, then TruncatedStreamError with the partial text", async () => {
+    body = 'data: "a"\n\n: keepalive\n\nevent: token\ndata: "b';
+    const { events, error } = await drain();
+    expect(events.map((e) => e.text)).toEqual(["a"]);
+    expect(error).toMatchObject({ name: "TruncatedStreamError", partial: 'event: token\ndata: "b', requestId: "rid-stream", sessionId: SESSION });
+  });
+  test("InvokeCommand rejects with the events so far on the error", async () => {
+    body = 'data: "a"\n\ndata: "b"\n\ndata: "c';
+    const error = (await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })).catch((e) => e)) as AgentRuntimeError;
+    expect(error.name).toBe("TruncatedStreamError");
+    expect((error.events as SseEvent[]).map((e) => e.text)).toEqual(["a", "b"]);
+    expect(error.text).toBe("ab");
+  });
+  test("comments after the last event are not a truncation", async () => {
+    body = 'data: "a"\n\n: heartbeat\n: heartbeat';
+    const { events, error } = await drain();
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.text)).toEqual(["a"]);
+  });
+});

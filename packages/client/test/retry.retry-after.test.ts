@@ -52,11 +52,20 @@ describe("Retry-After and retry-after-ms replace the jittered backoff", () => {
     expect(sleeps).toEqual([3000]);
   });
 
-  test("an HTTP date in the past means no wait", async () => {
-    headers = { "Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT" };
+  // a zero, negative, past or malformed value must never turn retries into a zero-delay storm
+  test.each<[Record<string, string>, string]>([
+    [{ "Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT" }, "an HTTP date in the past"],
+    [{ "Retry-After": "-5" }, "negative seconds"],
+    [{ "Retry-After": "0" }, "zero seconds"],
+    [{ "retry-after-ms": "0" }, "zero ms"],
+    [{ "retry-after-ms": "-100" }, "negative ms"],
+    [{ "retry-after-ms": "1e3", "Retry-After": "-1" }, "malformed ms and negative seconds"],
+    [{ "Retry-After": "NaN" }, "NaN"],
+  ])("%p (%s) falls back to the normal backoff", async (h) => {
+    headers = h;
     const sleeps: number[] = [];
-    await sleepsFor({ sleeps });
-    expect(sleeps).toEqual([0]);
+    await sleepsFor({ sleeps, random: () => 0.5 });
+    expect(sleeps).toEqual([250]);
   });
 
   test("retry-after-ms wins over Retry-After", async () => {

@@ -1,10 +1,11 @@
 import fc from "fast-check";
+import { createParser } from "eventsource-parser";
 import { SseDecoder, type SseEvent } from "../src/protocol/sse";
 import { sseErrorPayload } from "../src/protocol/sse";
 import { cutAt, sseCases, splits } from "./helpers/fixtures";
 
 /** Decodes pieces as the streaming command does: events until an in-band error, which stops the stream. */
-function decode(pieces: Uint8Array[]): { events: SseEvent[]; error?: { errorType?: string; message: string } } {
+function decode(pieces: Uint8Array[]): { events: SseEvent[]; error?: { errorType?: string; message: string }; partial?: string } {
   const decoder = new SseDecoder();
   const events: SseEvent[] = [];
   for (const piece of pieces) {
@@ -14,12 +15,13 @@ function decode(pieces: Uint8Array[]): { events: SseEvent[]; error?: { errorType
       events.push(event);
     }
   }
-  for (const event of decoder.finish().events) {
+  const end = decoder.finish();
+  for (const event of end.events) {
     const error = sseErrorPayload(event);
     if (error) return { events, error };
     events.push(event);
   }
-  return { events };
+  return end.truncated ? { events, partial: end.partial } : { events };
 }
 
 const strip = (e: SseEvent) => {
@@ -32,7 +34,8 @@ describe("SSE fixtures decode identically however the bytes are cut", () => {
     test(c.name, () => {
       const bytes = new TextEncoder().encode(c.body);
       for (const { label, pieces } of splits(bytes)) {
-        const { events, error } = decode(pieces);
+        const { events, error, partial } = decode(pieces);
+        expect({ label, partial }).toEqual({ label, partial: c.truncated?.partial });
         expect({ label, events: events.map(strip) }).toEqual({ label, events: c.events });
         expect(events.map((e) => e.text)).toEqual(c.texts);
         if (c.text !== undefined) expect(events.map((e) => e.text).join("")).toBe(c.text);
@@ -74,6 +77,7 @@ describe("SSE decoder edge cases of the WHATWG algorithm", () => {
     events.push(...end.events);
     expect(events.map((e) => e.data)).toEqual(["a"]);
     expect(end.dropped.length > 0).toBe(dropped);
+    expect(end.truncated).toBe(dropped);
   });
   test("a multi-megabyte event split into 64 KiB reads", () => {
     const big = "x".repeat(5 * 1024 * 1024);
@@ -117,5 +121,62 @@ describe("property: random event sequences decode the same under random splits",
       }),
       { numRuns: 300, seed: 1_234_567 }, // fixed seed: every run checks the same cases
     );
+  });
+});
+
+describe("property: the decoder agrees with eventsource-parser (an independent implementation) on arbitrary bodies", () => {
+  // bodies built from the characters that matter to the algorithm, with every line ending and stray CRs
+  const piece = fc.constantFrom("data", "data:", "data: ", "event:", "event: e", "id:", "id: 7", "retry: 5", ":", ": c", "x", "é", "😀", "\n", "\r", "\r\n", "\n\n", " ", "\uFEFF", "\u0000");
+  test("same events for any body and any cut", () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 8 }), (parts, cuts) => {
+        const body = parts.join("") + "\n\n";
+        const expected: { data: string; event?: string }[] = [];
+        const reference = createParser({ onEvent: (m) => expected.push(m.event ? { data: m.data, event: m.event } : { data: m.data }) });
+        // the reference wants a BOM stripped by its caller and decoded text
+        reference.feed(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body);
+        const bytes = new TextEncoder().encode(body);
+        const decoder = new SseDecoder();
+        const got: SseEvent[] = [];
+        for (const p of cutAt(bytes, cuts)) got.push(...decoder.push(p));
+        const end = decoder.finish();
+        got.push(...end.events);
+        expect(got.map((e) => (e.event ? { data: e.data, event: e.event } : { data: e.data }))).toEqual(expected);
+        expect(end.truncated).toBe(false);
+      }),
+      { numRuns: 500, seed: 424_242 },
+    );
+  });
+});
+
+describe("maxEventBytes bounds what an unfinished event can hold", () => {
+  const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+  test.each([
+    ["one line that never ends", new TextEncoder().encode("data: ")],
+    ["data lines without a blank line", new TextEncoder().encode("data: " + "y".repeat(1000) + "\n")],
+  ])("%s: ResponseLimitExceededError naming the option", (_name, start) => {
+    const decoder = new SseDecoder({ maxEventBytes: 1024 * 1024 });
+    const repeat = _name.startsWith("one") ? chunk : start;
+    let error: unknown;
+    try {
+      decoder.push(start);
+      for (let i = 0; i < 10_000; i++) decoder.push(repeat);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ name: "ResponseLimitExceededError", limit: "maxEventBytes", limitBytes: 1024 * 1024 });
+    expect(String((error as Error).message)).toContain("maxEventBytes");
+  });
+  test("events before the crossing in the same read are delivered first", () => {
+    const decoder = new SseDecoder({ maxEventBytes: 16 });
+    const events = decoder.push(new TextEncoder().encode("data: ok\n\ndata: " + "z".repeat(100)));
+    expect(events.map((e) => e.data)).toEqual(["ok"]);
+    expect(() => decoder.push(new Uint8Array([10]))).toThrow(/maxEventBytes/);
+  });
+  test("a stream of comments is not an event: any amount passes", () => {
+    const decoder = new SseDecoder({ maxEventBytes: 64 });
+    const comment = new TextEncoder().encode(": heartbeat\n");
+    for (let i = 0; i < 1000; i++) decoder.push(comment);
+    expect(decoder.push(new TextEncoder().encode("data: a\n\n")).map((e) => e.data)).toEqual(["a"]);
   });
 });

@@ -3,6 +3,7 @@ import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
 import { readAll } from "../protocol/body";
+import { limitExceeded } from "../protocol/limits";
 import { concatBytes } from "../protocol/bytes";
 import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
@@ -37,14 +38,21 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     await throwIfError(response, context);
     const head = responseHeaders(response);
     const body = context.body!;
+    const { maxResponseBytes } = context.limits;
+    const tooLarge = () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body");
     if (isEventStream(head.contentType)) {
       const events: SseEvent[] = [];
       const raw: Uint8Array[] = [];
-      // keep the raw bytes too: `body` is the response as received
+      let total = 0;
+      // keep the raw bytes too (`body` is the response as received), within maxResponseBytes
       const tee = {
         read: async () => {
           const chunk = await body.read();
-          if (chunk) raw.push(chunk);
+          if (chunk) {
+            total += chunk.length;
+            if (total > maxResponseBytes) throw tooLarge();
+            raw.push(chunk);
+          }
           return chunk;
         },
         cancel: body.cancel,
@@ -57,7 +65,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
       }
       return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
     }
-    const bytes = await readAll(body);
+    const bytes = await readAll(body, maxResponseBytes, tooLarge);
     const raw = new TextDecoder().decode(bytes);
     const output: InvokeCommandOutput = { ...head, body: bytes, text: raw };
     if (isJson(head.contentType) && raw.trim() !== "") {

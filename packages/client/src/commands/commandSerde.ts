@@ -2,6 +2,7 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../Command";
 import type { BodyReader } from "../protocol/body";
 import { clientError, ClientErrorNames } from "../protocol/errors";
+import { limitExceeded } from "../protocol/limits";
 import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../protocol/eventStream";
 import { checkCommand, checkTimeout, LIMITS } from "../protocol/validate";
 import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
@@ -42,15 +43,19 @@ export interface CommandProgress {
  * before it were yielded; every error carries the partial stdout and stderr.
  */
 export async function* commandEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders, progress: CommandProgress): AsyncGenerator<CommandEvent, void, undefined> {
-  const decoder = new EventStreamDecoder();
+  const { maxEventBytes, maxResponseBytes } = context.limits;
+  const decoder = new EventStreamDecoder({ maxEventBytes });
   try {
     for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
       for (const message of decoder.push(chunk)) {
         const event = commandEventOf(message);
         if (!event) continue;
         if ("contentDelta" in event) {
-          if (progress.collect && event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
-          if (progress.collect && event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
+          if (progress.collect) {
+            if (event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
+            if (event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
+            if (progress.stdout.length + progress.stderr.length > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
+          }
         } else if ("contentStop" in event) {
           progress.stopped = true;
         }

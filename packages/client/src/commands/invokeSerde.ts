@@ -3,7 +3,8 @@ import type { RuntimeContext } from "../Command";
 import { DEFAULT_IDLE_TIMEOUT } from "../config";
 import { readAll, type BodyReader } from "../protocol/body";
 import { concatBytes } from "../protocol/bytes";
-import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
+import { limitExceeded } from "../protocol/limits";
 import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, LIMITS, checkHeaderValue } from "../protocol/validate";
 import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
@@ -29,8 +30,20 @@ function invalidPayload(message: string): never {
   throw clientError(ClientErrorNames.invalidParameter, message, { fields: { field: "payload" } });
 }
 
-/** Reads a streamed payload (web ReadableStream, Node Readable, async iterable) up to one byte past the limit. */
-async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>): Promise<Uint8Array> {
+/** The payload source's own failure, typed; an abort of the call keeps its own reason. */
+function payloadStreamError(e: unknown): unknown {
+  if (AgentRuntimeError.isInstance(e)) return e;
+  return clientError(ClientErrorNames.invalidParameter, `The payload stream failed: ${(e as Error)?.message ?? String(e)}`, {
+    cause: e,
+    fields: { field: "payload" },
+  });
+}
+
+/**
+ * Reads a streamed payload (web ReadableStream, Node Readable, async iterable) up to one byte past the limit.
+ * The call's abort (abortSignal, deadline, destroy()) cancels the source and ends the wait at once.
+ */
+async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>, signal: AbortSignal): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
   const add = (chunk: unknown) => {
@@ -39,21 +52,51 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>)
     total += bytes.length;
     return total > LIMITS.payloadBytes;
   };
+  let next: () => Promise<IteratorResult<unknown>>;
+  let stop: () => Promise<unknown>;
   if (typeof (source as ReadableStream).getReader === "function") {
     const reader = (source as ReadableStream<unknown>).getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      if (add(r.value)) {
-        await reader.cancel();
-        break;
-      }
-    }
+    next = () => reader.read() as Promise<IteratorResult<unknown>>;
+    stop = () => reader.cancel();
   } else {
-    for await (const chunk of source as AsyncIterable<unknown>) if (add(chunk)) break;
+    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    next = () => iterator.next();
+    // a Node Readable is destroyed at once; return() alone would wait for a read that may never come
+    stop = async () => {
+      (source as { destroy?: () => void }).destroy?.();
+      await iterator.return?.();
+    };
   }
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      let result: IteratorResult<unknown>;
+      try {
+        result = await Promise.race([next(), aborted]);
+      } catch (e) {
+        throw signal.aborted ? signal.reason : payloadStreamError(e);
+      }
+      if (result.done) break;
+      if (add(result.value)) break;
+    }
+  } catch (e) {
+    // not awaited: a generator suspended inside its own await only returns once that await settles
+    void stop().catch(() => undefined);
+    throw e;
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+  if (total > LIMITS.payloadBytes) void stop().catch(() => undefined);
   return concatBytes(parts);
 }
 
-async function payloadBytes(payload: unknown): Promise<Uint8Array> {
+async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   if (typeof payload === "string") return utf8(payload);
   if (payload instanceof Uint8Array) return payload;
@@ -64,7 +107,7 @@ async function payloadBytes(payload: unknown): Promise<Uint8Array> {
     return new Uint8Array(await payload.arrayBuffer());
   }
   if (typeof payload === "object" && (typeof (payload as ReadableStream).getReader === "function" || Symbol.asyncIterator in payload)) {
-    return collect(payload as AsyncIterable<unknown>);
+    return collect(payload as AsyncIterable<unknown>, signal);
   }
   // these serialise to {} and would reach the agent empty
   if (payload instanceof Map || payload instanceof Set || typeof payload === "function" || typeof payload === "symbol") {
@@ -82,7 +125,7 @@ async function payloadBytes(payload: unknown): Promise<Uint8Array> {
 
 export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
   context.idleTimeout ??= context.config.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
-  const body = await payloadBytes(input.payload);
+  const body = await payloadBytes(input.payload, context.signal);
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
     "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),
@@ -114,29 +157,33 @@ function sseError(event: SseEvent): AgentRuntimeError | undefined {
 
 /**
  * Events of an invoke response: SSE events as they complete, or (any other content type) one event holding
- * the whole body. An in-band `{"error", …}` event is thrown after the events before it were yielded.
+ * the whole body. An in-band agent error is thrown after the events before it were yielded; a body that ends
+ * inside an event throws `TruncatedStreamError` (with the partial text) after the complete ones.
  */
 export async function* invokeEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders): AsyncGenerator<SseEvent, void, undefined> {
+  const { maxEventBytes, maxResponseBytes } = context.limits;
   try {
     if (!isEventStream(head.contentType)) {
-      const data = new TextDecoder().decode(await readAll(body));
+      const bytes = await readAll(body, maxResponseBytes, () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body"));
+      const data = new TextDecoder().decode(bytes);
       yield { data, text: sseText(data) };
       return;
     }
-    const decoder = new SseDecoder();
+    const decoder = new SseDecoder({ maxEventBytes });
     for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) yield* checked(decoder.push(chunk));
-    const { events, dropped } = decoder.finish();
-    yield* checked(events);
-    // an unterminated last event is discarded per the spec, but an agent's error is never dropped silently
-    for (const event of dropped) {
-      const error = sseError(event);
-      if (error) throw error;
-    }
-    if (dropped.length) {
-      context.logger?.warn?.(`agentcore: ${context.commandName}: the event stream ended without a blank line after its last event; that unterminated event was discarded (per the SSE spec)`);
+    const end = decoder.finish();
+    if (end.truncated) {
+      // an agent's error cut off at the end is still the agent's error, never a bare truncation
+      for (const event of end.dropped) {
+        const error = sseError(event);
+        if (error) throw error;
+      }
+      throw clientError(ClientErrorNames.truncated, "The event stream ended inside an event (no blank line after its last event); the complete events were delivered", {
+        fields: { partial: end.partial },
+      });
     }
   } catch (e) {
-    await body.cancel();
+    await body.cancel(e);
     throw streamFailure(e, context, head);
   }
 }

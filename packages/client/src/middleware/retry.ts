@@ -3,6 +3,7 @@ import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMi
 import type { Operation, RuntimeContext } from "../Command";
 import { DEFAULT_MAX_ATTEMPTS, type RuntimeClientConfig } from "../config";
 import { AgentRuntimeError, ClientErrorNames, headerValue } from "../protocol/errors";
+import { startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
 
 /** The kinds of failure a retry decision distinguishes. */
@@ -46,7 +47,8 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
     case ClientErrorNames.connectionTimeout:
       return "connectionRefused";
     case ClientErrorNames.requestTimeout:
-      return "requestTimeout";
+      // queued for a socket and never sent: as safe to repeat as a refused connection
+      return e.neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
       if (e.beforeResponse !== true) return undefined;
       if (NEVER_CONNECTED.has(e.code as string)) return "connectionRefused";
@@ -78,17 +80,26 @@ export function isRetryEnabled(cls: RetryClass, operation: Operation, options: R
   return options[operation]?.[cls] ?? options[cls] ?? DEFAULT_RETRY[operation][cls];
 }
 
-/** Milliseconds in `retry-after-ms`, else seconds or an HTTP date in `Retry-After`; undefined when absent or unreadable. */
+/**
+ * Milliseconds in `retry-after-ms`, else seconds or an HTTP date in `Retry-After`. Undefined when absent,
+ * unreadable, zero, negative or in the past: the normal backoff applies then, never a zero-delay storm.
+ */
 export function retryAfterMs(error: AgentRuntimeError, now: number = Date.now()): number | undefined {
   const headers = error.$response?.headers;
   if (!headers) return undefined;
+  const positive = (ms: number) => (Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined);
   const ms = headerValue(headers, "retry-after-ms")?.trim();
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) {
+    const value = positive(Number(ms));
+    if (value !== undefined) return value;
+  }
   const after = headerValue(headers, "retry-after")?.trim();
   if (!after) return undefined;
-  if (/^\d+(\.\d+)?$/.test(after)) return Math.ceil(Number(after) * 1000);
+  if (/^\d+(\.\d+)?$/.test(after)) return positive(Number(after) * 1000);
+  // an HTTP date has a weekday or month name; a bare "-5" or "1e3" is malformed, not a date
+  if (!/[a-z]{3}/i.test(after)) return undefined;
   const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : positive(date - now);
 }
 
 export interface RetryStrategy {
@@ -137,13 +148,13 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {
-      clearTimeout(timer);
+      stop();
       reject(signal.reason);
     };
-    const timer = setTimeout(() => {
+    const stop = startTimer(ms, () => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    });
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -189,7 +200,7 @@ export function retryMiddleware(config: RuntimeClientConfig): FinalizeRequestMid
         const error = withMetadata(e, metadata(attempt)) as AgentRuntimeError;
         if (attempt >= max || context.streamed || context.accepted) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
-        if (delay === undefined) throw error;
+        if (delay === undefined || Number.isNaN(delay)) throw error;
         const wait = Math.max(0, Math.round(delay));
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
         await sleep(wait, context.signal).catch((reason) => {

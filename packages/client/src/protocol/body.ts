@@ -1,5 +1,6 @@
 import { concatBytes } from "./bytes";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "./errors";
+import { startTimer } from "./timers";
 
 /** A response body read chunk by chunk, with an idle timeout between chunks and cancellation. */
 export interface BodyReader {
@@ -12,7 +13,7 @@ export interface BodyReader {
 export interface BodyOptions {
   /** Aborts the read in progress (user abort, deadline); its reason is what the read throws. */
   signal?: AbortSignal;
-  /** Milliseconds of silence allowed between chunks; 0 or undefined for none. */
+  /** Milliseconds of silence allowed between chunks; undefined or Infinity for none. */
   idleTimeout?: number;
   /** Called once when the body is finished, failed or cancelled. */
   onClose?: () => void;
@@ -132,16 +133,16 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
         await close(signal.reason);
         throw signal.reason;
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let stopTimer: (() => void) | undefined;
       try {
         const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
           rejectPending = reject;
-          if (idleTimeout && idleTimeout > 0) {
-            timer = setTimeout(() => {
+          if (idleTimeout !== undefined) {
+            stopTimer = startTimer(idleTimeout, () => {
               const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
               reject(error);
               void close(error);
-            }, idleTimeout);
+            });
           }
           source.next().then(resolve, (e) => reject(networkError(e)));
         });
@@ -152,15 +153,15 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
         throw failure ?? e;
       } finally {
         rejectPending = undefined;
-        if (timer !== undefined) clearTimeout(timer);
+        stopTimer?.();
       }
     },
     cancel: (reason?: unknown) => close(reason),
   };
 }
 
-/** Reads a whole body into one buffer, failing once it passes `limit` bytes. */
-export async function readAll(reader: BodyReader, limit = Infinity): Promise<Uint8Array> {
+/** Reads a whole body into one buffer; past `limit` bytes it cancels the body and throws `tooLarge()`. */
+export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: () => AgentRuntimeError): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -168,8 +169,9 @@ export async function readAll(reader: BodyReader, limit = Infinity): Promise<Uin
     if (chunk === undefined) break;
     total += chunk.length;
     if (total > limit) {
-      await reader.cancel();
-      throw clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
+      const error = tooLarge?.() ?? clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
+      await reader.cancel(error);
+      throw error;
     }
     parts.push(chunk);
   }

@@ -183,6 +183,8 @@ export const ClientErrorNames = {
   truncated: "TruncatedStreamError",
   streamConsumed: "StreamAlreadyConsumedError",
   response: "InvalidResponseError",
+  /** A response crossed `maxEventBytes` or `maxResponseBytes`. */
+  limit: "ResponseLimitExceededError",
 } as const;
 
 export function clientError(

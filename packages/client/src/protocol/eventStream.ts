@@ -2,6 +2,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import type { Message } from "@smithy/types";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "./errors";
+import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
 export type CommandStatus = "COMPLETED" | "TIMED_OUT";
 
@@ -12,8 +13,6 @@ export type CommandEvent =
 
 const PRELUDE = 12;
 const MIN_FRAME = 16;
-/** Far above the service's 64 KB per event; a larger length is a corrupt prelude, not a frame to wait for. */
-const MAX_FRAME = 16 * 1024 * 1024;
 
 let crcTable: Uint32Array | undefined;
 function crc32(bytes: Uint8Array, from: number, to: number): number {
@@ -62,11 +61,22 @@ function framingError(message: string): AgentRuntimeError {
   return clientError(ClientErrorNames.framing, `Invalid event stream: ${message}`);
 }
 
+export interface EventStreamDecoderOptions {
+  /** Largest frame, in bytes (default 16 MiB, far above the service's 64 KB events); a larger one is refused before it is buffered. */
+  maxEventBytes?: number;
+}
+
 /**
  * Reassembles `application/vnd.amazon.eventstream` frames from arbitrarily cut reads and decodes them with
  * @smithy/eventstream-codec (which checks both CRCs and parses the headers).
  */
 export class EventStreamDecoder {
+  private readonly maxEventBytes: number;
+
+  constructor(options: EventStreamDecoderOptions = {}) {
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  }
+
   private codec: EventStreamCodec | undefined;
   private buf = new Uint8Array(0);
   private start = 0;
@@ -121,7 +131,8 @@ export class EventStreamDecoder {
       if (crc32(bytes, at, at + 8) !== view.getUint32(8, false)) {
         throw framingError(`prelude checksum mismatch at byte ${this.offset}`);
       }
-      if (total < MIN_FRAME || total > MAX_FRAME || headersLength > total - MIN_FRAME) {
+      if (total > this.maxEventBytes) throw limitExceeded("maxEventBytes", this.maxEventBytes, `An event-stream frame (${total} bytes, at byte ${this.offset})`);
+      if (total < MIN_FRAME || headersLength > total - MIN_FRAME) {
         throw framingError(`impossible frame length ${total} (headers ${headersLength}) at byte ${this.offset}`);
       }
       if (to - at < total) break;

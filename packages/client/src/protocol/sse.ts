@@ -1,4 +1,4 @@
-import { createParser, type EventSourceParser } from "eventsource-parser";
+import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
 /** One server-sent event as dispatched by the WHATWG algorithm. */
 export interface SseEvent {
@@ -10,14 +10,20 @@ export interface SseEvent {
   text: string;
 }
 
-
-// A JSON string with no escapes, quotes or controls inside: its value is the text between the quotes.
-const PLAIN_JSON_STRING = /^"[^"\\\u0000-\u001f]*"$/;
-
 /** `"Hel"` → `Hel`; anything that is not a JSON string stays as sent. */
 export function sseText(data: string): string {
-  if (data.length >= 2 && data.charCodeAt(0) === 34 && data.charCodeAt(data.length - 1) === 34) {
-    if (PLAIN_JSON_STRING.test(data)) return data.slice(1, -1);
+  const last = data.length - 1;
+  if (last > 0 && data.charCodeAt(0) === 34 && data.charCodeAt(last) === 34) {
+    // no quote, backslash or control inside: the value is the text between the quotes (no parse needed)
+    let plain = true;
+    for (let i = 1; i < last; i++) {
+      const c = data.charCodeAt(i);
+      if (c === 34 || c === 92 || c < 32) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return data.slice(1, last);
     try {
       const value: unknown = JSON.parse(data);
       if (typeof value === "string") return value;
@@ -28,58 +34,214 @@ export function sseText(data: string): string {
   return data;
 }
 
+export interface SseDecoderOptions {
+  /** Largest event (its data plus an unfinished line), in decoded characters; default 16 MiB. */
+  maxEventBytes?: number;
+}
+
+/** What `finish()` found at the end of the body. */
+export interface SseEnd {
+  /** Always empty: every line end is acted on as it arrives (kept for callers of the earlier decoder). */
+  events: SseEvent[];
+  /** The event that a blank line would have dispatched, when the body ended inside one. */
+  dropped: SseEvent[];
+  /** The body ended inside an event: after the last blank line came more than comments. */
+  truncated: boolean;
+  /** The unfinished event's fields as text (`event: …`, `id: …`, `data: …` lines), when `truncated`. */
+  partial: string;
+}
+
 /**
- * Incremental SSE decoder: eventsource-parser@3 (measured faster than our own byte-level decoder, see
- * bench/README.md) behind a streaming TextDecoder, with its known traps handled here: the decoder strips a
- * leading BOM, a trailing CR that the parser holds back is flushed at the end of the body, and an event left
- * unterminated at the end is caught so it can be reported instead of vanishing silently.
+ * Incremental, spec-exact SSE decoder (WHATWG "event stream interpretation"). Bytes are decoded by a streaming
+ * TextDecoder (a split character waits for its last byte; measured faster here than carrying the tail by hand,
+ * see bench/README.md), lines end at LF, CR or CRLF
+ * (a CRLF pair split across reads counts once), and an event and an unfinished line together are bounded by
+ * `maxEventBytes`, so a body that never ends an event cannot grow without limit.
  */
 export class SseDecoder {
-  private readonly decoder = new TextDecoder("utf-8");
-  private readonly parser: EventSourceParser;
+  private readonly utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+  private readonly maxEventBytes: number;
+  private started = false;
+  /** The previous text ended with CR: an LF that starts the next one belongs to it. */
+  private skipLF = false;
+  /** An unfinished line, in pieces (joined once its end arrives). */
+  private carry: string[] = [];
+  private carryLength = 0;
+  /** The event's data: its first line, then (rarely) the others. */
+  private data: string | undefined;
+  private moreData: string[] | undefined;
+  private dataLength = 0;
+  private eventType: string | undefined;
+  private id: string | undefined;
+  /** A non-comment line arrived since the last blank line. */
+  private open = false;
   private out: SseEvent[] = [];
-  private endsWithCR = false;
+  private failed: unknown;
 
-  constructor() {
-    this.parser = createParser({
-      onEvent: (message) => {
-        const event: SseEvent = { data: message.data, text: sseText(message.data) };
-        if (message.event) event.event = message.event;
-        if (message.id !== undefined) event.id = message.id;
-        this.out.push(event);
-      },
-    });
+  constructor(options: SseDecoderOptions = {}) {
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
-  /** Feeds bytes; returns the events completed by them. */
+  /** Feeds bytes; returns the events completed by them. Throws `ResponseLimitExceededError` past `maxEventBytes`. */
   push(chunk: Uint8Array): SseEvent[] {
+    if (this.failed) throw this.failed;
     if (chunk.length === 0) return [];
-    const text = this.decoder.decode(chunk, { stream: true });
-    if (text) {
-      this.parser.feed(text);
-      this.endsWithCR = text.charCodeAt(text.length - 1) === 13;
+    const text = this.utf8.decode(chunk, { stream: true });
+    try {
+      this.feed(text);
+    } catch (e) {
+      // events completed before the limit was crossed are still delivered; the error comes on the next call
+      this.failed = e;
+      if (this.out.length === 0) throw e;
     }
     return this.take();
   }
 
   /**
-   * End of body: returns the events a trailing CR completes. Per the spec an event not closed by a blank
-   * line is not dispatched; it comes back in `dropped` so the caller can report it (or raise an agent error in it).
+   * End of body. An event not closed by a blank line is not dispatched (WHATWG); `truncated` says whether
+   * one was cut off, `dropped` holds what it would have been (so an agent error in it is never lost).
    */
-  finish(): { events: SseEvent[]; dropped: SseEvent[] } {
-    const tail = this.decoder.decode();
-    if (tail) {
-      this.parser.feed(tail);
-      this.endsWithCR = tail.charCodeAt(tail.length - 1) === 13;
+  finish(): SseEnd {
+    if (this.failed) throw this.failed;
+    const rest = this.utf8.decode();
+    if (rest) this.feed(rest);
+    if (this.carryLength > 0) {
+      const line = this.carry.join("");
+      this.carry = [];
+      this.carryLength = 0;
+      // an unfinished line counts for the truncation check and the partial text, but is not dispatched
+      if (line.charCodeAt(0) !== 58 /* : */) {
+        this.open = true;
+        this.field(line);
+      }
     }
-    // the parser waits for an LF after a final CR; the body is over, so that CR ended its line
-    if (this.endsWithCR) this.parser.feed("\n");
-    const events = this.take();
-    // whatever two more line ends would dispatch was never terminated by the server
-    this.parser.feed("\n\n");
-    const dropped = this.take();
-    this.parser.reset();
-    return { events, dropped };
+    const truncated = this.open;
+    const partial = truncated ? this.partialText() : "";
+    this.dispatch();
+    const dropped = truncated ? this.take() : [];
+    this.reset();
+    return { events: [], dropped, truncated, partial };
+  }
+
+  private feed(input: string): void {
+    let text = input;
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    let pos = 0;
+    if (this.skipLF && text.length > 0) {
+      this.skipLF = false;
+      if (text.charCodeAt(0) === 10) pos = 1;
+    }
+    const length = text.length;
+    let lf = text.indexOf("\n", pos);
+    let cr = text.indexOf("\r", pos);
+    while (lf !== -1 || cr !== -1) {
+      const end = lf === -1 ? cr : cr === -1 ? lf : lf < cr ? lf : cr;
+      if (this.carryLength > 0) {
+        this.carry.push(text.slice(pos, end));
+        const line = this.carry.join("");
+        this.carry = [];
+        this.carryLength = 0;
+        this.line(line);
+      } else if (end > pos + 4 && text.startsWith("data:", pos)) {
+        // the common line, read without slicing it out first
+        this.open = true;
+        this.addData(text.slice(text.charCodeAt(pos + 5) === 32 ? pos + 6 : pos + 5, end));
+      } else {
+        this.line(text.slice(pos, end));
+      }
+      if (end === cr) {
+        if (end + 1 === length) {
+          this.skipLF = true;
+          pos = length;
+          break;
+        }
+        pos = text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+      } else {
+        pos = end + 1;
+      }
+      if (lf !== -1 && lf < pos) lf = text.indexOf("\n", pos);
+      if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos);
+    }
+    if (pos < length) {
+      const rest = pos === 0 ? text : text.slice(pos);
+      this.carry.push(rest);
+      this.carryLength += rest.length;
+      this.check(this.carryLength);
+    }
+  }
+
+  private line(line: string): void {
+    if (line.length === 0) {
+      this.dispatch();
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return;
+    this.open = true;
+    this.field(line);
+  }
+
+  private field(line: string): void {
+    const colon = line.indexOf(":");
+    const name = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (name) {
+      case "data":
+        this.addData(value);
+        break;
+      case "event":
+        this.eventType = value;
+        break;
+      case "id":
+        if (!value.includes("\u0000")) this.id = value;
+        break;
+      // "retry" and unknown fields are ignored, as the spec says
+    }
+  }
+
+  private addData(value: string): void {
+    if (this.data === undefined) this.data = value;
+    else (this.moreData ??= []).push(value);
+    this.dataLength += value.length + 1;
+    if (this.dataLength > this.maxEventBytes) this.check(0);
+  }
+
+  private check(unfinished: number): void {
+    if (this.dataLength + unfinished > this.maxEventBytes) {
+      throw limitExceeded("maxEventBytes", this.maxEventBytes, "A server-sent event");
+    }
+  }
+
+  private dispatch(): void {
+    if (this.data !== undefined) {
+      const data = this.moreData === undefined ? this.data : [this.data, ...this.moreData].join("\n");
+      const event: SseEvent = { data, text: sseText(data) };
+      if (this.eventType) event.event = this.eventType;
+      if (this.id !== undefined) event.id = this.id;
+      this.out.push(event);
+    }
+    this.reset();
+  }
+
+  private reset(): void {
+    this.data = undefined;
+    this.moreData = undefined;
+    this.dataLength = 0;
+    this.eventType = undefined;
+    this.id = undefined;
+    this.open = false;
+  }
+
+  /** The unfinished event's fields, as the lines that carried them. */
+  private partialText(): string {
+    const lines: string[] = [];
+    if (this.eventType !== undefined) lines.push(`event: ${this.eventType}`);
+    if (this.id !== undefined) lines.push(`id: ${this.id}`);
+    if (this.data !== undefined) for (const d of [this.data, ...(this.moreData ?? [])]) lines.push(`data: ${d}`);
+    return lines.join("\n");
   }
 
   private take(): SseEvent[] {
@@ -91,13 +253,14 @@ export class SseDecoder {
 }
 
 /**
- * The mid-stream failure format of the official agent frameworks: `{"error": …, "error_type": …, "message": …}`.
- * Returns the parsed fields, or undefined for an ordinary event.
+ * The mid-stream failure of an agent: an event of type `error`, or data that is a JSON object with a string
+ * `error` and a string `error_type` (the official frameworks also send `message`). An ordinary event that
+ * merely has an `error` field (`{"tool":"search","error":"no results"}`) is data. Returns undefined for data.
  */
 export function sseErrorPayload(event: SseEvent): { errorType?: string; message: string; error?: unknown } | undefined {
   const { data } = event;
   const flagged = event.event === "error";
-  if (!flagged && !(data.charCodeAt(0) === 123 /* { */ && data.includes('"error'))) return undefined;
+  if (!flagged && !(data.charCodeAt(0) === 123 /* { */ && data.includes('"error_type"'))) return undefined;
   let body: unknown;
   try {
     body = JSON.parse(data);
@@ -105,13 +268,10 @@ export function sseErrorPayload(event: SseEvent): { errorType?: string; message:
     return flagged ? { message: data || "The agent reported an error" } : undefined;
   }
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    return flagged ? { message: typeof body === "string" ? body : data } : undefined;
+    return flagged ? { message: typeof body === "string" && body ? body : data || "The agent reported an error" } : undefined;
   }
   const record = body as Record<string, unknown>;
-  // `"error": null` (or "") in an ordinary result is not a failure; a real one names the error or its type
-  const error = record.error;
-  const hasError = (typeof error === "string" && error !== "") || (typeof error === "object" && error !== null) || typeof record.error_type === "string";
-  if (!flagged && !hasError) return undefined;
+  if (!flagged && !(typeof record.error === "string" && typeof record.error_type === "string")) return undefined;
   const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
   return {
     errorType: str(record.error_type) ?? str(record.errorType) ?? str(record.type),

@@ -2,7 +2,7 @@ import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { HttpHandler } from "@smithy/protocol-http";
 
 /** The browser default: fetch, created on the first send. */
-export function createDefaultRequestHandler(_options: { connectionTimeout?: number }): HttpHandler {
+export function createDefaultRequestHandler(_options: { connectionTimeout?: number; maxSockets?: number; logger?: unknown }): HttpHandler {
   return new FetchHttpHandler({}) as unknown as HttpHandler;
 }
 
