@@ -256,3 +256,14 @@ describe("input that slipped through", () => {
     expect(new URL(server.requests[before].url, server.url).searchParams.get("qualifier")).toBe(extra.qualifier);
   });
 });
+
+describe("payload text that UTF-8 cannot carry", () => {
+  test("a string payload with a lone surrogate is refused before sending (it would arrive as U+FFFD)", async () => {
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: "a\ud800b" })), "InvalidParameterError", "payload");
+  });
+  test("an object payload with a lone surrogate is sent as a JSON escape, losslessly", async () => {
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: { text: "a\ud800b" } }));
+    expect(server.requests[before].body.toString("utf8")).toBe('{"text":"a\\ud800b"}');
+  });
+});

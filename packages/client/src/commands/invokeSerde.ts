@@ -6,7 +6,7 @@ import { concatBytes } from "../protocol/bytes";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
 import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
-import { checkOptionalHeader, checkPayloadSize, LIMITS, checkHeaderValue } from "../protocol/validate";
+import { checkOptionalHeader, checkPayloadSize, checkWellFormed, LIMITS, checkHeaderValue } from "../protocol/validate";
 import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
@@ -98,7 +98,8 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
 
 async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
-  if (typeof payload === "string") return utf8(payload);
+  // a lone surrogate would reach the agent as U+FFFD: refused, like any other input that cannot be sent as given
+  if (typeof payload === "string") return utf8(checkWellFormed("payload", payload));
   if (payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
