@@ -1,9 +1,15 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors";
+import { wholeNumber } from "./numbers";
 import { shellJoin } from "./shellQuote";
+import { shown } from "./shown";
+import { closest } from "./suggest";
 
 export const COMMANDS = ["invoke", "exec", "stop"] as const;
 export type CommandName = (typeof COMMANDS)[number];
+
+/** Command names the official AgentCore CLIs use for ours. */
+export const COMMAND_ALIASES: Record<string, CommandName> = { "stop-session": "stop" };
 
 /** Options every command takes, before or after the command name (as with the AWS CLI). */
 const GLOBAL_OPTIONS = {
@@ -11,11 +17,13 @@ const GLOBAL_OPTIONS = {
   endpoint: { type: "string" },
   region: { type: "string" },
   token: { type: "string" },
+  "bearer-token": { type: "string" },
   "token-file": { type: "string" },
   session: { type: "string" },
+  "session-id": { type: "string", short: "s" },
   qualifier: { type: "string" },
   "account-id": { type: "string" },
-  header: { type: "string", multiple: true },
+  header: { type: "string", multiple: true, short: "H" },
   "timeout-ms": { type: "string" },
   "idle-timeout-ms": { type: "string" },
   "max-attempts": { type: "string" },
@@ -24,6 +32,12 @@ const GLOBAL_OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
+
+/** Spellings from the official AgentCore CLIs (and curl's -H), accepted beside ours: alias → our option. */
+const OPTION_ALIASES: Record<string, string> = { "session-id": "session", "bearer-token": "token" };
+
+/** Short forms the official CLIs have that a one-letter parser cannot take: named in the "did you mean". */
+const FOREIGN_SHORT: Record<string, string> = { "-bt": "--bearer-token", "-u": "--user-id" };
 
 const COMMAND_OPTIONS = {
   invoke: {
@@ -39,6 +53,9 @@ const COMMAND_OPTIONS = {
     "client-token": { type: "string" },
   },
 } as const;
+
+/** Options whose value is a number: a value that starts with '-' is reported as a bad number, not a missing value. */
+const NUMERIC = new Set(["timeout-ms", "idle-timeout-ms", "max-attempts", "timeout"]);
 
 export interface GlobalOptions {
   arn?: string;
@@ -88,11 +105,63 @@ function isCommand(name: string | undefined): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name ?? "");
 }
 
-/** A whole number in [min, max]; `name` is the option as typed, for the message. */
-function integer(name: string, value: string | undefined, min: number, command?: CommandName): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new UsageError(`${name} must be a whole number of at least ${min}, got '${value}'`, command);
-  return Number(value);
+/** A command name or one of its aliases, as our name. */
+function commandOf(name: string | undefined): CommandName | undefined {
+  if (name !== undefined && Object.prototype.hasOwnProperty.call(COMMAND_ALIASES, name)) return COMMAND_ALIASES[name];
+  return isCommand(name) ? name : undefined;
+}
+
+const ALL_OPTIONS = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS.invoke, ...COMMAND_OPTIONS.exec, ...COMMAND_OPTIONS.stop };
+type OptionName = keyof typeof ALL_OPTIONS;
+const LONG_NAMES = Object.keys(ALL_OPTIONS).map((name) => `--${name}`);
+
+function unknownCommand(name: string): UsageError {
+  const guess = closest(name, [...COMMANDS, ...Object.keys(COMMAND_ALIASES), "help"]);
+  return new UsageError(`unknown command '${shown(name)}'${guess ? `; did you mean '${guess}'?` : ""}`);
+}
+
+/** The option (as typed) that parseArgs found without a usable value, and the word it would have taken. */
+function valueless(argv: string[]): { raw: string; name: OptionName; next?: string } | undefined {
+  for (let i = 0; i < argv.length && argv[i] !== "--"; i++) {
+    const raw = argv[i];
+    let name: string | undefined;
+    if (raw.startsWith("--")) name = raw.slice(2);
+    else if (/^-[A-Za-z]$/.test(raw)) name = Object.entries(ALL_OPTIONS).find(([, def]) => "short" in def && def.short === raw[1])?.[0];
+    if (name === undefined || !(name in ALL_OPTIONS) || ALL_OPTIONS[name as OptionName].type !== "string") continue;
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith("-")) return { raw, name: name as OptionName, next: next === "--" ? undefined : next };
+    i++;
+  }
+  return undefined;
+}
+
+/** parseArgs' errors, reworded: our option names, a suggestion for a typo, and nothing unprintable echoed. */
+function parseFailure(e: unknown, argv: string[]): UsageError {
+  const command = commandOf(argv.find((a) => !a.startsWith("-")));
+  const message = String((e as Error)?.message ?? e);
+  const code = (e as { code?: string })?.code;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const reported = /^Unknown option '([^']*)'/.exec(message)?.[1] ?? "";
+    // parseArgs names only the first letter of an unknown short cluster: show the word as typed (-bt, not -b)
+    const typed = reported.startsWith("--") ? reported : (argv.find((a) => a.startsWith(reported) && !a.startsWith("--")) ?? reported);
+    const guess = reported.startsWith("--") ? closest(reported.split("=")[0], LONG_NAMES) : FOREIGN_SHORT[typed];
+    const shownName = shown(reported.startsWith("--") ? reported.split("=")[0] : typed);
+    if (command === "exec") {
+      const hint = "put the command after --, e.g. agentcore exec -- ls -la";
+      return new UsageError(guess ? `unknown option '${shownName}'; did you mean ${guess}? (or ${hint})` : `unknown option '${shownName}'; ${hint}`, command);
+    }
+    return new UsageError(`unknown option '${shownName}'${guess ? `; did you mean ${guess}?` : ""}`, command);
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const missing = valueless(argv);
+    if (missing) {
+      const long = `--${missing.name}`;
+      if (missing.next !== undefined && NUMERIC.has(missing.name)) return new UsageError(`${missing.raw} must be a whole number of at least 1, got '${shown(missing.next)}'`, command);
+      if (missing.next === undefined) return new UsageError(`${missing.raw} needs a value`, command);
+      return new UsageError(`${missing.raw} needs a value; to give one that starts with '-', write ${long}=VALUE`, command);
+    }
+  }
+  return new UsageError(shown(message.split("\n")[0].replace(/^Option '([^']*)' /, "$1 ")), command);
 }
 
 /** An HTTP header name (RFC 9110 token). */
@@ -126,31 +195,38 @@ function headersOf(values: string[] | undefined, command?: CommandName): Record<
  * (AGENT_ARN, AGENTCORE_TOKEN) are applied later, so this stays a pure function of argv.
  */
 export function parseCli(argv: string[]): ParsedArgs {
-  const all = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS.invoke, ...COMMAND_OPTIONS.exec, ...COMMAND_OPTIONS.stop };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: all, strict: true, allowPositionals: true, tokens: true });
+    parsed = parseArgs({ args: argv, options: ALL_OPTIONS, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
-    const first = argv.find((a) => !a.startsWith("-"));
-    const command = isCommand(first) ? first : undefined;
-    let message = (e as Error).message;
-    const unknown = /^Unknown option '([^']*)'/.exec(message);
-    if (unknown && command === "exec") message = `unknown option '${unknown[1]}'; put the command after --, e.g. agentcore exec -- ls -la`;
-    else if (unknown) message = `unknown option '${unknown[1]}'`;
-    throw new UsageError(message, command);
+    throw parseFailure(e, argv);
   }
-  const { values, positionals, tokens } = parsed;
-  const [name, ...rest] = positionals;
+  const { positionals, tokens = [] } = parsed;
+  // values by our option names, aliases folded in, in command-line order (the last of -s/--session-id/--session wins)
+  const values: Record<string, string | boolean | string[] | undefined> = {};
+  const typedAs: Record<string, string> = {};
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const canonical = OPTION_ALIASES[token.name] ?? token.name;
+    const def = ALL_OPTIONS[token.name as OptionName];
+    if (def.type === "boolean") values[canonical] = true;
+    else if ("multiple" in def && def.multiple) ((values[canonical] ??= []) as string[]).push(token.value ?? "");
+    else values[canonical] = token.value;
+    typedAs[canonical] = token.rawName;
+  }
+  const str = (key: string) => values[key] as string | undefined;
+  const [typedName, ...rest] = positionals;
 
-  if (name === "help") {
+  if (typedName === "help") {
     const topic = rest[0];
-    if (topic !== undefined && !isCommand(topic)) throw new UsageError(`unknown command '${topic}'`);
-    return { command: "help", topic };
+    if (topic !== undefined && !commandOf(topic)) throw unknownCommand(topic);
+    return { command: "help", topic: commandOf(topic) };
   }
-  if (values.help) return { command: "help", topic: isCommand(name) ? name : undefined };
+  if (values.help) return { command: "help", topic: commandOf(typedName) };
   if (values.version) return { command: "version" };
-  if (name === undefined) throw new UsageError("no command given");
-  if (!isCommand(name)) throw new UsageError(`unknown command '${name}'`);
+  if (typedName === undefined) throw new UsageError("no command given");
+  const name = commandOf(typedName);
+  if (name === undefined) throw unknownCommand(typedName);
 
   // An option that belongs to another command is a mistake worth reporting, not silently ignoring.
   for (const token of tokens ?? []) {
@@ -159,22 +235,23 @@ export function parseCli(argv: string[]): ParsedArgs {
   }
 
   const globals: GlobalOptions = {
-    arn: values.arn,
-    endpoint: values.endpoint,
-    region: values.region,
-    token: values.token,
-    tokenFile: values["token-file"],
-    session: values.session,
-    qualifier: values.qualifier,
-    accountId: values["account-id"],
-    headers: headersOf(values.header, name),
-    timeoutMs: integer("--timeout-ms", values["timeout-ms"], 1, name),
-    idleTimeoutMs: integer("--idle-timeout-ms", values["idle-timeout-ms"], 1, name),
-    maxAttempts: integer("--max-attempts", values["max-attempts"], 1, name),
-    json: values.json ?? false,
-    debug: values.debug ?? false,
+    arn: str("arn"),
+    endpoint: str("endpoint"),
+    region: str("region"),
+    token: str("token"),
+    tokenFile: str("token-file"),
+    session: str("session"),
+    qualifier: str("qualifier"),
+    accountId: str("account-id"),
+    headers: headersOf(values.header as string[] | undefined, name),
+    // any length is accepted: the CLI makes sure one of 2^31 ms or more never fires early (see settings)
+    timeoutMs: wholeNumber(typedAs["timeout-ms"], str("timeout-ms"), { min: 1 }, name),
+    idleTimeoutMs: wholeNumber(typedAs["idle-timeout-ms"], str("idle-timeout-ms"), { min: 1 }, name),
+    maxAttempts: wholeNumber(typedAs["max-attempts"], str("max-attempts"), { min: 1 }, name),
+    json: values.json === true,
+    debug: values.debug === true,
   };
-  if (globals.token !== undefined && globals.tokenFile !== undefined) throw new UsageError("give --token or --token-file, not both", name);
+  if (globals.token !== undefined && globals.tokenFile !== undefined) throw new UsageError(`give ${typedAs.token} or --token-file, not both`, name);
 
   switch (name) {
     case "invoke": {
@@ -184,10 +261,10 @@ export function parseCli(argv: string[]): ParsedArgs {
         command: "invoke",
         globals,
         payload: rest[0],
-        stream: values.stream ?? false,
-        contentType: values["content-type"],
-        accept: values.accept,
-        userId: values["user-id"],
+        stream: values.stream === true,
+        contentType: str("content-type"),
+        accept: str("accept"),
+        userId: str("user-id"),
       };
     }
     case "exec": {
@@ -197,13 +274,13 @@ export function parseCli(argv: string[]): ParsedArgs {
         globals,
         // One argument is a shell command line as typed; several are an argv whose words must arrive intact.
         commandLine: rest.length === 1 ? rest[0] : shellJoin(rest),
-        timeout: integer("--timeout", values.timeout, 1, name),
+        timeout: wholeNumber("--timeout", str("timeout"), { min: 1, max: 3600 }, name),
       };
     }
     case "stop": {
-      if (rest.length > 0) throw new UsageError(`stop takes no arguments, got '${rest[0]}'; name the session with --session ID`, name);
+      if (rest.length > 0) throw new UsageError(`stop takes no arguments, got '${shown(rest[0])}'; name the session with --session ID`, name);
       if (globals.session === undefined) throw new UsageError("stop needs --session ID", name);
-      return { command: "stop", globals, clientToken: values["client-token"] };
+      return { command: "stop", globals, clientToken: str("client-token") };
     }
   }
 }

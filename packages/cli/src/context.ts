@@ -1,6 +1,7 @@
 import type { RuntimeClient } from "@agentcore-runtime/client";
 import type { Settings } from "./settings";
 import type { Messages, Sink } from "./output";
+import type { Waiting } from "./spinner";
 
 /** What a command needs to run: the client, the target, where to write, and the signal that cancels it. */
 export interface CommandContext {
@@ -13,5 +14,9 @@ export interface CommandContext {
   /** stderr for the CLI's messages, scrubbed of the token. */
   messages: Messages;
   signal: AbortSignal;
+  /** The spinner (or nothing) shown until the first byte arrives. */
+  waiting: Waiting;
+  /** The session id was made up by the CLI, not given: worth telling the user so the next call can reuse it. */
+  sessionGenerated: boolean;
   stdin: NodeJS.ReadableStream;
 }

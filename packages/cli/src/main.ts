@@ -1,16 +1,19 @@
-import { RuntimeClient, type Logger } from "@agentcore-runtime/client";
+import { RuntimeClient } from "@agentcore-runtime/client";
 import { version } from "../package.json";
 import { parseCli, type ParsedArgs } from "./args";
 import { exec } from "./commands/exec";
 import { invoke } from "./commands/invoke";
 import { stop } from "./commands/stop";
 import type { CommandContext } from "./context";
-import { causeLines, errorLine, EXIT, UsageError } from "./errors";
+import { causeLines, CliError, errorLine, EXIT, UsageError } from "./errors";
 import { helpText, usageLine } from "./help";
 import { installInterrupts, type Interrupts } from "./interrupt";
+import { logLevel, structuredLogger, toRecord } from "./log";
+import { longTimeout } from "./numbers";
 import { Messages, Sink } from "./output";
 import { candidateSecrets, redactor } from "./redact";
 import { resolveSettings } from "./settings";
+import { NO_SPINNER, Spinner, wantSpinner, type SpinnerStream, type Waiting } from "./spinner";
 
 export interface Io {
   env: NodeJS.ProcessEnv;
@@ -19,6 +22,19 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   /** Ends the process; used when Ctrl-C is pressed twice or an aborted request does not unwind. */
   exit: (code: number) => void;
+}
+
+/** Aborts when any of `signals` does, with its reason (AbortSignal.any, which Node 20.0–20.2 lack). */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of signals) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 /** Runs one command line and resolves with the exit status once stdout and stderr are flushed. */
@@ -33,6 +49,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let client: RuntimeClient | undefined;
   let args: ParsedArgs | undefined;
   let code: number;
+  let debug = false;
+  let waiting: Waiting = NO_SPINNER;
+  let deadlineError: Error | undefined;
+  let cancelDeadline = () => {};
   try {
     args = parseCli(argv);
     if (args.command === "help") {
@@ -43,15 +63,32 @@ export async function main(argv: string[], io: Io): Promise<number> {
       code = EXIT.ok;
     } else {
       const { globals } = args;
-      const log = (line: string) => void messages.line(line);
-      const logger: Logger | undefined = globals.debug ? { debug: log, info: log, warn: log, error: log } : undefined;
-      const settings = resolveSettings(args.command, globals, io.env, logger);
+      const { level, warning } = logLevel(globals.debug, io.env.AGENTCORE_LOG);
+      if (warning) await messages.line(warning);
+      debug = level === "debug";
+      // structured records (level, time, msg, fields) that pino-style tools can index, built from the SDK's lines
+      const logger = level ? structuredLogger(level, (record) => void messages.record(record)) : undefined;
+      const settings = resolveSettings(args.command, globals, io.env, logger, debug);
       secrets.add(settings.token);
-      if (globals.debug) {
-        await messages.line(`agentcore: runtime ${settings.target.runtimeArn}, token from ${settings.tokenSource}`);
-        await messages.line(`agentcore: session-id ${settings.target.sessionId}`);
+      if (debug) {
+        const note = (msg: string, fields: Record<string, unknown>) => messages.record(toRecord("debug", [fields, msg]));
+        await note(`runtime ${settings.target.runtimeArn}, token from ${settings.tokenSource}`, { runtimeArn: settings.target.runtimeArn, tokenSource: settings.tokenSource });
+        await note(`session-id ${settings.target.sessionId}`, { sessionId: settings.target.sessionId, sessionGenerated: globals.session === undefined });
       }
       interrupts = installInterrupts(io.exit);
+      let signal = interrupts.signal;
+      if (settings.longDeadlineMs !== undefined) {
+        // longer than one timer can count: chained here, until the SDK counts such deadlines itself
+        const ms = settings.longDeadlineMs;
+        const deadline = new AbortController();
+        cancelDeadline = longTimeout(() => {
+          deadlineError = new CliError("DeadlineExceededError", `The call did not finish within its ${ms} ms deadline`);
+          deadline.abort(deadlineError);
+        }, ms);
+        signal = anySignal([interrupts.signal, deadline.signal]);
+      }
+      const stderr = io.stderr as NodeJS.WritableStream & SpinnerStream;
+      waiting = wantSpinner(stderr, io.env, level !== undefined) ? new Spinner(stderr) : NO_SPINNER;
       client = new RuntimeClient(settings.config);
       const ctx: CommandContext = {
         client,
@@ -60,21 +97,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
         out,
         err,
         messages,
-        signal: interrupts.signal,
+        signal,
         stdin: io.stdin,
+        waiting,
+        sessionGenerated: globals.session === undefined,
       };
       if (args.command === "invoke") code = await invoke(args, ctx);
       else if (args.command === "exec") code = await exec(args, ctx);
       else code = await stop(args, ctx);
       code = interrupts.exitCode() ?? code;
     }
-  } catch (e) {
+  } catch (caught) {
+    waiting.stop();
+    const e = deadlineError ?? caught;
     const interrupted = interrupts?.exitCode();
     if (interrupted !== undefined) {
       // the shell reports ^C itself; an AbortError line would only be noise
       code = interrupted;
       if (interrupted !== EXIT.sigpipe) await out.finishLine();
-      if (args && "globals" in args && args.globals.debug) await messages.line(`agentcore: interrupted (${errorLine(e).replace(/^agentcore: /, "")})`);
+      if (debug) await messages.record(toRecord("debug", [{ event: "interrupted", exitCode: interrupted }, `interrupted (${errorLine(e).replace(/^agentcore: /, "")})`]));
     } else if (e instanceof UsageError) {
       await messages.line(`agentcore: ${e.message.replace(/\s*\n\s*/g, " ")}`);
       await messages.line(usageLine(e.command));
@@ -82,10 +123,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     } else {
       await out.finishLine();
       await messages.line(errorLine(e));
-      if (args && "globals" in args && args.globals.debug) for (const line of causeLines(e)) await messages.line(line);
+      if (debug) for (const line of causeLines(e)) await messages.line(line);
       code = EXIT.error;
     }
   } finally {
+    waiting.stop();
+    cancelDeadline();
     client?.destroy();
     interrupts?.dispose();
   }

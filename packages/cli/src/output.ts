@@ -1,3 +1,5 @@
+import { recordLine, type LogRecord } from "./log";
+
 /**
  * A stdout or stderr that is written as data arrives (no buffering in the CLI) and respects backpressure.
  * A reader that goes away (`agentcore invoke --stream … | head -1`) marks the sink broken instead of crashing.
@@ -67,5 +69,10 @@ export class Messages {
 
   line(text: string): Promise<void> {
     return this.sink.write(`${this.scrub(text)}\n`);
+  }
+
+  /** A structured log record as one JSON line, its strings scrubbed before they are JSON-escaped. */
+  record(record: LogRecord): Promise<void> {
+    return this.sink.write(`${recordLine(record, this.scrub)}\n`);
   }
 }

@@ -6,8 +6,10 @@ export function candidateSecrets(argv: string[], env: NodeJS.ProcessEnv): string
   const found: string[] = [];
   if (env.AGENTCORE_TOKEN) found.push(env.AGENTCORE_TOKEN);
   argv.forEach((arg, i) => {
-    if (arg === "--token" && i + 1 < argv.length) found.push(argv[i + 1]);
-    else if (arg.startsWith("--token=")) found.push(arg.slice("--token=".length));
+    for (const flag of ["--token", "--bearer-token"]) {
+      if (arg === flag && i + 1 < argv.length) found.push(argv[i + 1]);
+      else if (arg.startsWith(`${flag}=`)) found.push(arg.slice(flag.length + 1));
+    }
   });
   return found;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Logger, RuntimeClientConfig, RuntimeTarget } from "@agentcore-runtime/client";
 import type { CommandName, GlobalOptions } from "./args";
 import { CliError, UsageError } from "./errors";
+import { MAX_TIMER_MS } from "./numbers";
 
 export type TokenSource = "--token" | "--token-file" | "AGENTCORE_TOKEN";
 
@@ -10,6 +11,11 @@ export interface Settings {
   token: string;
   tokenSource: TokenSource;
   config: RuntimeClientConfig;
+  /**
+   * A --timeout-ms too long for one Node timer (2^31 ms or more): the CLI counts it itself with chained timers
+   * instead of handing the SDK a value its timer would fire after 1 ms.
+   */
+  longDeadlineMs?: number;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -43,7 +49,7 @@ function tokenOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): { token: strin
  * Flags first, then the environment. The endpoint is left to the SDK unless --endpoint is given, so it keeps
  * its own resolution (BEDROCK_AGENTCORE_DP_ENDPOINT, then the ARN's region).
  */
-export function resolveSettings(command: CommandName, globals: GlobalOptions, env: NodeJS.ProcessEnv, logger?: Logger): Settings {
+export function resolveSettings(command: CommandName, globals: GlobalOptions, env: NodeJS.ProcessEnv, logger?: Logger, logPayloads = false): Settings {
   const runtimeArn = nonEmpty(globals.arn) ?? nonEmpty(env.AGENT_ARN);
   if (runtimeArn === undefined) throw new UsageError("no runtime given: pass --arn ARN or set AGENT_ARN", command);
   const found = tokenOf(globals, env);
@@ -60,12 +66,16 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
   const region = nonEmpty(globals.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   if (region !== undefined) config.region = region;
   if (globals.endpoint !== undefined) config.endpoint = globals.endpoint;
-  if (globals.timeoutMs !== undefined) config.deadline = globals.timeoutMs;
-  if (globals.idleTimeoutMs !== undefined) config.idleTimeout = globals.idleTimeoutMs;
+  let longDeadlineMs: number | undefined;
+  if (globals.timeoutMs !== undefined && globals.timeoutMs <= MAX_TIMER_MS) config.deadline = globals.timeoutMs;
+  else if (globals.timeoutMs !== undefined) longDeadlineMs = globals.timeoutMs;
+  // the idle timer restarts with every chunk inside the SDK, out of the CLI's reach: a longer silence is held at
+  // the longest a timer can count (24.8 days), never let through to fire at once
+  if (globals.idleTimeoutMs !== undefined) config.idleTimeout = Math.min(globals.idleTimeoutMs, MAX_TIMER_MS);
   if (globals.maxAttempts !== undefined) config.maxAttempts = globals.maxAttempts;
   if (logger) {
     config.logger = logger;
-    config.logPayloads = true;
+    if (logPayloads) config.logPayloads = true;
   }
-  return { target, token: found.token, tokenSource: found.source, config };
+  return { target, token: found.token, tokenSource: found.source, config, longDeadlineMs };
 }

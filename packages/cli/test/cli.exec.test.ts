@@ -58,7 +58,7 @@ describe("agentcore exec", () => {
   it("a command line without -- whose words look like options is a usage error that says to use --", async () => {
     const r = await cli(["exec", "ls", "-la"], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("agentcore: unknown option '-l'; put the command after --");
+    expect(r.stderr).toContain("agentcore: unknown option '-la'; put the command after --");
     expect(r.stderr).toContain("usage: agentcore exec");
   });
 });

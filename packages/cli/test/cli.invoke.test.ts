@@ -9,12 +9,21 @@ useEmulator((e, en) => {
 });
 
 const lastInvocation = () => emulator.requests.filter((r) => r.op === "invocations").at(-1)!;
+/** The line invoke prints on stderr for a session id it generated. */
+const NOTICE = /^agentcore: session-id ([0-9a-f-]{36}) \(new; continue it with --session-id \1\)\n$/;
 
 describe("agentcore invoke", () => {
-  it("prints the reply text with a final newline, exit 0, nothing on stderr", async () => {
+  it("prints the reply text with a final newline, exit 0, and on stderr only the new session's id", async () => {
     const r = await cli(["invoke", '{"prompt":"hello there"}'], { env });
-    expect(r).toMatchObject({ code: 0, stdout: "You said: hello there\n", stderr: "" });
+    expect(r).toMatchObject({ code: 0, stdout: "You said: hello there\n" });
+    expect(r.stderr).toMatch(NOTICE);
+    expect(NOTICE.exec(r.stderr)![1]).toBe(lastInvocation().sessionId);
     expect(lastInvocation().headers["content-type"]).toBe("application/json");
+  });
+
+  it("with a session given, nothing on stderr", async () => {
+    const r = await cli(["invoke", "--session", "cli-invoke-given-session-0000000000001", "hi"], { env });
+    expect(r).toMatchObject({ code: 0, stdout: "You said: hi\n", stderr: "" });
   });
 
   it("sends a payload that is not JSON as text/plain, exactly as typed", async () => {
@@ -53,7 +62,8 @@ describe("agentcore invoke", () => {
 
   it("--stream writes each event as it arrives, not at the end", async () => {
     const r = await cli(["invoke", "--stream", '{"prompt":"one two three","delayMs":200}'], { env });
-    expect(r).toMatchObject({ code: 0, stdout: "You said: one two three\n", stderr: "" });
+    expect(r).toMatchObject({ code: 0, stdout: "You said: one two three\n" });
+    expect(r.stderr).toMatch(NOTICE);
     // five events 200 ms apart: the first must reach us long before the process ends
     // (a busy machine may merge neighbouring events into one chunk, but never the first with the last)
     expect(r.stdoutChunks.length).toBeGreaterThanOrEqual(2);
@@ -63,19 +73,32 @@ describe("agentcore invoke", () => {
     expect(r.elapsed - r.stdoutChunks[0].at).toBeGreaterThan(240);
   });
 
-  it("--stream --json prints one JSON line per event", async () => {
-    const r = await cli(["invoke", "--stream", "--json", '{"prompt":"x y"}'], { env });
+  it("--stream --json prints one JSON line per event, each with the session id", async () => {
+    const session = "cli-invoke-stream-json-session-000000001";
+    const r = await cli(["invoke", "--stream", "--json", "--session", session, '{"prompt":"x y"}'], { env });
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((e) => e.text)).toEqual(["You ", "said: ", "x ", "y"]);
-    expect(lines[0]).toEqual({ data: '"You "', text: "You " });
+    expect(lines[0]).toEqual({ data: '"You "', text: "You ", sessionId: session });
+    expect(lines.every((e) => e.sessionId === session)).toBe(true);
   });
 
-  it("--debug prints the session id it sent, so it can be reused", async () => {
+  it("--stream --json with a generated session: the lines carry the id the notice names", async () => {
+    const r = await cli(["invoke", "--stream", "--json", '{"prompt":"x"}'], { env });
+    expect(r.code).toBe(0);
+    const id = NOTICE.exec(r.stderr)?.[1];
+    expect(id).toBe(lastInvocation().sessionId);
+    for (const line of r.stdout.trim().split("\n")) expect(JSON.parse(line).sessionId).toBe(id);
+  });
+
+  it("--debug logs the session id it is about to send as a record, before the request", async () => {
     const r = await cli(["invoke", "--debug", "x"], { env });
     expect(r.code).toBe(0);
-    const id = /agentcore: session-id (\S+)/.exec(r.stderr)?.[1];
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(lastInvocation().sessionId).toBe(id);
+    const records = r.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const first = records.findIndex((rec) => typeof rec.sessionId === "string");
+    expect(records[first]).toMatchObject({ level: "debug", sessionGenerated: true });
+    expect(records[first].sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first).toBeLessThan(records.findIndex((rec) => rec.event === "request"));
+    expect(lastInvocation().sessionId).toBe(records[first].sessionId);
     expect(r.stdout).toBe("You said: x\n");
   });
 

@@ -19,8 +19,10 @@ export async function exec(args: ExecArgs, ctx: CommandContext): Promise<number>
   const input: ExecuteCommandCommandInput = { ...ctx.target, command: args.commandLine };
   if (args.timeout !== undefined) input.timeout = args.timeout;
 
+  ctx.waiting.start();
   if (ctx.json) {
     const result = await ctx.client.send(new ExecuteCommandCommand(input), { abortSignal: ctx.signal });
+    ctx.waiting.stop();
     const { stdout, stderr, exitCode, status, sessionId } = result;
     await ctx.out.write(`${JSON.stringify({ stdout, stderr, exitCode, status, sessionId }, null, 2)}\n`);
     return exitStatus(status, exitCode, args, ctx);
@@ -29,6 +31,7 @@ export async function exec(args: ExecArgs, ctx: CommandContext): Promise<number>
   const { stream } = await ctx.client.send(new ExecuteCommandStreamCommand(input), { abortSignal: ctx.signal });
   let outcome: { status: CommandStatus; exitCode: number } | undefined;
   for await (const event of stream) {
+    ctx.waiting.stop();
     if ("contentDelta" in event) {
       if (event.contentDelta.stdout) await ctx.out.write(event.contentDelta.stdout);
       if (event.contentDelta.stderr) await ctx.err.write(event.contentDelta.stderr);
@@ -36,6 +39,7 @@ export async function exec(args: ExecArgs, ctx: CommandContext): Promise<number>
       outcome = event.contentStop;
     }
   }
+  ctx.waiting.stop();
   // the SDK raises TruncatedStreamError when contentStop never came, so outcome is set here
   return exitStatus(outcome!.status, outcome!.exitCode, args, ctx);
 }

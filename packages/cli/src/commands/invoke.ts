@@ -26,18 +26,32 @@ export async function invoke(args: InvokeArgs, ctx: CommandContext): Promise<num
   if (args.accept !== undefined) input.accept = args.accept;
   if (args.userId !== undefined) input.userId = args.userId;
 
+  ctx.waiting.start();
   if (args.stream) {
-    const { stream } = await ctx.client.send(new InvokeStreamCommand(input), { abortSignal: ctx.signal });
+    const output = await ctx.client.send(new InvokeStreamCommand(input), { abortSignal: ctx.signal });
+    const sessionId = output.sessionId ?? ctx.target.sessionId;
     // one write per event, awaited for backpressure: nothing is held back until the end
-    for await (const event of stream) await ctx.out.write(ctx.json ? `${JSON.stringify(event)}\n` : event.text);
+    for await (const event of output.stream) {
+      ctx.waiting.stop();
+      await ctx.out.write(ctx.json ? `${JSON.stringify({ ...event, sessionId })}\n` : event.text);
+    }
+    ctx.waiting.stop();
     await ctx.out.finishLine();
+    await announceSession(sessionId, ctx);
     return 0;
   }
   const output = await ctx.client.send(new InvokeCommand(input), { abortSignal: ctx.signal });
+  ctx.waiting.stop();
   if (ctx.json) await ctx.out.write(`${JSON.stringify(jsonView(output), null, 2)}\n`);
   else {
     await ctx.out.write(output.text);
     await ctx.out.finishLine();
   }
+  await announceSession(output.sessionId ?? ctx.target.sessionId, ctx);
   return 0;
+}
+
+/** A session the CLI made up is worth keeping: its id on stderr (stdout stays the reply), to pass to the next call. */
+async function announceSession(sessionId: string, ctx: CommandContext): Promise<void> {
+  if (ctx.sessionGenerated) await ctx.messages.line(`agentcore: session-id ${sessionId} (new; continue it with --session-id ${sessionId})`);
 }
