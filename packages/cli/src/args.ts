@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors";
-import { wholeNumber } from "./numbers";
+import { MAX_ATTEMPTS, wholeNumber } from "./numbers";
 import { shellJoin } from "./shellQuote";
 import { shown } from "./shown";
 import { closest } from "./suggest";
@@ -244,10 +244,10 @@ export function parseCli(argv: string[]): ParsedArgs {
     qualifier: str("qualifier"),
     accountId: str("account-id"),
     headers: headersOf(values.header as string[] | undefined, name),
-    // any length is accepted: the CLI makes sure one of 2^31 ms or more never fires early (see settings)
+    // any length is accepted, 2^31 ms and more included: the SDK counts long timers in full (see settings)
     timeoutMs: wholeNumber(typedAs["timeout-ms"], str("timeout-ms"), { min: 1 }, name),
     idleTimeoutMs: wholeNumber(typedAs["idle-timeout-ms"], str("idle-timeout-ms"), { min: 1 }, name),
-    maxAttempts: wholeNumber(typedAs["max-attempts"], str("max-attempts"), { min: 1 }, name),
+    maxAttempts: wholeNumber(typedAs["max-attempts"], str("max-attempts"), { min: 1, max: MAX_ATTEMPTS }, name),
     json: values.json === true,
     debug: values.debug === true,
   };

@@ -5,11 +5,10 @@ import { exec } from "./commands/exec";
 import { invoke } from "./commands/invoke";
 import { stop } from "./commands/stop";
 import type { CommandContext } from "./context";
-import { causeLines, CliError, errorLine, EXIT, UsageError } from "./errors";
+import { causeLines, errorLine, EXIT, UsageError } from "./errors";
 import { helpText, usageLine } from "./help";
 import { installInterrupts, type Interrupts } from "./interrupt";
 import { logLevel, structuredLogger, toRecord } from "./log";
-import { longTimeout } from "./numbers";
 import { Messages, Sink } from "./output";
 import { candidateSecrets, redactor } from "./redact";
 import { resolveSettings } from "./settings";
@@ -22,19 +21,6 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   /** Ends the process; used when Ctrl-C is pressed twice or an aborted request does not unwind. */
   exit: (code: number) => void;
-}
-
-/** Aborts when any of `signals` does, with its reason (AbortSignal.any, which Node 20.0–20.2 lack). */
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  }
-  return controller.signal;
 }
 
 /** Runs one command line and resolves with the exit status once stdout and stderr are flushed. */
@@ -51,8 +37,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let code: number;
   let debug = false;
   let waiting: Waiting = NO_SPINNER;
-  let deadlineError: Error | undefined;
-  let cancelDeadline = () => {};
   try {
     args = parseCli(argv);
     if (args.command === "help") {
@@ -76,17 +60,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
         await note(`session-id ${settings.target.sessionId}`, { sessionId: settings.target.sessionId, sessionGenerated: globals.session === undefined });
       }
       interrupts = installInterrupts(io.exit);
-      let signal = interrupts.signal;
-      if (settings.longDeadlineMs !== undefined) {
-        // longer than one timer can count: chained here, until the SDK counts such deadlines itself
-        const ms = settings.longDeadlineMs;
-        const deadline = new AbortController();
-        cancelDeadline = longTimeout(() => {
-          deadlineError = new CliError("DeadlineExceededError", `The call did not finish within its ${ms} ms deadline`);
-          deadline.abort(deadlineError);
-        }, ms);
-        signal = anySignal([interrupts.signal, deadline.signal]);
-      }
       const stderr = io.stderr as NodeJS.WritableStream & SpinnerStream;
       waiting = wantSpinner(stderr, io.env, level !== undefined) ? new Spinner(stderr) : NO_SPINNER;
       client = new RuntimeClient(settings.config);
@@ -97,7 +70,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         out,
         err,
         messages,
-        signal,
+        signal: interrupts.signal,
         stdin: io.stdin,
         waiting,
         sessionGenerated: globals.session === undefined,
@@ -107,9 +80,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       else code = await stop(args, ctx);
       code = interrupts.exitCode() ?? code;
     }
-  } catch (caught) {
+  } catch (e) {
     waiting.stop();
-    const e = deadlineError ?? caught;
     const interrupted = interrupts?.exitCode();
     if (interrupted !== undefined) {
       // the shell reports ^C itself; an AbortError line would only be noise
@@ -128,7 +100,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   } finally {
     waiting.stop();
-    cancelDeadline();
     client?.destroy();
     interrupts?.dispose();
   }

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import type { Logger, RuntimeClientConfig, RuntimeTarget } from "@agentcore-runtime/client";
 import type { CommandName, GlobalOptions } from "./args";
 import { CliError, UsageError } from "./errors";
-import { MAX_TIMER_MS } from "./numbers";
 
 export type TokenSource = "--token" | "--token-file" | "AGENTCORE_TOKEN";
 
@@ -11,11 +10,6 @@ export interface Settings {
   token: string;
   tokenSource: TokenSource;
   config: RuntimeClientConfig;
-  /**
-   * A --timeout-ms too long for one Node timer (2^31 ms or more): the CLI counts it itself with chained timers
-   * instead of handing the SDK a value its timer would fire after 1 ms.
-   */
-  longDeadlineMs?: number;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -66,16 +60,14 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
   const region = nonEmpty(globals.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   if (region !== undefined) config.region = region;
   if (globals.endpoint !== undefined) config.endpoint = globals.endpoint;
-  let longDeadlineMs: number | undefined;
-  if (globals.timeoutMs !== undefined && globals.timeoutMs <= MAX_TIMER_MS) config.deadline = globals.timeoutMs;
-  else if (globals.timeoutMs !== undefined) longDeadlineMs = globals.timeoutMs;
-  // the idle timer restarts with every chunk inside the SDK, out of the CLI's reach: a longer silence is held at
-  // the longest a timer can count (24.8 days), never let through to fire at once
-  if (globals.idleTimeoutMs !== undefined) config.idleTimeout = Math.min(globals.idleTimeoutMs, MAX_TIMER_MS);
+  // handed over as given, however long: the SDK chains timers past setTimeout's 2^31 - 1 ms, so a huge value
+  // means "that long" and never fires at once
+  if (globals.timeoutMs !== undefined) config.deadline = globals.timeoutMs;
+  if (globals.idleTimeoutMs !== undefined) config.idleTimeout = globals.idleTimeoutMs;
   if (globals.maxAttempts !== undefined) config.maxAttempts = globals.maxAttempts;
   if (logger) {
     config.logger = logger;
     if (logPayloads) config.logPayloads = true;
   }
-  return { target, token: found.token, tokenSource: found.source, config, longDeadlineMs };
+  return { target, token: found.token, tokenSource: found.source, config };
 }

@@ -28,10 +28,11 @@ export function closest(input: string, candidates: readonly string[]): string | 
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const target = normal(candidate);
-    let distance = editDistance(word, target);
     const allowed = target.length >= 6 ? 2 : 1;
-    if (distance > allowed && word.length >= 3 && (target.startsWith(word) || word.startsWith(target))) distance = allowed;
-    if (distance <= allowed && (!best || distance < best.distance)) best = { candidate, distance };
+    let distance = editDistance(word, target);
+    // a prefix either way is a weaker match than a real typo, so `stop-sessions` is `stop-session`, not `stop`
+    if (distance > allowed && word.length >= 3 && (target.startsWith(word) || word.startsWith(target))) distance = allowed + 0.5;
+    if (distance <= allowed + 0.5 && (!best || distance < best.distance)) best = { candidate, distance };
   }
   return best?.candidate;
 }
