@@ -15,20 +15,30 @@ export function usageLine(command?: CommandName): string {
 const GLOBAL_HELP = `Options (any command, before or after its name):
   --arn ARN                runtime ARN, or a runtime id with --account-id   [env AGENT_ARN]
   --token TOKEN            OAuth/JWT bearer token (visible in ps; prefer the env variable)   [env AGENTCORE_TOKEN]
+                           alias --bearer-token
   --token-file FILE        read the bearer token from FILE
   --endpoint URL           data-plane base URL   [env BEDROCK_AGENTCORE_DP_ENDPOINT; default from the ARN's region]
   --region REGION          region for a runtime id without an ARN   [env AWS_REGION, AWS_DEFAULT_REGION]
-  --session ID             runtime session id, 33-256 characters (default: a new UUID)
+  -s, --session-id, --session ID
+                           runtime session id, 33-256 characters (default: a new UUID, printed on
+                           stderr after invoke so the next call can reuse it)
   --qualifier NAME         runtime endpoint name (default: DEFAULT)
   --account-id ID          account that owns the runtime
-  --header 'NAME: VALUE'   extra request header, e.g. X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant (repeatable)
+  -H, --header 'NAME: VALUE'
+                           extra request header, e.g. X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant (repeatable)
   --timeout-ms MS          fail when the whole call takes longer than MS milliseconds
   --idle-timeout-ms MS     fail when the response is silent for MS milliseconds (default 300000)
-  --max-attempts N         attempts including retries (default 3)
+                           MS: digits only, no upper limit (2^31 ms and more wait that long, never fire early)
+  --max-attempts N         attempts including retries, 1-100 (default 3)
   --json                   print the result as JSON
-  --debug                  log each request, response and the session id to stderr (tokens are redacted)
+  --debug                  log to stderr as JSON records {level,time,msg,...}: each request, response,
+                           retry and the session id (tokens are redacted); same as AGENTCORE_LOG=debug
   -h, --help               show help
   --version                print the version`;
+
+const ENV_HELP = `Environment: AGENT_ARN, AGENTCORE_TOKEN, BEDROCK_AGENTCORE_DP_ENDPOINT, AWS_REGION as above;
+AGENTCORE_LOG=debug|info|warn|error structured log records on stderr at that level and above (off by default);
+NO_COLOR or TERM=dumb: no spinner (it only shows on a terminal, while waiting for the first byte).`;
 
 const EXIT_HELP = `Exit status: 0 success, 1 error (one line on stderr: agentcore: <ErrorName>: <message>),
 2 usage error, 130 interrupted (Ctrl-C), 143 terminated, 141 stdout closed early;
@@ -42,10 +52,12 @@ A command-line client for Amazon Bedrock AgentCore Runtime, with an OAuth/JWT be
 Commands:
   invoke (PAYLOAD | -)       send PAYLOAD to the agent and print its reply
   exec -- COMMAND [ARG...]   run a shell command in the agent's container, streaming its output
-  stop --session ID          stop a runtime session
+  stop --session ID          stop a runtime session (alias: stop-session)
   help [COMMAND]             show help for a command
 
 ${GLOBAL_HELP}
+
+${ENV_HELP}
 
 ${EXIT_HELP}
 `,
@@ -56,7 +68,8 @@ when it parses as JSON, else as text/plain (bytes that are not UTF-8 as applicat
 PAYLOAD from stdin.
 
   --stream                 print each server-sent event's text as it arrives
-  --json                   print the whole result as JSON (with --stream: one JSON line per event)
+  --json                   print the whole result as JSON (with --stream: one JSON line per event,
+                           {data, event?, id?, text, sessionId})
   --content-type TYPE      Content-Type of the payload (default: detected as above)
   --accept TYPES           Accept header (default: application/json, text/event-stream)
   --user-id ID             X-Amzn-Bedrock-AgentCore-Runtime-User-Id
@@ -81,6 +94,7 @@ ${EXIT_HELP}
   stop: `${COMMAND_USAGE.stop}
 
 Stops the runtime session, ending its running invocations and commands. Prints nothing on success.
+"agentcore stop-session --session-id ID" (the official CLI's spelling) is the same command.
 
   --client-token TOKEN     idempotency token for the request
   --json                   print {statusCode, sessionId}
