@@ -176,3 +176,14 @@ describe("spinner", () => {
     expect(tty.writes).toEqual([]);
   });
 });
+
+describe("help", () => {
+  it("names the aliases, the log variable and the timeout rule", () => {
+    const { helpText } = require("../src/help") as typeof import("../src/help");
+    const main = helpText();
+    for (const text of ["-s, --session-id, --session ID", "--bearer-token", "-H, --header", "stop-session", "AGENTCORE_LOG=debug|info|warn|error", "NO_COLOR", "2^31 ms and more wait that long", "1-100"]) {
+      expect(main).toContain(text);
+    }
+    expect(helpText("stop")).toContain("agentcore stop-session --session-id ID");
+  });
+});
