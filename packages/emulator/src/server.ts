@@ -24,7 +24,7 @@ import { Upstream } from "./upstream";
 import { flattenHeaders, settleWithin } from "./util";
 import { validateHeaders } from "./validation";
 
-/** The longest close() waits for request handlers to finish after aborting them. */
+/** The longest close() waits, in all, for earlier session cleanups and for request handlers after aborting them. */
 export const CLOSE_GRACE_MS = 2000;
 
 /**
@@ -301,18 +301,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close() {
       closed ??= (async () => {
         closing = true;
+        // One budget for the waits below, so they cannot add up past CLOSE_GRACE_MS.
+        const deadline = Date.now() + CLOSE_GRACE_MS;
+        const left = () => Math.max(0, deadline - Date.now());
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const ex of exchanges) ex.abort();
         // However many sessions: their streams stop now; one sweep kills every process of this emulator and one
         // removal takes every session folder, instead of a /proc scan and a removal per session.
-        await sessions.closeAll(CLOSE_GRACE_MS);
+        await sessions.closeAll(left());
         server.closeAllConnections();
         upstream?.close();
         if (exec) await killMarked(`${runTag}.`);
         await sessions.removeFolders();
         // Handlers stop when their exchange aborts; one that does not (an agent ignoring ctx.signal) is left
         // behind after CLOSE_GRACE_MS rather than holding close() forever.
-        await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), CLOSE_GRACE_MS);
+        await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), left());
         server.closeAllConnections();
       })();
       return closed;
