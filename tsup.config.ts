@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
 import { defineConfig, type Options } from "tsup";
 import type { Plugin } from "esbuild";
+
+// The client reports its real version in `x-amz-user-agent` (see packages/client/src/version.ts).
+const clientVersion: string = JSON.parse(readFileSync(new URL("./packages/client/package.json", import.meta.url), "utf8")).version;
 
 // The browser build swaps `runtime/runtimeConfig` for its `.browser` sibling, so no `node:` import,
 // `process.env` read or Node HTTP handler reaches a browser bundle.
@@ -27,6 +31,7 @@ const client: Options = {
   splitting: false,
   // dependencies stay imports, so applications dedupe them with their own copies
   external: [/^@smithy\//],
+  define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
 };
 
 export default defineConfig([

@@ -93,4 +93,4 @@ export function resolveLimits(config: RuntimeClientConfig, options: SendOptions)
     maxResponseBytes: options.maxResponseBytes ?? config.maxResponseBytes ?? DEFAULT_LIMITS.maxResponseBytes,
   };
 }
-export const SDK_VERSION = "0.1.0";
+export { SDK_VERSION } from "./version";
