@@ -2,6 +2,12 @@ import { readFileSync } from "node:fs";
 import { defineConfig, type Options } from "tsup";
 import type { Plugin } from "esbuild";
 
+// `tsup --env.BUILD js` (npm run build:js, used by `npm run demo`): JavaScript only, no type declarations,
+// which take most of a full build's time. It leaves dist/ in place (no clean), so declarations from an
+// earlier full build survive; `npm run build` (and so `npm test` and a release) always does the full build.
+// tsup's `--env.X` also defines `process.env.BUILD` inside the bundles; no source reads that name.
+type BuildFlags = { env?: Record<string, string> };
+
 // The client reports its real version in `x-amz-user-agent` (see packages/client/src/version.ts).
 const clientVersion: string = JSON.parse(readFileSync(new URL("./packages/client/package.json", import.meta.url), "utf8")).version;
 
@@ -34,7 +40,7 @@ const client: Options = {
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
 };
 
-export default defineConfig([
+const builds: Options[] = [
   client,
   {
     ...client,
@@ -69,4 +75,8 @@ export default defineConfig([
     clean: true,
     external: ["@agentcore-runtime/client", /^@smithy\//],
   },
-]);
+];
+
+export default defineConfig((flags: BuildFlags) =>
+  flags.env?.BUILD === "js" ? builds.map((build) => ({ ...build, dts: false, clean: false })) : builds,
+);
