@@ -1,7 +1,8 @@
 /**
  * Each package as the registry and its users will see it: metadata pointing at the repository, the license
  * text it declares, an honest module type, internal dependency ranges that changesets keeps in step (and npm
- * workspaces still link), and a tarball with the build, README and LICENSE and nothing else.
+ * workspaces still link), a tarball with the build, README and LICENSE and nothing else, and a README that
+ * stands on its own (no relative link leaves the package).
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -67,7 +68,7 @@ describe.each(NAMES)("packages/%s", (name) => {
 
   test("ships the same LICENSE as the root and names it in files", () => {
     expect(pkg.license).toBe("Apache-2.0");
-    expect(pkg.files).toEqual(expect.arrayContaining(["dist", "README.md", "LICENSE"]));
+    expect(pkg.files).toEqual(expect.arrayContaining(["dist", "README.md", "LICENSE", "CHANGELOG.md"]));
     expect(fs.readFileSync(path.join(dir, "LICENSE"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "LICENSE"), "utf8"));
   });
 
@@ -98,7 +99,25 @@ describe.each(NAMES)("packages/%s", (name) => {
     const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir, timeout: 60_000 });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE"]));
-    expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$|RETRIES\.md$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$|RETRIES\.md$)/.test(f))).toEqual([]);
   }, 60_000);
 
+  test("its README stands alone: install and links sections, and no relative link leaves the package", () => {
+    const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+    expect(readme).toMatch(/^## Install$/m);
+    expect(readme).toMatch(/^## Links$/m);
+    expect(readme).toContain(`npm install ${name === "cli" ? "-g " : name === "emulator" ? "--save-dev " : ""}${pkg.name}`);
+    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      if (/^https:\/\//.test(link) || link.startsWith("#")) continue;
+      // a relative link must name a file that is inside the package and published with it
+      const target = link.split("#")[0];
+      expect([link, fs.existsSync(path.join(dir, target))]).toEqual([link, true]);
+      expect([link, path.relative(dir, path.join(dir, target)).startsWith("..")]).toEqual([link, false]);
+      expect([link, pkg.files.some((f) => target === f || target.startsWith(`${f}/`))]).toEqual([link, true]);
+    }
+    // links into the repository name the main branch (or are the project page and its issues)
+    for (const link of links.filter((l) => l.startsWith(REPO))) expect(link).toMatch(new RegExp(`^${REPO}(#readme|/issues|/(blob|tree)/main/.+)$`));
+  });
 });
