@@ -11,15 +11,10 @@ import {
   type JWTVerifyGetKey,
   type KeyLike,
 } from "jose";
-import type { AuthOptions } from "./types";
+import type { AuthOptions, IssueTokenOptions } from "./types";
 
 /** The client id issueToken puts in tokens and the default allow-list admits. */
 export const DEFAULT_CLIENT_ID = "agentcore-emulator";
-
-export interface IssueTokenOptions {
-  /** Lifetime in seconds (default 3600). Ignored when the claims carry `exp`. */
-  expiresIn?: number;
-}
 
 export type AuthOutcome =
   | { ok: true; claims: JWTPayload }

@@ -11,6 +11,8 @@ export class Exchange {
   readonly requestId = randomUUID();
   readonly startedAt = Date.now();
   private readonly controller = new AbortController();
+  /** Request headers read once: lower-cased names, a repeated header joined with ", " (the record's copy). */
+  readonly headers: Record<string, string>;
   /** Settles when the response is finished or its connection is gone. */
   readonly closed: Promise<void>;
 
@@ -21,6 +23,7 @@ export class Exchange {
     readonly cors: CorsPolicy,
   ) {
     record.requestId = this.requestId;
+    this.headers = record.headers;
     this.closed = new Promise((resolve) => {
       res.once("close", () => {
         // A response that closes before finishing means the client left or the socket was cut.

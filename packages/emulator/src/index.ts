@@ -1,7 +1,7 @@
 export { startEmulator } from "./server";
 export { defaultAgent } from "./agent";
 export { parseFault, FAULT_MODES } from "./faults";
-export { DEFAULT_CLIENT_ID, type IssueTokenOptions } from "./auth";
+export { DEFAULT_CLIENT_ID } from "./auth";
 export type {
   AgentContext,
   AgentHandler,
@@ -10,6 +10,7 @@ export type {
   EmulatorOptions,
   FaultMode,
   FaultSpec,
+  IssueTokenOptions,
   LogSink,
   Operation,
   RecordedRequest,

@@ -1,69 +1,46 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { StreamedBody } from "./agent";
-import { ValidationFailure } from "./errors";
 import type { Exchange } from "./exchange";
 import { isBodyFault } from "./faults";
 import { CANONICAL, INVOKE_ECHO_HEADERS, MCP_PROTOCOL_HEADER, MCP_SESSION_HEADER, SESSION_HEADER } from "./headers";
-import { BodyTooLarge, readBody } from "./requestBody";
 import { ResponseWriter } from "./responseWriter";
-import type { SessionStore } from "./sessions";
+import type { ParsedRequest } from "./pipeline";
 import type { AgentContext, AgentHandler, FaultSpec } from "./types";
 import type { Upstream } from "./upstream";
 import { ABORTED, errorMessage, errorType, flattenHeaders, isAsyncIterable, raceAbort, untilAborted } from "./util";
 
 export interface InvocationDeps {
-  sessions: SessionStore;
   handler: AgentHandler;
   upstream?: Upstream;
-  maxPayloadBytes: number;
 }
 
 type Headers = Record<string, string>;
 
-/** InvokeAgentRuntime: reads the payload, runs the agent (or the container) in the session, streams its answer. */
-export async function handleInvocation(ex: Exchange, deps: InvocationDeps, fault?: FaultSpec): Promise<void> {
-  let body: Buffer;
-  try {
-    body = await readBody(ex.req, deps.maxPayloadBytes);
-  } catch (err) {
-    if (!(err instanceof BodyTooLarge)) return;
-    // The rest of an oversized body is never read, so this connection cannot carry another request.
-    ex.res.setHeader("Connection", "close");
-    ex.sendValidation(ValidationFailure.field("payload", `Member must have length less than or equal to ${deps.maxPayloadBytes}`));
-    return;
-  }
-  const sessionId = header(ex.req, SESSION_HEADER) ?? randomUUID();
-  ex.record.sessionId = sessionId;
-  const session = deps.sessions.acquire(sessionId);
-  const untrack = deps.sessions.track(session, () => {
-    ex.abort();
-    ex.res.destroy();
-  });
+/** InvokeAgentRuntime: runs the agent (or the container) on the parsed request in its session, streams its answer. */
+export async function handleInvocation(req: ParsedRequest<Buffer>, deps: InvocationDeps): Promise<void> {
+  const { ex, body, sessionId, fault } = req;
   const headers: Headers = { [CANONICAL[SESSION_HEADER]]: sessionId };
   for (const name of INVOKE_ECHO_HEADERS) {
-    const value = header(ex.req, name);
+    const value = req.headers[name];
     if (value !== undefined) headers[CANONICAL[name]] = value;
   }
-  try {
-    if (deps.upstream) await proxy(ex, deps.upstream, body, sessionId, headers, fault);
-    else await runAgent(ex, deps.handler, body, sessionId, headers, fault);
-  } finally {
-    untrack();
-    deps.sessions.release(session);
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
+  if (deps.upstream) await proxy(ex, deps.upstream, req.headers, body, sessionId, headers, fault);
+  else await runAgent(ex, deps.handler, req.headers, body, sessionId, headers, fault);
 }
 
 function runtimeError(ex: Exchange, status: number): void {
   ex.sendError("RuntimeClientError", `Received error (${status}) from runtime. Please check your CloudWatch logs for more information.`);
 }
 
-async function runAgent(ex: Exchange, handler: AgentHandler, body: Buffer, sessionId: string, headers: Headers, fault?: FaultSpec) {
+async function runAgent(
+  ex: Exchange,
+  handler: AgentHandler,
+  received: Headers,
+  body: Buffer,
+  sessionId: string,
+  headers: Headers,
+  fault?: FaultSpec,
+) {
   const text = body.toString("utf8");
   let payload: unknown = text;
   try {
@@ -71,7 +48,7 @@ async function runAgent(ex: Exchange, handler: AgentHandler, body: Buffer, sessi
   } catch {
     // Not JSON: the agent gets the text.
   }
-  const requestHeaders = flattenHeaders(ex.req.headers);
+  const requestHeaders = { ...received };
   delete requestHeaders.authorization;
   const context: AgentContext = { sessionId, requestId: ex.requestId, headers: requestHeaders, body, signal: ex.signal };
   let result: unknown;
@@ -200,10 +177,10 @@ async function streamSse(ex: Exchange, headers: Headers, values: AsyncIterable<u
   await writer.end();
 }
 
-async function proxy(ex: Exchange, upstream: Upstream, body: Buffer, sessionId: string, headers: Headers, fault?: FaultSpec) {
+async function proxy(ex: Exchange, upstream: Upstream, received: Headers, body: Buffer, sessionId: string, headers: Headers, fault?: FaultSpec) {
   let res: IncomingMessage;
   try {
-    res = await upstream.invoke(flattenHeaders(ex.req.headers), sessionId, body, ex.signal);
+    res = await upstream.invoke(received, sessionId, body, ex.signal);
   } catch {
     if (!ex.signal.aborted) ex.sendError("RuntimeClientError", "The runtime could not be reached. Please check your CloudWatch logs for more information.");
     return;

@@ -1,28 +1,25 @@
 import { randomUUID } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { defaultAgent, loadAgent } from "./agent";
 import { Authenticator } from "./auth";
-import { handleCommand } from "./commands";
-import { CorsPolicy, isLoopbackAddress, preflightHeaders } from "./cors";
+import { MAX_COMMAND_BODY, handleCommand } from "./commands";
+import { CorsPolicy, isLoopbackAddress } from "./cors";
 import { ValidationFailure } from "./errors";
-import { Exchange } from "./exchange";
-import { FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
-import { FAULT_HEADER, SESSION_HEADER } from "./headers";
+import { FaultPlan } from "./faults";
 import { checkPassEnv } from "./execEnv";
 import { HostPolicy, checkHost } from "./hosts";
 import { handleInvocation } from "./invocations";
-import { formatLogLine, writeLog } from "./log";
 import { killMarked } from "./procSweep";
-import { matchRuntime, route, splitTarget } from "./routing";
 import { BodySlots } from "./requestBody";
-import { SessionLimitExceeded, SessionStore } from "./sessions";
+import { SessionStore } from "./sessions";
+import { type ParsedRequest, RequestPipeline } from "./pipeline";
 import { handleStop } from "./stopSession";
-import type { Emulator, EmulatorOptions, FaultSpec, Operation, RecordedRequest } from "./types";
+import type { Emulator, EmulatorOptions, RecordedRequest } from "./types";
 import { Upstream } from "./upstream";
-import { flattenHeaders, settleWithin } from "./util";
-import { validateHeaders } from "./validation";
+import { settleWithin } from "./util";
+import { type CommandRequest, parseCommandBody, parseStopBody } from "./validation";
 
 /** The longest close() waits, in all, for earlier session cleanups and for request handlers after aborting them. */
 export const CLOSE_GRACE_MS = 2000;
@@ -72,8 +69,47 @@ function partitionOf(region: string): string {
   return "aws";
 }
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
+/** Largest stop body read: `{"clientToken": ≤ 256 chars}` needs far less. */
+const MAX_STOP_BODY = 64 * 1024;
+
+interface ListenOptions {
+  host: string;
+  port: number;
+  exec: boolean;
+  allowRemoteExec: boolean;
+  allowedHosts?: string[];
+}
+
+function refuseRemoteExec(address: string): RangeError {
+  return new RangeError(
+    `exec runs shell commands for every caller, so it is refused on the non-loopback address ${address}; ` +
+      "bind loopback (the default host) or set allowRemoteExec (--allow-remote-exec) to accept that risk",
+  );
+}
+
+/**
+ * Binds the server and hands the pipeline its address. A host name may resolve to a non-loopback address: exec
+ * is checked on what was actually bound, and the Host policy is built from it.
+ */
+async function listen(pipeline: RequestPipeline, opts: ListenOptions): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(pipeline.onRequest);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  try {
+    if (opts.exec && !opts.allowRemoteExec && !isLoopbackAddress(bound.address)) throw refuseRemoteExec(`${bound.address} (${opts.host})`);
+    const url = urlOf(bound.address, bound.port);
+    pipeline.bound = { url, hosts: new HostPolicy(bound.address, opts.host, opts.allowedHosts) };
+    return { server, url };
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
 }
 
 /** Starts the emulator on a loopback port and resolves once it accepts connections. */
@@ -98,12 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const exec = options.exec === true;
   const allowRemoteExec = options.allowRemoteExec === true;
-  const remoteExecRefused = (address: string) =>
-    new RangeError(
-      `exec runs shell commands for every caller, so it is refused on the non-loopback address ${address}; ` +
-        "bind loopback (the default host) or set allowRemoteExec (--allow-remote-exec) to accept that risk",
-    );
-  if (exec && !allowRemoteExec && isIP(host) !== 0 && !isLoopbackAddress(host)) throw remoteExecRefused(host);
+  if (exec && !allowRemoteExec && isIP(host) !== 0 && !isLoopbackAddress(host)) throw refuseRemoteExec(host);
   if (options.allowedHosts !== undefined && !Array.isArray(options.allowedHosts)) throw new TypeError("allowedHosts must be an array of host names");
   for (const name of options.allowedHosts ?? []) checkHost(name);
   const cors = new CorsPolicy(options.allowedOrigins, options.allowPrivateNetwork === true);
@@ -128,162 +159,56 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;
   const requests: RecordedRequest[] = [];
-  const exchanges = new Set<Exchange>();
-  const inflight = new Set<Promise<void>>();
-  // Requests are refused until the bound address has been checked.
-  let closing = true;
-  let url = "";
-  let hosts: HostPolicy | undefined;
+  const pipeline = new RequestPipeline(
+    {
+      runtime: { runtimeArn, runtimeId, accountId },
+      auth,
+      faults,
+      sessions,
+      cors,
+      bodySlots,
+      log: options.log,
+      recordRequests: options.recordRequests !== false,
+      requests,
+    },
+    {
+      invocations: {
+        bodyLimit: maxPayloadBytes,
+        tooLarge: () => ValidationFailure.field("payload", `Member must have length less than or equal to ${maxPayloadBytes}`),
+        holdBody: true,
+        parse: (body: Buffer) => body,
+        session: "acquire",
+        handle: (req: ParsedRequest<Buffer>) => handleInvocation(req, { handler, upstream }),
+      },
+      commands: {
+        bodyLimit: MAX_COMMAND_BODY,
+        tooLarge: () => ValidationFailure.field("command", "Member must have length less than or equal to 65536"),
+        holdBody: false,
+        parse: parseCommandBody,
+        session: "acquire",
+        handle: (req: ParsedRequest<CommandRequest>) => handleCommand(req, { sessions, exec, maxOutputBytes, runTag, passEnv }),
+      },
+      stopruntimesession: {
+        bodyLimit: MAX_STOP_BODY,
+        tooLarge: () => ValidationFailure.field("clientToken", "Member must have length less than or equal to 256"),
+        holdBody: false,
+        parse: parseStopBody,
+        session: "id",
+        handle: (req: ParsedRequest) => handleStop(req, sessions),
+      },
+    },
+  );
 
-  async function operation(ex: Exchange, op: Operation, segment: string, query: URLSearchParams): Promise<void> {
-    const { req } = ex;
-    const match = matchRuntime(segment, query, { runtimeArn, runtimeId, accountId });
-    if (!match.ok) {
-      if ("notFound" in match) return ex.sendError("ResourceNotFoundException", match.notFound);
-      return ex.sendValidation(match.invalid);
-    }
-    const outcome = await auth.verify(single(req.headers.authorization));
-    if (!outcome.ok) {
-      const headers: Record<string, string> = {};
-      if (outcome.status === 401) {
-        const metadata = `Bearer resource_metadata="${url}/.well-known/oauth-protected-resource"`;
-        headers["WWW-Authenticate"] = outcome.invalidToken ? `${metadata}, error="invalid_token"` : metadata;
-      }
-      return ex.sendError(outcome.name, outcome.message, { status: outcome.status, headers });
-    }
-    let fault: FaultSpec | undefined;
-    const faultHeader = single(req.headers[FAULT_HEADER]);
-    try {
-      if (faultHeader !== undefined) fault = faults.fromHeader(op, faultHeader, single(req.headers[SESSION_HEADER]));
-    } catch (err) {
-      if (!(err instanceof FaultSyntaxError)) throw err;
-      const problem = { name: "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Emulator-Fault", message: err.message };
-      return ex.sendValidation(new ValidationFailure(err.message, "FieldValidationFailed", [problem]));
-    }
-    fault ??= faults.fromConfig(op);
-    if (fault) {
-      ex.record.fault = fault.mode;
-      if (await applyResponseFault(ex, fault)) return;
-    }
-    validateHeaders(op, req.headers);
-    const releaseBody = bodySlots.tryAcquire();
-    if (!releaseBody) {
-      // The body stays unread, so this connection cannot carry another request.
-      ex.res.setHeader("Connection", "close");
-      return ex.sendError(
-        "ThrottlingException",
-        `Too many request bodies in memory: at most ${bodySlots.max} at once (maxConcurrentBodies, --max-concurrent-bodies); retry later`,
-        { headers: { "Retry-After": "1" } },
-      );
-    }
-    try {
-      if (op === "invocations") return await handleInvocation(ex, { sessions, handler, upstream, maxPayloadBytes }, fault);
-      if (op === "commands") return await handleCommand(ex, { sessions, exec, maxOutputBytes, runTag, passEnv, releaseBody }, fault);
-      return await handleStop(ex, sessions, releaseBody);
-    } finally {
-      releaseBody();
-    }
-  }
-
-  async function handle(ex: Exchange): Promise<void> {
-    const { req, res, record } = ex;
-    const r = route(req.method ?? "GET", req.url ?? "/");
-    if (r.kind === "preflight") record.op = "preflight";
-    if (r.kind === "op") record.op = r.op;
-    // DNS rebinding: a page whose name now points at this address still sends its own name as Host.
-    if (!hosts!.allows(req.headers.host)) {
-      return ex.sendError(
-        "AccessDeniedException",
-        `Host ${JSON.stringify(req.headers.host)} is not allowed: it does not name the emulator's address (allowedHosts, --allowed-host)`,
-      );
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !cors.allows(origin)) {
-      return ex.sendError(
-        "AccessDeniedException",
-        `Origin ${JSON.stringify(origin)} is not allowed (allowedOrigins, --allowed-origin; default: loopback origins)`,
-      );
-    }
-    switch (r.kind) {
-      case "preflight":
-        res.writeHead(204, { ...preflightHeaders(req, cors), "x-amzn-RequestId": ex.requestId });
-        record.status = 204;
-        res.end();
-        return;
-      case "ping":
-        record.op = "ping";
-        return ex.sendJson(200, { status: "Healthy", time_of_last_update: Math.floor(Date.now() / 1000) });
-      case "metadata":
-        record.op = "metadata";
-        if (r.doc === "jwks") return ex.sendJson(200, { keys: [auth.publicJwk] });
-        if (r.doc === "openid") return ex.sendJson(200, { issuer: auth.issuer, jwks_uri: `${url}/.well-known/jwks.json` });
-        return ex.sendJson(200, { resource: url, authorization_servers: [auth.issuer], bearer_methods_supported: ["header"] });
-      case "unknown":
-        return ex.sendError("UnknownOperationException", r.message, { status: 404 });
-      case "op":
-        record.op = r.op;
-        return operation(ex, r.op, r.segment, r.query);
-    }
-  }
-
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (closing) {
-      req.socket.destroy();
-      return;
-    }
-    const { path, query } = splitTarget(req.url ?? "/");
-    const record: RecordedRequest = {
-      method: req.method ?? "",
-      path,
-      query: Object.fromEntries(query),
-      op: "unknown",
-      headers: flattenHeaders(req.headers),
-      status: 0,
-      requestId: "",
-    };
-    if (options.recordRequests !== false) requests.push(record);
-    const ex = new Exchange(req, res, record, cors);
-    exchanges.add(ex);
-    res.once("close", () => {
-      exchanges.delete(ex);
-      if (options.log) writeLog(options.log, formatLogLine(record, Date.now() - ex.startedAt));
-    });
-    const done: Promise<void> = handle(ex)
-      .catch((err: unknown) => {
-        if (err instanceof ValidationFailure) return ex.sendValidation(err);
-        if (err instanceof SessionLimitExceeded) return ex.sendError("ServiceQuotaExceededException", err.message);
-        if (!res.headersSent) ex.sendError("InternalServerException", "Internal server error");
-        else res.destroy();
-      })
-      .finally(() => inflight.delete(done));
-    inflight.add(done);
-  }
-
-  const server = http.createServer(onRequest);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  // A host name may have resolved to a non-loopback address: checked on what was actually bound.
-  if (exec && !allowRemoteExec && !isLoopbackAddress(bound.address)) {
-    await new Promise((resolve) => server.close(resolve));
-    upstream?.close();
-    throw remoteExecRefused(`${bound.address} (${host})`);
-  }
+  let server: http.Server;
+  let url: string;
   try {
-    hosts = new HostPolicy(bound.address, host, options.allowedHosts);
+    ({ server, url } = await listen(pipeline, { host, port, exec, allowRemoteExec, allowedHosts: options.allowedHosts }));
   } catch (err) {
-    await new Promise((resolve) => server.close(resolve));
     upstream?.close();
     throw err;
   }
-  url = urlOf(bound.address, bound.port);
   auth.setDefaultIssuer(url);
-  closing = false;
+  pipeline.closing = false;
 
   let closed: Promise<void> | undefined;
   return {
@@ -300,12 +225,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sessionIds: () => sessions.ids(),
     close() {
       closed ??= (async () => {
-        closing = true;
+        pipeline.closing = true;
         // One budget for the waits below, so they cannot add up past CLOSE_GRACE_MS.
         const deadline = Date.now() + CLOSE_GRACE_MS;
         const left = () => Math.max(0, deadline - Date.now());
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const ex of exchanges) ex.abort();
+        for (const ex of pipeline.exchanges) ex.abort();
         // However many sessions: their streams stop now; one sweep kills every process of this emulator and one
         // removal takes every session folder, instead of a /proc scan and a removal per session.
         await sessions.closeAll(left());
@@ -315,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         await sessions.removeFolders();
         // Handlers stop when their exchange aborts; one that does not (an agent ignoring ctx.signal) is left
         // behind after CLOSE_GRACE_MS rather than holding close() forever.
-        await settleWithin(Promise.all([Promise.all([...inflight]), serverClosed]), left());
+        await settleWithin(Promise.all([Promise.all([...pipeline.inflight]), serverClosed]), left());
         server.closeAllConnections();
       })();
       return closed;

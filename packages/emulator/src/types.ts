@@ -1,4 +1,4 @@
-import type { IssueTokenOptions } from "./auth";
+/** Shared types: a leaf module, importing nothing from the emulator, so no module cycles run through it. */
 
 export type Operation = "invocations" | "commands" | "stopruntimesession";
 
@@ -40,6 +40,11 @@ export interface FaultSpec {
   code?: string;
   /** error, exception, error-frame: the message. */
   message?: string;
+}
+
+export interface IssueTokenOptions {
+  /** Lifetime in seconds (default 3600). Ignored when the claims carry `exp`. */
+  expiresIn?: number;
 }
 
 export interface AgentContext {

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import { ValidationFailure } from "./errors";
 import { SESSION_HEADER, USER_ID_HEADER } from "./headers";
 import type { Operation } from "./types";
@@ -30,15 +29,14 @@ const HEADER_LIMITS: Record<Operation, Limit[]> = {
 };
 
 /** Throws ValidationFailure for a header outside its length range; stop also requires the session header. */
-export function validateHeaders(op: Operation, headers: IncomingHttpHeaders): void {
+export function validateHeaders(op: Operation, headers: Record<string, string | undefined>): void {
   if (op === "stopruntimesession" && headers[SESSION_HEADER] === undefined) {
     throw ValidationFailure.field("runtimeSessionId", "Member must not be null");
   }
   for (const [header, field, min, max] of HEADER_LIMITS[op]) {
     const value = headers[header];
     if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(", ") : value;
-    const failure = ValidationFailure.lengthRange(field, text.length, min, max);
+    const failure = ValidationFailure.lengthRange(field, value.length, min, max);
     if (failure) throw failure;
   }
 }
