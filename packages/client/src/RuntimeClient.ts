@@ -1,57 +1,59 @@
 import { constructStack } from "@smithy/middleware-stack";
 import type { HttpHandler } from "@smithy/protocol-http";
 import type { MiddlewareStack } from "@smithy/types";
-import type { MetadataBearer, RuntimeCommand, RuntimeContext } from "./Command";
-import { checkCallOptions, checkClientConfig, resolveLimits, type RuntimeClientConfig, type SendOptions } from "./config";
+import type { RuntimeCommand } from "./Command";
+import { checkCallOptions, resolveConfig } from "./config";
 import { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
-import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
+import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
+import { OPERATIONS } from "./operations";
+import { Pipeline } from "./pipeline";
 import { clientError, ClientErrorNames } from "./protocol/errors";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
-import { createDefaultRequestHandler, type DefaultRequestHandler } from "./runtime/runtimeConfig";
+import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
+import type { MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
 
 /**
  * The client: resolved config, a middleware stack with AWS SDK v3 semantics and an HTTP handler.
  * Constructing it performs no I/O and creates no sockets, agents or timers.
+ *
+ * A call, from `send()` to the socket: `send` resolves the call's settings and abort signal, the pipeline runs
+ * the middleware (retry → bearer auth → logger in finalizeRequest, with the command's serializer and
+ * deserializer around them) and ends in `protocol/transport.ts`, which hands the request to the HTTP handler
+ * and returns the response with its body opened as a reader; the command's `deserialize` reads that body.
  */
 export class RuntimeClient {
-  readonly config: RuntimeClientConfig;
+  /** The resolved configuration (validated, defaults filled in). The token and the HTTP handler are not in it. */
+  readonly config: ResolvedConfig;
   readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
+  readonly #pipeline: Pipeline;
   // ES private: a pooled socket's request (its Authorization header included) is never reachable from the client
-  #handler: HttpHandler | undefined;
-  private destroyed = false;
+  #handler: HttpHandler | Promise<HttpHandler> | undefined;
+  #destroyed = false;
   /** Calls in flight (streams included), aborted by destroy(). */
-  private readonly live = new Set<AbortController>();
+  readonly #live = new Set<AbortController>();
 
   constructor(config: RuntimeClientConfig = {}) {
-    checkClientConfig(config);
-    this.config = { ...config };
+    this.config = resolveConfig(config);
     // the token is held outside every property (not even a hidden one): inspecting or serialising the client
     // cannot reach it; the bearer middleware reads it with heldSecret(config)
-    delete this.config.token;
     holdSecret(this.config, config.token);
-    if (config.retryStrategy !== undefined && typeof (config.retryStrategy as { retryDelay?: unknown }).retryDelay !== "function") {
-      throw clientError(
-        ClientErrorNames.invalidParameter,
-        "retryStrategy must have retryDelay(error, attempt, operation) and maxAttempts (see standardRetryStrategy); AWS SDK v3 retry strategies are not supported",
-        { fields: { field: "retryStrategy" } },
-      );
-    }
     this.#handler = config.requestHandler;
-    delete this.config.requestHandler;
-    this.middlewareStack.add(retryMiddleware(this.config), retryMiddlewareOptions);
+    this.#pipeline = new Pipeline(this.middlewareStack);
+    this.middlewareStack.add(retryMiddleware(), retryMiddlewareOptions);
     this.middlewareStack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
-    this.middlewareStack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
+    if (config.logger) this.middlewareStack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
   }
 
   /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
   async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
-    if (this.destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
+    if (this.#destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
     checkCallOptions(options);
+    const { config } = this;
     const call = new AbortController();
-    this.live.add(call);
-    const cleanups: (() => void)[] = [() => this.live.delete(call)];
+    this.#live.add(call);
+    const cleanups: (() => void)[] = [() => this.#live.delete(call)];
     const userSignal = options.abortSignal;
     if (userSignal) {
       const onAbort = () => call.abort(clientError(ClientErrorNames.aborted, "The request was aborted", { cause: userSignal.reason }));
@@ -61,34 +63,30 @@ export class RuntimeClient {
         cleanups.push(() => userSignal.removeEventListener("abort", onAbort));
       }
     }
-    const deadline = options.deadline ?? this.config.deadline;
+    const deadline = options.deadline ?? config.deadline;
     if (deadline !== undefined && !call.signal.aborted) {
       cleanups.push(startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`))));
     }
-    let released = false;
     const release = () => {
-      if (released) return;
-      released = true;
       for (const fn of cleanups.splice(0)) fn();
     };
     const context: RuntimeContext = {
       commandName: command.commandName,
       operation: command.operation,
-      config: this.config,
-      logger: this.config.logger,
+      command,
+      config,
+      logger: config.logger,
       signal: call.signal,
-      requestTimeout: options.requestTimeout ?? this.config.requestTimeout,
-      // per call only: each command picks its own default, using the client's idleTimeout as it sees fit
-      idleTimeout: options.idleTimeout,
-      limits: resolveLimits(this.config, options),
-      requestHandler: () => this.requestHandler(),
-      waitingForSocket: (request) => (this.#handler as Partial<DefaultRequestHandler> | undefined)?.waitingForSocket?.(request) === true,
-      metadata: {},
-      onRelease: (fn) => (released ? fn() : cleanups.push(fn)),
+      requestTimeout: options.requestTimeout ?? config.requestTimeout,
+      idleTimeout: options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown }),
+      limits:
+        options.maxEventBytes === undefined && options.maxResponseBytes === undefined
+          ? config.limits
+          : { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes },
+      requestHandler: () => this.#requestHandler(),
     };
     try {
-      const handler = command.resolveMiddleware(this.middlewareStack, context);
-      const { output } = await handler({ input: command.input });
+      const { output } = await this.#pipeline.resolve(command, context)({ input: command.input });
       const stream = (output as { stream?: { onClose?(fn: () => void): void } }).stream;
       if (stream?.onClose) stream.onClose(release);
       else release();
@@ -101,20 +99,22 @@ export class RuntimeClient {
 
   /** Aborts calls in flight (streams included) and releases pooled sockets. The client cannot send afterwards. */
   destroy(): void {
-    this.destroyed = true;
-    for (const call of this.live) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
-    this.live.clear();
-    (this.#handler as { destroy?: () => void } | undefined)?.destroy?.();
+    this.#destroyed = true;
+    for (const call of this.#live) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
+    this.#live.clear();
+    const handler = this.#handler;
     this.#handler = undefined;
+    // a handler still loading is destroyed once it has loaded
+    if (handler instanceof Promise) void handler.then((h) => (h as { destroy?: () => void }).destroy?.(), () => undefined);
+    else (handler as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private requestHandler(): HttpHandler {
-    if (this.destroyed) throw clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed");
-    this.#handler ??= createDefaultRequestHandler({
+  #requestHandler(): HttpHandler | Promise<HttpHandler> {
+    if (this.#destroyed) throw clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed");
+    return (this.#handler ??= createDefaultRequestHandler({
       connectionTimeout: this.config.connectionTimeout,
       maxSockets: this.config.maxSockets,
       logger: this.config.logger,
-    });
-    return this.#handler;
+    }));
   }
 }

@@ -1,7 +1,7 @@
 export { RuntimeClient } from "./RuntimeClient";
 export { RuntimeCommand } from "./Command";
 export type { RuntimeContext, MetadataBearer, Operation } from "./Command";
-export type { RuntimeClientConfig, SendOptions, TokenProvider, Logger } from "./config";
+export type { RuntimeClientConfig, SendOptions, TokenProvider, Logger, ResolvedConfig } from "./types";
 
 export { InvokeCommand } from "./commands/InvokeCommand";
 export type { InvokeCommandInput, InvokeCommandOutput } from "./commands/InvokeCommand";
@@ -43,7 +43,8 @@ export { resolveEndpoint } from "./protocol/endpoint";
 
 export { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
 export { retryMiddleware, retryMiddlewareOptions, standardRetryStrategy, retryClassOf, retryAfterMs, isRetryEnabled, DEFAULT_RETRY } from "./middleware/retry";
-export type { RetryStrategy, RetryOptions, RetryClass, RetryClassSwitches, StandardRetryOptions } from "./middleware/retry";
+export type { RetryStrategy, RetryOptions, RetryClass, RetryClassSwitches } from "./types";
+export type { StandardRetryOptions } from "./middleware/retry";
 export { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 export { fromOAuthClientCredentials, fromCognitoClientCredentials, cognitoTokenUrl } from "./tokens/oauth";
 export type { OAuthClientCredentialsOptions, CognitoClientCredentialsOptions } from "./tokens/oauth";

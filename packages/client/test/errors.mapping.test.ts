@@ -5,6 +5,7 @@ import {
   ConflictException,
   InternalServerException,
   InvokeCommand,
+  StopSessionCommand,
   ResourceNotFoundException,
   RetryableConflictException,
   RuntimeClient,
@@ -67,7 +68,8 @@ test.each([
   expect(error.requestId).toBe("rid-123");
   expect(error.$metadata).toMatchObject({ httpStatusCode: status, requestId: "rid-123", attempts: 1 });
   expect(error.$fault).toBe(status >= 500 ? "server" : "client");
-  expect(error.retryable).toBe(["ThrottlingException", "RetryableConflictException", "InternalServerException"].includes(name));
+  // retryable is the retry decision for this operation (invoke retries neither 500 nor 424: the agent may have run)
+  expect(error.retryable).toBe(["ThrottlingException", "RetryableConflictException"].includes(name));
   // a class's isInstance is exact: another class's error is not one of it
   expect((name === "ThrottlingException" ? ValidationException : ThrottlingException).isInstance(error)).toBe(false);
 });
@@ -113,7 +115,19 @@ test("the agent's {error, error_type, message} body: the status picks the class,
   expect(error).toMatchObject({ name: "RuntimeClientError", errorType: "ValueError", message: "agent failed" });
   const server = await failWith({ status: 500, body: json({ error: "boom", error_type: "KeyError", message: "agent crashed" }) });
   expect(InternalServerException.isInstance(server)).toBe(true);
-  expect(server).toMatchObject({ errorType: "KeyError", retryable: true, $fault: "server" });
+  expect(server).toMatchObject({ errorType: "KeyError", retryable: false, $fault: "server" });
+});
+
+test("error.retryable is the same decision the retry middleware takes, per operation and switches", async () => {
+  reply = { status: 500, headers: typeHeader("InternalServerException"), body: json({ message: "m" }) };
+  const stop = await client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: "s".repeat(40) })).catch((e) => e);
+  expect(stop).toMatchObject({ name: "InternalServerException", retryable: true });
+  const invoke = await failWith(reply);
+  expect(invoke.retryable).toBe(false);
+  const switched = new RuntimeClient({ endpoint: server.url, token: TOKEN, maxAttempts: 1, retry: { invoke: { serverError: true } } });
+  const error = await switched.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })).catch((e) => e);
+  switched.destroy();
+  expect(error.retryable).toBe(true);
 });
 
 test("a plain 409 mentioning retry is a RetryableConflictException", async () => {

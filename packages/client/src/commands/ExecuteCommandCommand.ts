@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import type { CommandStatus } from "../protocol/eventStream";
@@ -24,12 +25,12 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
     return serializeExecute(input, context);
   }
 
-  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
+  async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response);
     const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
-    for await (const event of commandEvents(context.body!, context, head, progress)) {
+    for await (const event of commandEvents(response.body, context, head, progress)) {
       if ("contentStop" in event) outcome = event.contentStop;
     }
     if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });

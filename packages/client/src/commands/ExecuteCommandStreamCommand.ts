@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import type { CommandEvent } from "../protocol/eventStream";
 import { RuntimeStream } from "../protocol/stream";
@@ -21,11 +22,10 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
     return serializeExecute(input, context);
   }
 
-  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<ExecuteCommandStreamCommandOutput> {
+  async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<ExecuteCommandStreamCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response);
-    const body = context.body!;
-    context.streamed = true;
+    const body = response.body;
     const progress = { collect: false, stdout: "", stderr: "", stopped: false };
     const stream = new RuntimeStream(() => commandEvents(body, context, head, progress), (reason) => body.cancel(reason));
     return { ...head, stream };

@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
@@ -34,10 +35,10 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     return serializeInvoke(input, context);
   }
 
-  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<InvokeCommandOutput> {
+  async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<InvokeCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response);
-    const body = context.body!;
+    const body = response.body;
     const { maxResponseBytes } = context.limits;
     const tooLarge = () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body");
     if (isEventStream(head.contentType)) {

@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import type { SseEvent } from "../protocol/sse";
 import { RuntimeStream } from "../protocol/stream";
@@ -21,11 +22,10 @@ export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput
     return serializeInvoke(input, context);
   }
 
-  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<InvokeStreamCommandOutput> {
+  async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<InvokeStreamCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response);
-    const body = context.body!;
-    context.streamed = true;
+    const body = response.body;
     const stream = new RuntimeStream(() => invokeEvents(body, context, head), (reason) => body.cancel(reason));
     return { ...head, stream };
   }

@@ -1,6 +1,6 @@
-import type { HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { HttpRequest } from "@smithy/protocol-http";
+import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
-import { DEFAULT_IDLE_TIMEOUT } from "../config";
 import { readAll } from "../protocol/body";
 import { uuidv4 } from "../protocol/uuid";
 import { checkClientToken, LIMITS } from "../protocol/validate";
@@ -27,7 +27,6 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
   readonly operation = "stop" as const;
 
   async serialize(input: StopSessionCommandInput, context: RuntimeContext): Promise<HttpRequest> {
-    context.idleTimeout ??= context.config.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
     const sessionId = sessionIdFor(input, true);
     const clientToken = input.clientToken === undefined ? uuidv4() : checkClientToken(input.clientToken);
     const body = utf8(JSON.stringify({ clientToken }));
@@ -39,9 +38,9 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
     });
   }
 
-  async deserialize(response: HttpResponse, context: RuntimeContext): Promise<StopSessionCommandOutput> {
+  async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<StopSessionCommandOutput> {
     await throwIfError(response, context);
-    await readAll(context.body!);
+    await readAll(response.body);
     const head = responseHeaders(response);
     return { statusCode: head.statusCode, sessionId: head.sessionId, $metadata: head.$metadata };
   }

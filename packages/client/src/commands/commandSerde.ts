@@ -1,5 +1,5 @@
 import type { HttpRequest } from "@smithy/protocol-http";
-import type { RuntimeContext } from "../Command";
+import type { RuntimeContext } from "../types";
 import type { BodyReader } from "../protocol/body";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
@@ -15,15 +15,10 @@ export interface ExecuteInput extends RuntimeTarget {
   timeout?: number;
 }
 
-const SERVICE_DEFAULT_TIMEOUT = 300;
-/** The Python reference's read timeout for commands: the command's own timeout plus this margin. */
-const IDLE_MARGIN_MS = 30_000;
 
 export function serializeExecute(input: ExecuteInput, context: RuntimeContext): HttpRequest {
   const command = checkCommand(input.command);
   const timeout = checkTimeout(input.timeout);
-  // a quiet command may be silent for its whole timeout: a client-wide idleTimeout never cuts it shorter
-  context.idleTimeout ??= Math.max(context.config.idleTimeout ?? 0, (timeout ?? SERVICE_DEFAULT_TIMEOUT) * 1000 + IDLE_MARGIN_MS);
   const body = utf8(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
   const headers = { "Content-Type": "application/json", Accept: "application/vnd.amazon.eventstream" };
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
@@ -69,6 +64,6 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
   } catch (e) {
     await body.cancel();
     if (progress.collect && e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
-    throw streamFailure(e, context, head);
+    throw streamFailure(e, head);
   }
 }

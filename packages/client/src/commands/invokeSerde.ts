@@ -1,6 +1,5 @@
 import type { HttpRequest } from "@smithy/protocol-http";
-import type { RuntimeContext } from "../Command";
-import { DEFAULT_IDLE_TIMEOUT } from "../config";
+import type { RuntimeContext } from "../types";
 import { readAll, type BodyReader } from "../protocol/body";
 import { concatBytes } from "../protocol/bytes";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
@@ -125,7 +124,6 @@ async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint
 }
 
 export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
-  context.idleTimeout ??= context.config.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
   const body = await payloadBytes(input.payload, context.signal);
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
@@ -185,7 +183,7 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
     }
   } catch (e) {
     await body.cancel(e);
-    throw streamFailure(e, context, head);
+    throw streamFailure(e, head);
   }
 }
 

@@ -1,5 +1,7 @@
 import { HttpRequest, type HttpResponse } from "@smithy/protocol-http";
-import type { RuntimeContext } from "../Command";
+import { decideRetryable } from "../middleware/retry";
+import type { RuntimeResponse } from "../protocol/transport";
+import type { RuntimeContext } from "../types";
 import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
@@ -7,7 +9,6 @@ import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, he
 import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
 import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
-import { endpointFromEnvironment } from "../runtime/runtimeConfig";
 import { SDK_VERSION } from "../config";
 
 /** The input every command shares: which runtime, which session, and the per-call extras. */
@@ -81,7 +82,7 @@ export function buildRequest(
     const ref = parseRuntimeRef(target.runtimeArn, target.accountId);
     const { config } = context;
     const endpoint = resolveEndpoint({
-      endpoint: config.endpoint ?? endpointFromEnvironment(),
+      endpoint: config.endpoint,
       region: ref.region ?? config.region,
       partition: ref.partition,
       useFipsEndpoint: config.useFipsEndpoint,
@@ -172,29 +173,30 @@ export function metadataOf(response: HttpResponse): ResponseMetadata {
  * Reads an error response's body (draining the connection) and throws its typed error; returns for 2xx. The
  * error keeps a snapshot of the response with the bytes read, never the live body, and none of the call's tokens.
  */
-export async function throwIfError(response: HttpResponse, context: RuntimeContext): Promise<void> {
+export async function throwIfError(response: RuntimeResponse, context: RuntimeContext): Promise<void> {
   if (response.statusCode >= 200 && response.statusCode < 300) return;
   let bytes: Uint8Array = new Uint8Array(0);
   try {
-    bytes = await readAll(context.body!, ERROR_BODY_LIMIT);
+    bytes = await readAll(response.body, ERROR_BODY_LIMIT);
   } catch {
     // an unreadable error body still yields an error from the status and headers
   }
-  throw errorFromResponse(response, bytes, metadataOf(response), context.secrets);
+  // the call's tokens are removed by the bearer middleware this error passes through
+  throw decideRetryable(errorFromResponse(response, bytes, metadataOf(response)), context);
 }
 
 /**
  * Finishes an error raised while a 2xx body was being read: it gets the response's metadata, request id and
- * session id, and loses every bearer token of the call (it can be raised after the auth middleware returned).
+ * session id. (The call's tokens are removed by the bearer middleware, from streams too.)
  */
-export function streamFailure(e: unknown, context: RuntimeContext, head: RuntimeResponseHeaders): unknown {
-  if (!AgentRuntimeError.isInstance(e)) return redact(e, context.secrets);
+export function streamFailure(e: unknown, head: RuntimeResponseHeaders): unknown {
+  if (!AgentRuntimeError.isInstance(e)) return redact(e);
   const error = e as AgentRuntimeError;
   error.$metadata = { ...head.$metadata, ...definedOnly(error.$metadata) };
   if (error.requestId === undefined && head.$metadata.requestId !== undefined) error.requestId = head.$metadata.requestId;
   if (error.statusCode === undefined) error.statusCode = head.statusCode;
   if (error.sessionId === undefined && head.sessionId !== undefined) error.sessionId = head.sessionId;
-  return redact(error, context.secrets);
+  return error;
 }
 
 function definedOnly(record: object): Record<string, unknown> {

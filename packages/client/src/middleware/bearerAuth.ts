@@ -1,7 +1,6 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
-import type { RuntimeContext } from "../Command";
-import type { RuntimeClientConfig, TokenProvider } from "../config";
+import type { ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
 import { heldSecret, redact } from "../protocol/redact";
@@ -35,8 +34,8 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 /** The client's token: held out of `config`'s properties by RuntimeClient, or a plain `token` of a config passed directly. */
-function configToken(config: RuntimeClientConfig): string | TokenProvider | undefined {
-  return (heldSecret(config) as string | TokenProvider | undefined) ?? config.token;
+function configToken(config: RuntimeClientConfig | ResolvedConfig): string | TokenProvider | undefined {
+  return (heldSecret(config) as string | TokenProvider | undefined) ?? (config as RuntimeClientConfig).token;
 }
 
 /** A command's `bearerToken`: held out of its input's properties by RuntimeCommand, or a plain field of an input. */
@@ -48,10 +47,10 @@ function perCallToken(input: unknown): string | undefined {
 /**
  * Sets `Authorization: Bearer …` on every attempt (it sits after retry in finalizeRequest). A token from a
  * provider is memoised; after a 401 the provider is asked once with `forceRefresh` and the request sent again.
- * Every token of the call is scrubbed from any error that passes through (a server may echo it), and recorded
- * in `context.secrets` for errors raised later from the response stream.
+ * Every token of the call is removed from any error that passes through (a server may echo it), and from the
+ * errors a streamed output raises later, after this middleware returned.
  */
-export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
+export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
@@ -59,11 +58,16 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeReque
     const perCall = perCallToken(args.input);
     const token = configToken(config);
     if (perCall === undefined && token === undefined) return next(args);
-    const secrets = () => [...(context.secrets ?? []), ...(typeof perCall === "string" ? [perCall] : []), ...(typeof token === "string" ? [token] : [])];
+    const secrets: string[] = [];
+    if (typeof perCall === "string") secrets.push(perCall);
+    if (typeof token === "string") secrets.push(token);
     try {
-      return await authorize(perCall, token);
+      const result = await authorize(perCall, token);
+      const stream = (result.output as { stream?: { mapErrors?(fn: (e: unknown) => unknown): void } } | undefined)?.stream;
+      stream?.mapErrors?.((e) => redact(e, secrets));
+      return result;
     } catch (e) {
-      throw redact(e, secrets());
+      throw redact(e, secrets);
     }
 
     async function authorize(perCall: string | undefined, token: string | TokenProvider | undefined) {
@@ -74,8 +78,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeReque
         );
       }
       const send = async (value: string) => {
-        // streams raise after this middleware returned: they scrub with the secrets recorded here
-        (context.secrets ??= []).push(value);
+        secrets.push(value);
         const signed = HttpRequest.clone(request);
         signed.headers = { ...signed.headers, Authorization: `Bearer ${value}` };
         return next({ ...args, request: signed });
@@ -86,7 +89,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig): FinalizeReque
       try {
         return await send(first);
       } catch (e) {
-        if (!source.refreshable || context.streamed || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
+        if (!source.refreshable || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
         context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
         return send(await unlessAborted(source.get(true, first), context.signal));
       }

@@ -1,7 +1,6 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
-import type { RuntimeContext } from "../Command";
-import type { Logger, RuntimeClientConfig } from "../config";
+import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext } from "../types";
 import { AgentRuntimeError } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 
@@ -16,10 +15,10 @@ const SECRET_HEADERS = /^(authorization|cookie|proxy-authorization|x-amz-securit
 const PAYLOAD_LIMIT = 4096;
 
 /** Pattern redaction plus the exact credentials of this attempt and call, which may be opaque (not JWT-shaped). */
-function scrubber(request: HttpRequest, context: RuntimeContext): (text: string) => string {
+function scrubber(request: HttpRequest): (text: string) => string {
   const auth = Object.entries(request.headers).find(([key]) => /^authorization$/i.test(key))?.[1];
   const secret = auth?.replace(/^\s*bearer\s+/i, "").trim();
-  return (text) => redact(text, [secret, ...(context.secrets ?? [])]);
+  return (text) => redact(text, [secret]);
 }
 
 function clip(text: string): string {
@@ -52,13 +51,13 @@ function log(logger: Logger, level: keyof Logger, line: string): void {
  * timing, attempt number and request id. Innermost in finalizeRequest, so it sees each attempt as sent; the
  * Authorization header and anything token-shaped are redacted, and payloads appear only with `logPayloads`.
  */
-export function loggerMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
+export function loggerMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const logger = context.logger;
     if (!logger) return next(args);
     const request = args.request as HttpRequest;
-    const scrub = scrubber(request, context);
+    const scrub = scrubber(request);
     const attempt = /attempt=(\d+)/.exec(request.headers["amz-sdk-request"] ?? "")?.[1] ?? "1";
     const started = Date.now();
     const target = `${request.method} ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}`;

@@ -1,45 +1,32 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
-import type { Operation, RuntimeContext } from "../Command";
-import { DEFAULT_MAX_ATTEMPTS, type RuntimeClientConfig } from "../config";
+import { OPERATIONS } from "../operations";
 import { AgentRuntimeError, ClientErrorNames, headerValue } from "../protocol/errors";
 import { startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
+import type { Operation, RetryClass, RetryOptions, RetryStrategy, RuntimeContext } from "../types";
 
-/** The kinds of failure a retry decision distinguishes. */
-export type RetryClass =
-  | "throttling" // 429 ThrottlingException
-  | "conflict" // 409 RetryableConflictException
-  | "unavailable" // 503
-  | "gateway" // 502, 504
-  | "serverError" // 500 InternalServerException
-  | "coldStart" // 424 RuntimeClientError
-  | "connectionRefused" // never connected: ECONNREFUSED, DNS failure, connection timeout
-  | "connection" // connected, failed before any response byte: ECONNRESET, EPIPE, ETIMEDOUT
-  | "requestTimeout"; // no response headers within requestTimeout
+export type { RetryClass, RetryClassSwitches, RetryOptions, RetryStrategy } from "../types";
 
-export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;
-
-/**
- * Turn classes of retry on or off: `{ serverError: true }` for every operation, or
- * `{ invoke: { gateway: false } }` for one. Unset classes keep the operation's default.
- */
-export type RetryOptions = RetryClassSwitches & Partial<Record<Operation, RetryClassSwitches>>;
-
-/**
- * Defaults per operation. Stop is idempotent, so everything transient is retried. Invoke and commands retry
- * what the service rejected before the agent could act, plus (invoke) gateway and connection failures
- * before any response byte. Commands never retry anything after which the shell command may have started.
- */
+/** Each operation's default retry classes (the `retry` column of the operations table). */
 export const DEFAULT_RETRY: Record<Operation, Record<RetryClass, boolean>> = {
-  stop: { throttling: true, conflict: true, unavailable: true, gateway: true, serverError: true, coldStart: true, connectionRefused: true, connection: true, requestTimeout: true },
-  invoke: { throttling: true, conflict: true, unavailable: true, gateway: true, serverError: false, coldStart: false, connectionRefused: true, connection: true, requestTimeout: false },
-  commands: { throttling: true, conflict: true, unavailable: true, gateway: false, serverError: false, coldStart: false, connectionRefused: true, connection: false, requestTimeout: false },
+  invoke: OPERATIONS.invoke.retry,
+  commands: OPERATIONS.commands.retry,
+  stop: OPERATIONS.stop.retry,
 };
 
+/** Errno codes of a connection that was never made: safe to repeat for every operation. */
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+/** Errno codes of a connection that failed before any response byte. */
+const CONNECTION_FAILED = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"]);
+/** Status codes that decide the class when the error's name does not. */
+const STATUS_CLASSES: Record<number, RetryClass> = { 429: "throttling", 503: "unavailable", 502: "gateway", 504: "gateway", 500: "serverError", 424: "coldStart" };
 
-/** The retry class of an error, or undefined for errors that are never retried. */
+/**
+ * The one classifier: the retry class of an error, or undefined for errors that are never retried. Whether a
+ * class is retried is the operation's table entry (or the caller's `retry` switches); `error.retryable` is
+ * that same decision.
+ */
 export function retryClassOf(error: unknown): RetryClass | undefined {
   if (!AgentRuntimeError.isInstance(error)) return undefined;
   const e = error as AgentRuntimeError;
@@ -51,33 +38,38 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       return e.neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
       if (e.beforeResponse !== true) return undefined;
-      if (NEVER_CONNECTED.has(e.code as string)) return "connectionRefused";
-      return e.retryable ? "connection" : undefined;
+      const code = e.code as string | undefined;
+      if (code !== undefined) return NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
+      // fetch reports a refused or reset connection as a bare TypeError
+      return (e.cause as { name?: string } | undefined)?.name === "TypeError" ? "connection" : undefined;
     }
+    case "ThrottlingException":
+      return e.statusCode === undefined ? undefined : "throttling";
+    case "RetryableConflictException":
+      return e.statusCode === undefined ? undefined : "conflict";
   }
   // in-band errors (an SSE error event, an event-stream exception) have no status: the agent already ran
-  if (e.statusCode === undefined) return undefined;
-  if (e.name === "ThrottlingException") return "throttling";
-  if (e.name === "RetryableConflictException") return "conflict";
-  switch (e.statusCode) {
-    case 429:
-      return "throttling";
-    case 503:
-      return "unavailable";
-    case 502:
-    case 504:
-      return "gateway";
-    case 500:
-      return "serverError";
-    case 424:
-      return "coldStart";
+  return e.statusCode === undefined ? undefined : STATUS_CLASSES[e.statusCode];
+}
+
+/**
+ * Sets `error.retryable` to the retry decision for this call's operation: the standard strategy's own (the
+ * same function its retryDelay asks), or for a custom strategy the class table with the client's `retry`
+ * switches (a custom strategy's retryDelay is only asked when an attempt really failed).
+ */
+export function decideRetryable<E extends AgentRuntimeError>(error: E, context: Pick<RuntimeContext, "config" | "operation">): E {
+  const strategy = context.config.retryStrategy as RetryStrategy & { retryable?(e: AgentRuntimeError, op: Operation): boolean };
+  if (strategy.retryable) error.retryable = strategy.retryable(error, context.operation);
+  else {
+    const cls = retryClassOf(error);
+    error.retryable = cls !== undefined && isRetryEnabled(cls, context.operation, context.config.retry);
   }
-  return undefined;
+  return error;
 }
 
 /** Whether `cls` is retried for `operation` under `options` (per-operation switch, then global, then default). */
 export function isRetryEnabled(cls: RetryClass, operation: Operation, options: RetryOptions = {}): boolean {
-  return options[operation]?.[cls] ?? options[cls] ?? DEFAULT_RETRY[operation][cls];
+  return options[operation]?.[cls] ?? options[cls] ?? OPERATIONS[operation].retry[cls];
 }
 
 /**
@@ -102,15 +94,6 @@ export function retryAfterMs(error: AgentRuntimeError, now: number = Date.now())
   return Number.isNaN(date) ? undefined : positive(date - now);
 }
 
-export interface RetryStrategy {
-  /** Total attempts including the first. */
-  readonly maxAttempts: number;
-  /** Milliseconds to wait before attempt `attempt + 1`, or undefined to give up and throw `error`. */
-  retryDelay(error: AgentRuntimeError, attempt: number, operation: Operation): number | undefined;
-  /** Waits; rejects with the signal's reason when it aborts. Replaceable in tests. */
-  sleep?(ms: number, signal: AbortSignal): Promise<void>;
-}
-
 export interface StandardRetryOptions {
   maxAttempts?: number;
   retry?: RetryOptions;
@@ -127,14 +110,19 @@ export interface StandardRetryOptions {
 }
 
 /** Exponential backoff with full jitter; a `Retry-After` from the server replaces the jitter, capped at maxDelay. */
-export function standardRetryStrategy(options: StandardRetryOptions = {}): RetryStrategy {
-  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now, sleep } = options;
+export function standardRetryStrategy(options: StandardRetryOptions = {}): RetryStrategy & { retryable(error: AgentRuntimeError, operation: Operation): boolean } {
+  const { maxAttempts = 3, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now, sleep } = options;
+  const retryable = (error: AgentRuntimeError, operation: Operation) => {
+    const cls = retryClassOf(error);
+    return cls !== undefined && isRetryEnabled(cls, operation, retry);
+  };
   return {
     maxAttempts,
     sleep,
+    retryable,
     retryDelay(error, attempt, operation) {
       const cls = retryClassOf(error);
-      if (!cls || !isRetryEnabled(cls, operation, retry)) return undefined;
+      if (!cls || !retryable(error, operation)) return undefined;
       const after = retryAfterMs(error, now());
       if (after !== undefined) return Math.min(after, maxDelay);
       const base = cls === "throttling" || cls === "conflict" ? Math.max(baseDelay, 500) : baseDelay;
@@ -166,39 +154,46 @@ export const retryMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLoc
   override: true,
 };
 
+/** Errors raised after a 2xx response arrived: the agent may be acting on the call, so they are never retried. */
+const accepted = new WeakSet<object>();
+
+/** Marks an error raised while reading or decoding a 2xx response. */
+export function markAccepted(error: unknown): void {
+  if (error !== null && typeof error === "object") accepted.add(error);
+}
+
 /**
- * Re-sends failed attempts the strategy allows; never once a 2xx response arrived (the agent may be acting on
- * it, and a stream may be in the caller's hands) nor after an abort or deadline. Outermost in finalizeRequest,
- * so bearer auth signs every attempt afresh.
+ * Re-sends failed attempts the strategy allows; never one raised after a 2xx response (the agent may be
+ * acting on it), nor after an abort or deadline. Outermost in finalizeRequest, so bearer auth signs every
+ * attempt afresh. The `config` argument is ignored: the strategy is the client's resolved one.
  */
-export function retryMiddleware(config: RuntimeClientConfig): FinalizeRequestMiddleware<any, any> {
-  let strategy: RetryStrategy | undefined;
+export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<any, any> {
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
-    strategy ??= config.retryStrategy ?? standardRetryStrategy({ maxAttempts: config.maxAttempts, retry: config.retry });
-    const max = Math.max(1, Math.floor(strategy.maxAttempts) || 1);
+    const strategy = context.config.retryStrategy;
+    const max = context.config.maxAttempts;
     const sleep = strategy.sleep ?? abortableSleep;
     const invocationId = uuidv4();
+    // counted by the transport: a 401 refresh sends twice in one attempt
+    const sent = { count: 0 };
     let totalRetryDelay = 0;
-    const metadata = (attempt: number) => ({ attempts: Math.max(attempt, context.requests ?? 0), totalRetryDelay });
+    const metadata = (attempt: number) => ({ attempts: Math.max(attempt, sent.count), totalRetryDelay });
     for (let attempt = 1; ; attempt++) {
       if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
       const request = HttpRequest.clone(args.request as HttpRequest);
       request.headers["amz-sdk-invocation-id"] = invocationId;
       request.headers["amz-sdk-request"] = `attempt=${attempt}; max=${max}`;
       try {
-        const result = await next({ ...args, request });
+        const result = await next({ ...args, request, sent } as typeof args);
         const output = result.output as { $metadata?: Record<string, unknown> };
         if (output?.$metadata) Object.assign(output.$metadata, metadata(attempt));
         return result;
       } catch (e) {
-        // an error body that nobody read must not pin the connection
-        if (!context.streamed) await context.body?.cancel().catch(() => undefined);
         // an abort or deadline wins over whatever the interrupted attempt produced
         if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
         if (!AgentRuntimeError.isInstance(e)) throw e;
         const error = withMetadata(e, metadata(attempt)) as AgentRuntimeError;
-        if (attempt >= max || context.streamed || context.accepted) throw error;
+        if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         if (delay === undefined || Number.isNaN(delay)) throw error;
         const wait = Math.max(0, Math.round(delay));

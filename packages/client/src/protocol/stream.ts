@@ -8,6 +8,7 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
   private used = false;
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
+  #errorMaps: ((e: unknown) => unknown)[] = [];
 
   constructor(
     private readonly produce: () => AsyncGenerator<T, void, undefined>,
@@ -29,7 +30,7 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
           return result;
         } catch (e) {
           done();
-          throw e;
+          throw this.#mapped(e);
         }
       },
       return: async () => {
@@ -72,6 +73,20 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
         await iterator.return?.();
       },
     });
+  }
+
+  /**
+   * Passes every error the stream raises through `fn` before the reader sees it (the bearer middleware removes
+   * the call's tokens this way, since a stream fails after the middleware returned).
+   */
+  mapErrors(fn: (e: unknown) => unknown): void {
+    this.#errorMaps.push(fn);
+  }
+
+  #mapped(e: unknown): unknown {
+    let out = e;
+    for (const fn of this.#errorMaps) out = fn(out);
+    return out;
   }
 
   /** Runs `fn` once the stream is over: ended, failed or cancelled. */

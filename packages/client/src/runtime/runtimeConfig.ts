@@ -1,8 +1,6 @@
-import { Agent as HttpAgent, type ClientRequest } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { ClientRequest } from "node:http";
 import type { HttpHandler, HttpRequest } from "@smithy/protocol-http";
-import type { Logger } from "../config";
+import type { Logger } from "../types";
 
 export interface DefaultHandlerOptions {
   connectionTimeout?: number;
@@ -20,8 +18,16 @@ export interface DefaultRequestHandler extends HttpHandler {
 /** Above this Node's own timers fire at once; such a connect timeout means "none" (about 25 days). */
 const LONGEST_CONNECT_TIMEOUT = 2 ** 31 - 1;
 
-/** The Node default: pooled keep-alive sockets, created on the first send, never at import or construction. */
-export function createDefaultRequestHandler(options: DefaultHandlerOptions): DefaultRequestHandler {
+/**
+ * The Node default: pooled keep-alive sockets, created on the first send, never at import or construction.
+ * The handler and node:http(s) are loaded then too, so an import of the package loads none of them.
+ */
+export async function createDefaultRequestHandler(options: DefaultHandlerOptions): Promise<DefaultRequestHandler> {
+  const [{ Agent: HttpAgent }, { Agent: HttpsAgent }, { NodeHttpHandler }] = await Promise.all([
+    import("node:http"),
+    import("node:https"),
+    import("@smithy/node-http-handler"),
+  ]);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity };
   const httpAgent = new HttpAgent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);

@@ -1,0 +1,131 @@
+// Types shared by the client, the commands and the middleware. A leaf: it imports types only, so no module
+// that needs them has to import another module's code (and no import cycle can start here).
+import type { HttpHandler } from "@smithy/protocol-http";
+import type { HandlerExecutionContext } from "@smithy/types";
+import type { AgentRuntimeError, ResponseMetadata } from "./protocol/errors";
+import type { ResponseLimits } from "./protocol/limits";
+
+export type Operation = "invoke" | "commands" | "stop";
+
+/** A bearer-token source: memoised by the client, asked again with `forceRefresh` after a 401. */
+export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<string | { token: string; expiresAt?: Date }>;
+
+/** Console- and pino-compatible. */
+export interface Logger {
+  debug?: (...args: any[]) => void;
+  info?: (...args: any[]) => void;
+  warn?: (...args: any[]) => void;
+  error?: (...args: any[]) => void;
+}
+
+/** The kinds of failure a retry decision distinguishes. */
+export type RetryClass =
+  | "throttling" // 429 ThrottlingException
+  | "conflict" // 409 RetryableConflictException
+  | "unavailable" // 503
+  | "gateway" // 502, 504
+  | "serverError" // 500 InternalServerException
+  | "coldStart" // 424 RuntimeClientError
+  | "connectionRefused" // never connected: ECONNREFUSED, DNS failure, connection timeout, never given a socket
+  | "connection" // connected, failed before any response byte: ECONNRESET, EPIPE, ETIMEDOUT
+  | "requestTimeout"; // no response headers within requestTimeout
+
+export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;
+
+/**
+ * Turn classes of retry on or off: `{ serverError: true }` for every operation, or
+ * `{ invoke: { gateway: false } }` for one. Unset classes keep the operation's default.
+ */
+export type RetryOptions = RetryClassSwitches & Partial<Record<Operation, RetryClassSwitches>>;
+
+export interface RetryStrategy {
+  /** Total attempts including the first. */
+  readonly maxAttempts: number;
+  /** Milliseconds to wait before attempt `attempt + 1`, or undefined to give up and throw `error`. */
+  retryDelay(error: AgentRuntimeError, attempt: number, operation: Operation): number | undefined;
+  /** Waits; rejects with the signal's reason when it aborts. Replaceable in tests. */
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface RuntimeClientConfig {
+  /** Default bearer credential; a command's `bearerToken` overrides it for that call. */
+  token?: string | TokenProvider;
+  /** Only needed when a command names a runtime id + accountId instead of an ARN. */
+  region?: string;
+  /** Custom base URL (emulator, proxy, VPC endpoint); plain http only for loopback hosts. */
+  endpoint?: string;
+  useFipsEndpoint?: boolean;
+  useDualstackEndpoint?: boolean;
+  /** An @smithy/protocol-http handler; default (Node: NodeHttpHandler, browsers: FetchHttpHandler) created on the first send. */
+  requestHandler?: HttpHandler;
+  /** Total attempts including the first (default 3). */
+  maxAttempts?: number;
+  /** Which failures are retried, on top of each operation's safe defaults. */
+  retry?: RetryOptions;
+  /** Replaces the built-in retry decisions and backoff. */
+  retryStrategy?: RetryStrategy;
+  /**
+   * Connections the default Node handler opens per host (default Infinity: every open stream holds one, so a
+   * proxy streaming to many users needs no tuning). A request that waits past its timeout for a free socket
+   * fails with a RequestTimeoutError that says so.
+   */
+  maxSockets?: number;
+  /** Milliseconds to establish a connection (Node default handler only). Timeouts take any positive number, or Infinity for none. */
+  connectionTimeout?: number;
+  /** Milliseconds until response headers, per attempt. */
+  requestTimeout?: number;
+  /** Milliseconds of silence allowed between body chunks (default 300000; commands: their timeout + 30 s). */
+  idleTimeout?: number;
+  /** Milliseconds for a whole call, retries and streamed body included. */
+  deadline?: number;
+  /** Largest SSE event or event-stream frame, in bytes (default 16 MiB). */
+  maxEventBytes?: number;
+  /** Largest body a call buffers whole (blocking invoke, blocking command output), in bytes (default 100 MiB). */
+  maxResponseBytes?: number;
+  logger?: Logger;
+  /** Log request and response payloads (off by default; tokens are redacted either way). */
+  logPayloads?: boolean;
+  userAgentAppId?: string;
+}
+
+export interface SendOptions {
+  abortSignal?: AbortSignal;
+  requestTimeout?: number;
+  idleTimeout?: number;
+  deadline?: number;
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
+}
+
+/**
+ * The client's configuration after the constructor resolved it once: validated, defaults filled in, the
+ * endpoint override read. The token and the HTTP handler are not in it (nothing printable may reach them).
+ */
+export interface ResolvedConfig extends Readonly<Omit<RuntimeClientConfig, "token" | "requestHandler" | "maxAttempts" | "retryStrategy">> {
+  readonly maxAttempts: number;
+  /** The strategy every retry decision goes through (the standard one unless `retryStrategy` was given). */
+  readonly retryStrategy: RetryStrategy;
+  readonly limits: ResponseLimits;
+}
+
+/** What serializers, deserializers and middleware know about the call in flight. */
+export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> {
+  commandName: string;
+  operation: Operation;
+  /** The command being sent (its `serialize` and `deserialize` run inside the stack). */
+  command: { serialize(input: any, context: RuntimeContext): Promise<unknown>; deserialize(response: any, context: RuntimeContext): Promise<unknown> };
+  config: ResolvedConfig;
+  logger?: Logger;
+  /** Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError. */
+  signal: AbortSignal;
+  /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
+  requestTimeout?: number;
+  idleTimeout?: number;
+  limits: ResponseLimits;
+  /** The HTTP handler, created on first use. */
+  requestHandler(): HttpHandler | Promise<HttpHandler>;
+}
+
+export interface MetadataBearer {
+  $metadata: ResponseMetadata;
+}
