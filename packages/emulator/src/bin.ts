@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json";
 import { parseFault } from "./faults";
 import { checkHost } from "./hosts";
-import { DEFAULT_MAX_CONCURRENT_BODIES, DEFAULT_MAX_SESSIONS, MAX_SESSION_SECONDS, startEmulator } from "./server";
+import { DEFAULT_MAX_CONCURRENT_BODIES, DEFAULT_MAX_SESSIONS, MAX_SESSION_SECONDS, RUNTIME_ID_PATTERN, startEmulator } from "./server";
 import type { FaultSpec } from "./types";
 
 const USAGE = `Usage: agentcore-emulator [options]
@@ -35,7 +35,8 @@ Options:
   --upstream URL           proxy invocations to an agent container (POST /invocations)
   --region REGION          region in the runtime ARN (default us-east-1)
   --account-id ID          account in the runtime ARN (default 123456789012)
-  --runtime-id ID          runtime id (default emulator_agent-abcdefghij)
+  --runtime-id ID          runtime id, name-suffix as the service makes them: a letter, up to 99
+                           letters/digits/_, "-", 10 letters/digits (default emulator_agent-abcdefghij)
   --idle-timeout SECONDS   session idle timeout, > 0 and <= 28800 (default 900)
   --max-lifetime SECONDS   session max lifetime, > 0 and <= 28800 (default 28800)
   --token-ttl SECONDS      lifetime of the printed token, whole seconds >= 1 (default 43200)
@@ -135,6 +136,10 @@ async function main(): Promise<void> {
       fail(`--host must be an IP address or a host name, got '${values.host}'`);
     }
   }
+  const runtimeId = values["runtime-id"];
+  if (runtimeId !== undefined && !RUNTIME_ID_PATTERN.test(runtimeId)) {
+    fail(`--runtime-id must match ${RUNTIME_ID_PATTERN.source} (e.g. my_agent-abcdefghij), got '${runtimeId}'`);
+  }
   let faults: FaultSpec[] = [];
   try {
     faults = (values.fault ?? []).map(parseFault);
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
       upstream: values.upstream,
       region: values.region,
       accountId: values["account-id"],
-      runtimeId: values["runtime-id"],
+      runtimeId,
       sessionIdleTimeoutSeconds: idleTimeout,
       sessionMaxLifetimeSeconds: maxLifetime,
       faults,

@@ -63,6 +63,15 @@ export const MIN_COMMAND_RESPONSE_BYTES = 1024;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
+/** The service's runtime id pattern: the client refuses other ids, so a runtime named otherwise could never be called. */
+export const RUNTIME_ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
+
+/**
+ * Request headers node:http accepts, in bytes. Node's default (16 KiB) is less than a client may send: up to
+ * 16 KiB of its own headers plus Authorization, whose JWT can be several KB.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 function partitionOf(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";
   if (region.startsWith("us-gov-")) return "aws-us-gov";
@@ -92,7 +101,7 @@ function refuseRemoteExec(address: string): RangeError {
  * is checked on what was actually bound, and the Host policy is built from it.
  */
 async function listen(pipeline: RequestPipeline, opts: ListenOptions): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer(pipeline.onRequest);
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, pipeline.onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -119,7 +128,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const runtimeId = options.runtimeId ?? "emulator_agent-abcdefghij";
   if (!REGION.test(region)) throw new Error(`Invalid region: ${region}`);
   if (!/^\d{12}$/.test(accountId)) throw new Error(`Invalid accountId (12 digits): ${accountId}`);
-  if (!runtimeId || /[/:]/.test(runtimeId)) throw new Error(`Invalid runtimeId: ${runtimeId}`);
+  if (typeof runtimeId !== "string" || !RUNTIME_ID_PATTERN.test(runtimeId)) {
+    throw new RangeError(`runtimeId must match ${RUNTIME_ID_PATTERN.source} (e.g. my_agent-abcdefghij), got ${JSON.stringify(runtimeId)}`);
+  }
   if (options.agent !== undefined && options.upstream !== undefined) throw new Error("Options agent and upstream are exclusive");
   const idleSeconds = sessionSeconds("sessionIdleTimeoutSeconds", options.sessionIdleTimeoutSeconds, 900);
   const lifetimeSeconds = sessionSeconds("sessionMaxLifetimeSeconds", options.sessionMaxLifetimeSeconds, MAX_SESSION_SECONDS);

@@ -188,6 +188,9 @@ describe("agentcore-emulator bin", () => {
     [["--allowed-origin", "localhost:3000"], 'allowedOrigins entries must be origins like "http://localhost:3000"'],
     [["--pass-env", "A=B"], 'passEnv entries must be environment variable names, got "A=B"'],
     [["--allowed-host", "evil example"], 'host must be an IP address or a host name, got "evil example"'],
+    [["--runtime-id", "agent"], "--runtime-id must match ^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$ (e.g. my_agent-abcdefghij), got 'agent'"],
+    [["--runtime-id", "my-agent-abcdefghij"], "--runtime-id must match ^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$ (e.g. my_agent-abcdefghij), got 'my-agent-abcdefghij'"],
+    [["--runtime-id", "my_agent-abcdefghi"], "--runtime-id must match"],
   ])("usage error, exit 2: %j", async (args, message) => {
     const bad = spawn(process.execPath, [BIN, "--port", "0", ...args]);
     let out = "";
