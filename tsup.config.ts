@@ -35,8 +35,11 @@ const client: Options = {
   clean: true,
   treeshake: true,
   splitting: false,
-  // dependencies stay imports, so applications dedupe them with their own copies
-  external: [/^@smithy\//],
+  // Node: the used parts of @smithy are bundled in, tree-shaken, so an import loads one file instead of
+  // @smithy/core's submodules one by one (most of a cold start). The Node HTTP handler stays a package of its
+  // own, import()ed on the first send, so an import loads neither it nor node:http(s)/http2.
+  noExternal: [/^@smithy\/(?!node-http-handler)/],
+  external: ["@smithy/node-http-handler"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
 };
 
@@ -50,6 +53,9 @@ const builds: Options[] = [
     dts: false,
     clean: false,
     esbuildPlugins: [browserRuntime],
+    // browsers: dependencies stay imports, so an application's bundler dedupes them with its own copies
+    noExternal: [],
+    external: [/^@smithy\//],
   },
   {
     entry: {

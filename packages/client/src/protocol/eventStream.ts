@@ -1,6 +1,5 @@
-import { EventStreamCodec } from "@smithy/eventstream-codec";
-import type { Message } from "@smithy/types";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type { Message, MessageHeaders, MessageHeaderValue } from "@smithy/types";
+import { nativeCrc32 } from "../runtime/runtimeConfig";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "./errors";
 import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
@@ -15,7 +14,7 @@ const PRELUDE = 12;
 const MIN_FRAME = 16;
 
 let crcTable: Uint32Array | undefined;
-function crc32(bytes: Uint8Array, from: number, to: number): number {
+function crc32Js(bytes: Uint8Array, from: number, to: number): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -29,19 +28,60 @@ function crc32(bytes: Uint8Array, from: number, to: number): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/** CRC-32 of bytes[from, to): Node's native zlib.crc32 where there is one, else a table in JavaScript. */
+let crc32: (bytes: Uint8Array, from: number, to: number) => number = (bytes, from, to) => {
+  const native = nativeCrc32();
+  crc32 = native ? (b, f, t) => native(b.subarray(f, t)) : crc32Js;
+  return crc32(bytes, from, to);
+};
+
+const utf8Decoder = /* @__PURE__ */ new TextDecoder("utf-8");
+/** Header names and short string values recur in every frame (`:message-type`, `event`, `chunk`, …). */
+const recent: { bytes: Uint8Array; text: string }[] = [];
+
+/** Decodes header text; a short string seen before is found by its bytes instead of being built again. */
+function text(bytes: Uint8Array, from: number, to: number): string {
+  const length = to - from;
+  if (length > 32) return utf8Decoder.decode(bytes.subarray(from, to));
+  search: for (const entry of recent) {
+    const known = entry.bytes;
+    if (known.length !== length) continue;
+    for (let i = 0; i < length; i++) if (known[i] !== bytes[from + i]) continue search;
+    return entry.text;
+  }
+  const value = utf8Decoder.decode(bytes.subarray(from, to));
+  if (recent.length >= 16) recent.shift();
+  recent.push({ bytes: bytes.slice(from, to), text: value });
+  return value;
+}
+
+/** An int64 header value, shaped like @smithy's Int64 (`bytes`, `valueOf()`, `toString()`). */
+class Int64Value {
+  constructor(readonly bytes: Uint8Array) {}
+  valueOf(): number {
+    return Number(new DataView(this.bytes.buffer, this.bytes.byteOffset, 8).getBigInt64(0, false));
+  }
+  toString(): string {
+    return String(this.valueOf());
+  }
+}
+
 /** Bytes a header value of each type tag occupies after the tag; -1: a u16 length prefix, then that many. */
 const VALUE_SIZE: readonly number[] = [0, 0, 1, 2, 4, 8, -1, -1, 8, 16];
 
 /**
- * Walks the header section bytes[from, from + length) and returns why it is malformed (a name, a length
- * field or a value that runs past the section, an unknown type tag), or undefined when every header fits.
+ * Decodes the header section bytes[from, from + length). Every name, length field and value is checked
+ * against the section, never against the buffer: a lying length must not be served from the payload or the
+ * next frame's bytes. Returns the headers, or why the section is malformed.
  */
-function headerOverrun(bytes: Uint8Array, from: number, length: number): string | undefined {
+function decodeHeaders(bytes: Uint8Array, from: number, length: number): MessageHeaders | string {
+  const headers: MessageHeaders = {};
   const end = from + length;
   let at = from;
   while (at < end) {
     const nameLength = bytes[at];
     if (at + 1 + nameLength + 1 > end) return `header name (${nameLength} bytes) or its type runs past the ${length}-byte header section`;
+    const name = text(bytes, at + 1, at + 1 + nameLength);
     at += 1 + nameLength;
     const type = bytes[at++];
     let size = VALUE_SIZE[type];
@@ -52,9 +92,37 @@ function headerOverrun(bytes: Uint8Array, from: number, length: number): string 
       at += 2;
     }
     if (at + size > end) return `header value (${size} bytes) runs past the ${length}-byte header section`;
+    headers[name] = headerValue(bytes, type, at, size);
     at += size;
   }
-  return undefined;
+  return headers;
+}
+
+function headerValue(bytes: Uint8Array, type: number, at: number, size: number): MessageHeaderValue {
+  const view = () => new DataView(bytes.buffer, bytes.byteOffset + at, size);
+  switch (type) {
+    case 0:
+    case 1:
+      return { type: "boolean", value: type === 0 };
+    case 2:
+      return { type: "byte", value: view().getInt8(0) };
+    case 3:
+      return { type: "short", value: view().getInt16(0, false) };
+    case 4:
+      return { type: "integer", value: view().getInt32(0, false) };
+    case 5:
+      return { type: "long", value: new Int64Value(bytes.slice(at, at + 8)) as never };
+    case 6:
+      return { type: "binary", value: bytes.slice(at, at + size) };
+    case 7:
+      return { type: "string", value: text(bytes, at, at + size) };
+    case 8:
+      return { type: "timestamp", value: new Date(Number(view().getBigInt64(0, false))) };
+    default: {
+      const hex = Array.from(bytes.subarray(at, at + 16), (b) => b.toString(16).padStart(2, "0")).join("");
+      return { type: "uuid", value: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` };
+    }
+  }
 }
 
 function framingError(message: string): AgentRuntimeError {
@@ -67,8 +135,9 @@ export interface EventStreamDecoderOptions {
 }
 
 /**
- * Reassembles `application/vnd.amazon.eventstream` frames from arbitrarily cut reads and decodes them with
- * @smithy/eventstream-codec (which checks both CRCs and parses the headers).
+ * Reassembles `application/vnd.amazon.eventstream` frames from arbitrarily cut reads and decodes them in place:
+ * both CRCs checked (native zlib.crc32 in Node), headers parsed within their section, the payload a view.
+ * The tests hold it to @smithy/eventstream-codec's decoding, frame for frame.
  */
 export class EventStreamDecoder {
   private readonly maxEventBytes: number;
@@ -77,7 +146,6 @@ export class EventStreamDecoder {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
-  private codec: EventStreamCodec | undefined;
   private buf = new Uint8Array(0);
   private start = 0;
   private end = 0;
@@ -136,19 +204,13 @@ export class EventStreamDecoder {
         throw framingError(`impossible frame length ${total} (headers ${headersLength}) at byte ${this.offset}`);
       }
       if (to - at < total) break;
-      // the codec reads header names and values from the underlying buffer without bounding them by the
-      // header section, so a lying length would be served from the payload or the next frame's bytes
-      const bad = headerOverrun(bytes, at + PRELUDE, headersLength);
-      if (bad) {
-        const crcOk = crc32(bytes, at, at + total - 4) === new DataView(bytes.buffer, bytes.byteOffset + at + total - 4, 4).getUint32(0, false);
-        throw framingError(`${crcOk ? bad : "message checksum mismatch"} (frame at byte ${this.offset})`);
+      const end = at + total;
+      if (crc32(bytes, at, end - 4) !== ((bytes[end - 4] << 24) | (bytes[end - 3] << 16) | (bytes[end - 2] << 8) | bytes[end - 1]) >>> 0) {
+        throw framingError(`message checksum mismatch (frame at byte ${this.offset})`);
       }
-      this.codec ??= new EventStreamCodec(toUtf8, fromUtf8);
-      try {
-        out.push(this.codec.decode(bytes.subarray(at, at + total)));
-      } catch (e) {
-        throw framingError(`${(e as Error).message} (frame at byte ${this.offset})`);
-      }
+      const headers = decodeHeaders(bytes, at + PRELUDE, headersLength);
+      if (typeof headers === "string") throw framingError(`${headers} (frame at byte ${this.offset})`);
+      out.push({ headers, body: bytes.subarray(at + PRELUDE + headersLength, end - 4) });
       at += total;
       this.offset += total;
     }

@@ -12,3 +12,8 @@ export function endpointFromEnvironment(): string | undefined {
 }
 
 export const runtimeName = "browser";
+
+/** Browsers have no native CRC-32: the event-stream decoder uses its table. */
+export function nativeCrc32(): undefined {
+  return undefined;
+}

@@ -70,3 +70,9 @@ export function endpointFromEnvironment(): string | undefined {
 }
 
 export const runtimeName = "node";
+
+/** Node's native CRC-32 (zlib.crc32, Node ≥ 20.15), loaded on first use; undefined where there is none. */
+export function nativeCrc32(): ((data: Uint8Array) => number) | undefined {
+  const zlib = (process as { getBuiltinModule?: (id: string) => { crc32?: (data: Uint8Array) => number } | undefined }).getBuiltinModule?.("node:zlib");
+  return typeof zlib?.crc32 === "function" ? zlib.crc32 : undefined;
+}
