@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AgentContext, AgentHandler } from "./types";
+import type { AgentContext, AgentHandler, WebSocketHandler } from "./types";
 import { sleep } from "./util";
 
 /** The error type the official Python framework reports for a failing agent; the default agent's "fail" raises it. */
@@ -119,8 +119,17 @@ async function* jsonPieces(req: DefaultRequest, sessionId: string): AsyncGenerat
   yield `${batch}","sessionId":${JSON.stringify(sessionId)}}`;
 }
 
-/** Loads a handler from a module file: its default export, its `handler` export, or the module itself. */
-export async function loadAgent(file: string): Promise<AgentHandler> {
+/** What an agent module exports: the invocation handler and, optionally, a `/ws` handler. */
+export interface AgentModule {
+  handler?: AgentHandler;
+  websocket?: WebSocketHandler;
+}
+
+/**
+ * Loads an agent module: the handler is its default export, its `handler` export, or the module itself; a
+ * `websocket` export is the `/ws` handler. A module must export at least one of them.
+ */
+export async function loadAgentModule(file: string): Promise<AgentModule> {
   const full = resolve(file);
   let mod: unknown;
   try {
@@ -131,9 +140,23 @@ export async function loadAgent(file: string): Promise<AgentHandler> {
     if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw err;
     mod = await import(pathToFileURL(full).href);
   }
-  const handler = pickHandler(mod) ?? pickHandler((mod as { default?: unknown } | undefined)?.default);
+  const inner = (mod as { default?: unknown } | undefined)?.default;
+  const handler = pickHandler(mod) ?? pickHandler(inner);
+  const websocket = pickWebSocket(mod) ?? pickWebSocket(inner);
+  if (!handler && !websocket) throw new Error(`Agent module ${file} exports no handler function (default export, "handler" or "websocket")`);
+  return { handler, websocket };
+}
+
+/** Loads a module's invocation handler (see loadAgentModule). */
+export async function loadAgent(file: string): Promise<AgentHandler> {
+  const { handler } = await loadAgentModule(file);
   if (!handler) throw new Error(`Agent module ${file} exports no handler function (default export or "handler")`);
   return handler;
+}
+
+function pickWebSocket(mod: unknown): WebSocketHandler | undefined {
+  const ws = mod && typeof mod === "object" ? (mod as { websocket?: unknown }).websocket : undefined;
+  return typeof ws === "function" ? (ws as WebSocketHandler) : undefined;
 }
 
 function pickHandler(mod: unknown): AgentHandler | undefined {

@@ -20,14 +20,15 @@ export const FAULT_MODES: readonly FaultMode[] = [
   "corrupt-crc",
   "exception",
   "error-frame",
+  "close",
 ];
 
 /** Modes that shape the response body rather than replace the response. */
 const BODY_MODES = new Set<FaultMode>(["drop", "stall", "drip", "corrupt-crc", "exception", "error-frame"]);
 
-const NUMBER_PARAMS = new Set(["times", "retryAfter", "delayMs", "afterEvents", "status"]);
+const NUMBER_PARAMS = new Set(["times", "retryAfter", "delayMs", "afterEvents", "status", "closeCode"]);
 const STRING_PARAMS = new Set(["op", "type", "code", "message"]);
-const OPS = new Set(["invocations", "commands", "stopruntimesession"]);
+const OPS = new Set(["invocations", "commands", "stopruntimesession", "ws", "shells"]);
 
 export class FaultSyntaxError extends Error {}
 
@@ -61,6 +62,9 @@ export function checkFault(input: Record<string, unknown> | FaultSpec): FaultSpe
       if (typeof value === "string" && value.trim() === "") throw new FaultSyntaxError(`Fault parameter ${key} is empty`);
       if (!Number.isFinite(n) || n < 0) throw new FaultSyntaxError(`Fault parameter ${key} must be a non-negative number`);
       spec[key] = n;
+      if (key === "closeCode" && !isSendableCloseCode(n)) {
+        throw new FaultSyntaxError(`Fault parameter closeCode must be a close code a server may send (1000-1003, 1007-1014, 3000-4999), got ${n}`);
+      }
     } else if (STRING_PARAMS.has(key)) {
       spec[key] = String(value);
       if (key === "op" && !OPS.has(spec[key] as string)) throw new FaultSyntaxError(`Fault op "${String(value)}" is not an operation`);
@@ -69,6 +73,11 @@ export function checkFault(input: Record<string, unknown> | FaultSpec): FaultSpe
     }
   }
   return spec as unknown as FaultSpec;
+}
+
+/** Close codes a server may put in a close frame (1004-1006 and 1015 are reserved, never sent). */
+export function isSendableCloseCode(code: number): boolean {
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
 }
 
 interface Armed {

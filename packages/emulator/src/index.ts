@@ -14,4 +14,8 @@ export type {
   LogSink,
   Operation,
   RecordedRequest,
+  WebSocketConnection,
+  WebSocketContext,
+  WebSocketHandler,
+  WebSocketMessage,
 } from "./types";

@@ -114,11 +114,14 @@ export class RequestPipeline {
     if (this.deps.recordRequests) this.deps.requests.push(record);
     const ex = new Exchange(req, res, record, this.deps.cors);
     this.exchanges.add(ex);
-    res.once("close", () => {
-      this.exchanges.delete(ex);
-      if (this.deps.log) writeLog(this.deps.log, formatLogLine(record, Date.now() - ex.startedAt));
-    });
+    res.once("close", () => this.finish(ex));
     return ex;
+  }
+
+  /** The request is over (its response closed; an upgraded connection: its WebSocket closed): logged once. */
+  finish(ex: Exchange): void {
+    if (!this.exchanges.delete(ex)) return;
+    if (this.deps.log) writeLog(this.deps.log, formatLogLine(ex.record, Date.now() - ex.startedAt));
   }
 
   /** Runs a request's handling to its end, answering what it throws the way the service would. */

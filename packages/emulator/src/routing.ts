@@ -73,3 +73,16 @@ export function matchRuntime(segment: string, query: URLSearchParams, runtime: R
   }
   return { ok: true };
 }
+
+const WS_PATH = /^\/runtimes\/([^/]+)\/ws(\/shells)?$/;
+
+/** An upgrade's target: `/runtimes/{arn}/ws` or `/runtimes/{arn}/ws/shells`, the ARN one encoded segment. */
+export function wsRoute(target: string): { op: "ws" | "shells"; segment: string; query: URLSearchParams } | { unknown: string } {
+  const { path, query } = splitTarget(target);
+  const match = WS_PATH.exec(path);
+  if (match) return { op: match[2] ? "shells" : "ws", segment: match[1], query };
+  if (/^\/runtimes\/.+\/ws(\/shells)?$/.test(path)) {
+    return { unknown: `No WebSocket route for ${path}: the runtime ARN must be percent-encoded as one path segment` };
+  }
+  return { unknown: `No WebSocket route for ${path}` };
+}

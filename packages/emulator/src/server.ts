@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { defaultAgent, loadAgent } from "./agent";
+import { type AgentModule, defaultAgent, loadAgentModule } from "./agent";
 import { Authenticator } from "./auth";
 import { MAX_COMMAND_BODY, handleCommand } from "./commands";
 import { CorsPolicy, isLoopbackAddress } from "./cors";
@@ -14,6 +14,8 @@ import { handleInvocation } from "./invocations";
 import { killMarked } from "./procSweep";
 import { BodySlots } from "./requestBody";
 import { SessionStore } from "./sessions";
+import { ShellRegistry } from "./shells";
+import { WebSocketEndpoints, echoWebSocket } from "./websocket";
 import { type ParsedRequest, RequestPipeline } from "./pipeline";
 import { handleStop } from "./stopSession";
 import type { Emulator, EmulatorOptions, RecordedRequest } from "./types";
@@ -39,6 +41,21 @@ function sessionSeconds(name: string, value: number | undefined, fallback: numbe
   }
   return value;
 }
+
+/** A seconds option: a finite number > 0 (fractions allowed, for tests). */
+function positiveSeconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a number of seconds greater than 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** WebSocket and shell defaults: the service's limits (PROTOCOL.md). */
+export const DEFAULT_WS_MAX_FRAME_BYTES = 64 * 1024;
+export const DEFAULT_WS_MAX_FRAMES_PER_SECOND = 250;
+export const DEFAULT_MAX_SHELLS_PER_SESSION = 10;
+export const DEFAULT_SHELL_REPLAY_BYTES = 256 * 1024;
 
 /** Default caps: live sessions, request bodies held in memory at once. */
 export const DEFAULT_MAX_SESSIONS = 1000;
@@ -100,8 +117,13 @@ function refuseRemoteExec(address: string): RangeError {
  * Binds the server and hands the pipeline its address. A host name may resolve to a non-loopback address: exec
  * is checked on what was actually bound, and the Host policy is built from it.
  */
-async function listen(pipeline: RequestPipeline, opts: ListenOptions): Promise<{ server: http.Server; url: string }> {
+async function listen(
+  pipeline: RequestPipeline,
+  endpoints: WebSocketEndpoints,
+  opts: ListenOptions,
+): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, pipeline.onRequest);
+  server.on("upgrade", endpoints.onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -154,7 +176,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const bodySlots = new BodySlots(cap("maxConcurrentBodies", options.maxConcurrentBodies, DEFAULT_MAX_CONCURRENT_BODIES));
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
 
-  const handler = typeof options.agent === "string" ? await loadAgent(options.agent) : (options.agent ?? defaultAgent);
+  const wsLimits = {
+    maxFrameBytes: cap("wsMaxFrameBytes", options.wsMaxFrameBytes, DEFAULT_WS_MAX_FRAME_BYTES),
+    maxFramesPerSecond: cap("wsMaxFramesPerSecond", options.wsMaxFramesPerSecond, DEFAULT_WS_MAX_FRAMES_PER_SECOND),
+    maxConnectionMs: positiveSeconds("wsMaxConnectionSeconds", options.wsMaxConnectionSeconds, 3600) * 1000,
+  };
+  const maxShellsPerSession = cap("maxShellsPerSession", options.maxShellsPerSession, DEFAULT_MAX_SHELLS_PER_SESSION);
+  const shellReplayBytes = cap("shellReplayBytes", options.shellReplayBytes, DEFAULT_SHELL_REPLAY_BYTES);
+  const agentModule: AgentModule = typeof options.agent === "string" ? await loadAgentModule(options.agent) : { handler: options.agent };
+  const handler = agentModule.handler ?? defaultAgent;
+  const wsHandler = options.websocket ?? agentModule.websocket ?? echoWebSocket;
   const upstream = options.upstream !== undefined ? new Upstream(options.upstream) : undefined;
   const auth = await Authenticator.create(options.auth);
   const faults = new FaultPlan(options.faults);
@@ -210,10 +241,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   );
 
+  const shells = new ShellRegistry({ exec, runTag, passEnv, sessions, maxShellsPerSession, replayBytes: shellReplayBytes });
+  const endpoints = new WebSocketEndpoints({
+    pipeline,
+    sessions,
+    shells,
+    handler: wsHandler,
+    limits: wsLimits,
+    maxFrameBytes: wsLimits.maxFrameBytes,
+  });
+
   let server: http.Server;
   let url: string;
   try {
-    ({ server, url } = await listen(pipeline, { host, port, exec, allowRemoteExec, allowedHosts: options.allowedHosts }));
+    ({ server, url } = await listen(pipeline, endpoints, { host, port, exec, allowRemoteExec, allowedHosts: options.allowedHosts }));
   } catch (err) {
     upstream?.close();
     throw err;
@@ -242,6 +283,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const left = () => Math.max(0, deadline - Date.now());
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const ex of pipeline.exchanges) ex.abort();
+        // WebSockets get 1001 (going away); those that do not finish the closing handshake in time are cut.
+        await endpoints.closeAll(Math.min(500, left()));
         // However many sessions: their streams stop now; one sweep kills every process of this emulator and one
         // removal takes every session folder, instead of a /proc scan and a removal per session.
         await sessions.closeAll(left());

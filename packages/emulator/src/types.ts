@@ -1,6 +1,7 @@
 /** Shared types: a leaf module, importing nothing from the emulator, so no module cycles run through it. */
 
-export type Operation = "invocations" | "commands" | "stopruntimesession";
+/** The HTTP operations and the two WebSocket endpoints (`/ws`, `/ws/shells`). */
+export type Operation = "invocations" | "commands" | "stopruntimesession" | "ws" | "shells";
 
 export type FaultMode =
   | "throttle"
@@ -18,7 +19,8 @@ export type FaultMode =
   | "drip"
   | "corrupt-crc"
   | "exception"
-  | "error-frame";
+  | "error-frame"
+  | "close";
 
 export interface FaultSpec {
   mode: FaultMode;
@@ -30,12 +32,17 @@ export interface FaultSpec {
   retryAfter?: number;
   /** coldstart: wait before answering (default 50); drip: pause between pieces (default 1). */
   delayMs?: number;
-  /** drop, stall, exception, error-frame, corrupt-crc: events (SSE events, frames, body pieces) sent intact first (default 1). */
+  /**
+   * drop, stall, exception, error-frame, corrupt-crc: events (SSE events, frames, body pieces) sent intact first
+   * (default 1); WebSocket drop and close: messages the server sends first (0: right after the upgrade).
+   */
   afterEvents?: number;
   /** error: HTTP status (default 500). */
   status?: number;
   /** error: error name for x-amzn-ErrorType; exception: `:exception-type` (commands) or `error_type` (SSE). */
   type?: string;
+  /** close (WebSocket): the close code sent (default 1011), e.g. 1008, 1009, 1011. */
+  closeCode?: number;
   /** error-frame: `:error-code`. */
   code?: string;
   /** error, exception, error-frame: the message. */
@@ -63,6 +70,43 @@ export interface AgentContext {
  * JSON-encoded value per event; a fetch `Response` is streamed through with its content type.
  */
 export type AgentHandler = (payload: unknown, context: AgentContext) => unknown;
+
+/** A message on a WebSocket: a text frame's string or a binary frame's bytes. */
+export type WebSocketMessage = { type: "text"; data: string } | { type: "binary"; data: Uint8Array };
+
+/**
+ * The connection a `websocket(connection, ctx)` handler gets for `/runtimes/{arn}/ws`. Iterate it for the
+ * client's messages (the iteration ends when the connection closes); `send` a string as a text frame or bytes as
+ * a binary frame. When the handler returns, the connection is closed with 1000; when it throws, with 1011.
+ */
+export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
+  readonly sessionId: string;
+  /** The subprotocol selected (`base64UrlBearerAuthorization` for subprotocol auth), or "". */
+  readonly protocol: string;
+  /** Sends one message; resolves once it is written to the socket (at once when the connection is closed). */
+  send(data: string | Uint8Array): Promise<void>;
+  /** Starts the closing handshake (default 1000). */
+  close(code?: number, reason?: string): void;
+  /** Aborts when the connection closes, whoever closed it. */
+  readonly signal: AbortSignal;
+  /** Resolves once closed, with the close code and reason (1006 when the socket was cut without a close frame). */
+  readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+export interface WebSocketContext {
+  sessionId: string;
+  requestId: string;
+  /**
+   * The upgrade request's headers, lower-cased, Authorization and the subprotocol token left out;
+   * `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*` query parameters appear as headers (as the platform forwards them).
+   */
+  headers: Record<string, string>;
+  /** Aborts when the connection closes. */
+  signal: AbortSignal;
+}
+
+/** A user agent's WebSocket handler (`/ws`); the default echoes text as `{"echo": text}` and bytes as bytes. */
+export type WebSocketHandler = (connection: WebSocketConnection, context: WebSocketContext) => unknown;
 
 export interface AuthOptions {
   /** Expected `iss` (default: the emulator's url, which issueToken uses). */
@@ -123,6 +167,21 @@ export interface EmulatorOptions {
   maxConcurrentBodies?: number;
   /** A handler function or a path to a module exporting one (default export or `handler`). */
   agent?: AgentHandler | string;
+  /**
+   * The `/ws` handler (default: echo). An agent module (`agent: "path"`) may export one as `websocket`; this
+   * option wins over it.
+   */
+  websocket?: WebSocketHandler;
+  /** WebSocket: largest message accepted, in bytes (default 65536, the service's 64 KB); past it the server closes with 1009. */
+  wsMaxFrameBytes?: number;
+  /** WebSocket: most messages a client may send per second (default 250); past it the server closes with 1008. */
+  wsMaxFramesPerSecond?: number;
+  /** WebSocket: longest connection, in seconds (default 3600, the service's 60 minutes); then the server closes with 1008. */
+  wsMaxConnectionSeconds?: number;
+  /** Shells per session, attached or detached (default 10); one more upgrade gets 424 RuntimeClientError. */
+  maxShellsPerSession?: number;
+  /** Shell output kept for replay on reconnect, in bytes (default 262144, the service's 256 KB). */
+  shellReplayBytes?: number;
   /** Proxy invocations to an agent container implementing `POST /invocations`. */
   upstream?: string;
   auth?: AuthOptions;

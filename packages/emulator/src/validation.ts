@@ -26,6 +26,8 @@ const HEADER_LIMITS: Record<Operation, Limit[]> = {
     ["baggage", "baggage", 0, 8192],
   ],
   stopruntimesession: [[SESSION_HEADER, "runtimeSessionId", 33, 256]],
+  ws: [[SESSION_HEADER, "runtimeSessionId", 33, 256]],
+  shells: [[SESSION_HEADER, "runtimeSessionId", 33, 256]],
 };
 
 /** Throws ValidationFailure for a header outside its length range; stop also requires the session header. */

@@ -1,0 +1,191 @@
+import { randomUUID } from "node:crypto";
+import { type IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { ValidationFailure } from "./errors";
+import type { Exchange } from "./exchange";
+import { CANONICAL, CUSTOM_HEADER_PREFIX, SESSION_HEADER } from "./headers";
+import type { RequestPipeline } from "./pipeline";
+import { wsRoute } from "./routing";
+import type { SessionStore } from "./sessions";
+import { SHELL_ID, type ShellRegistry } from "./shells";
+import type { WebSocketContext, WebSocketHandler } from "./types";
+import { settleWithin } from "./util";
+import { type ConnectionLimits, WsConnection, isConnectionFault } from "./wsConnection";
+
+/** The subprotocol browsers offer next to the token-carrying one; the server selects it. */
+export const BEARER_PROTOCOL = "base64UrlBearerAuthorization";
+export const SHELL_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Shell-Id";
+
+/** The default agent's `/ws` handler: text as `{"echo": text}`, bytes as bytes, in order. */
+export async function echoWebSocket(connection: WsConnection | Parameters<WebSocketHandler>[0]): Promise<void> {
+  for await (const message of connection) {
+    if (message.type === "text") await connection.send(JSON.stringify({ echo: message.data }));
+    else await connection.send(message.data);
+  }
+}
+
+export interface WebSocketDeps {
+  pipeline: RequestPipeline;
+  sessions: SessionStore;
+  shells: ShellRegistry;
+  handler: WebSocketHandler;
+  limits: ConnectionLimits;
+  maxFrameBytes: number;
+}
+
+/**
+ * `/runtimes/{arn}/ws` and `/runtimes/{arn}/ws/shells`. An upgrade runs the request pipeline's onRequest and
+ * preValidation stages (Host, Origin, runtime, auth, fault, session id), answering a refusal as an HTTP response
+ * with the service's status and `x-amzn-ErrorType`, exactly as on the HTTP routes; then the session is acquired
+ * (held busy while the socket is open) and ws completes the handshake.
+ */
+export class WebSocketEndpoints {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WsConnection>();
+  private readonly extraHeaders = new WeakMap<IncomingMessage, string[]>();
+
+  constructor(private readonly deps: WebSocketDeps) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: deps.maxFrameBytes,
+      // Of the two subprotocols a browser sends for bearer auth, the server selects the one without the token.
+      handleProtocols: (protocols) => (protocols.has(BEARER_PROTOCOL) ? BEARER_PROTOCOL : false),
+    });
+    this.wss.on("headers", (headers, req) => headers.push(...(this.extraHeaders.get(req) ?? [])));
+  }
+
+  /** node:http's 'upgrade' listener. */
+  readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pipeline = this.deps.pipeline;
+    socket.on("error", () => undefined);
+    if (pipeline.closing) {
+      socket.destroy();
+      return;
+    }
+    // Refusals are written by a ServerResponse on the upgrade's socket, so they are the HTTP routes' own.
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as never);
+    res.shouldKeepAlive = false;
+    res.once("finish", () => socket.end());
+    const ex = pipeline.open(req, res);
+    pipeline.run(ex, this.upgrade(ex, req, socket, head, res));
+  };
+
+  private async upgrade(ex: Exchange, req: IncomingMessage, socket: Duplex, head: Buffer, res: ServerResponse): Promise<void> {
+    const pipeline = this.deps.pipeline;
+    const target = wsRoute(req.url ?? "/");
+    if ("unknown" in target) return ex.sendError("UnknownOperationException", target.unknown, { status: 404 });
+    const { op, segment, query } = target;
+    ex.record.op = op;
+    if (!pipeline.guard(ex)) return;
+    if (req.method !== "GET" || (ex.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+      return ex.sendError("ValidationException", "A WebSocket route takes a GET with Upgrade: websocket", { status: 400 });
+    }
+    const headers = effectiveHeaders(ex.headers, query);
+    const checked = await pipeline.preValidation(ex, op, segment, query, headers);
+    if (!checked) return;
+    let shellId: string | undefined;
+    if (op === "shells") {
+      shellId = query.get("shellId") ?? undefined;
+      if (shellId === undefined || !SHELL_ID.test(shellId)) {
+        throw ValidationFailure.field("shellId", `Member must satisfy regular expression pattern: ${SHELL_ID.source}`);
+      }
+    }
+    const sessionId = headers[SESSION_HEADER] ?? randomUUID();
+    ex.record.sessionId = sessionId;
+    const { sessions, shells } = this.deps;
+    const session = sessions.acquire(sessionId);
+    let held = true;
+    const release = () => {
+      if (held) sessions.release(session);
+      held = false;
+    };
+    try {
+      if (shellId !== undefined && !shells.hasRoom(session, shellId)) {
+        return ex.sendError(
+          "RuntimeClientError",
+          `Too many shells in this session: at most ${shells.options.maxShellsPerSession} (detached shells count); close one with 0xFF first`,
+        );
+      }
+      if (socket.destroyed) return;
+      const extra = [`${CANONICAL[SESSION_HEADER]}: ${sessionId}`, `x-amzn-RequestId: ${ex.requestId}`];
+      if (shellId !== undefined) extra.push(`${SHELL_ID_HEADER}: ${shellId}`);
+      this.extraHeaders.set(req, extra);
+      // From here on ws owns the socket.
+      res.detachSocket(socket as never);
+      const ws = await new Promise<import("ws").WebSocket | undefined>((resolve) => {
+        socket.once("close", () => resolve(undefined));
+        this.wss.handleUpgrade(req, socket, head, (accepted) => resolve(accepted));
+      });
+      if (!ws) return;
+      ex.record.status = 101;
+      const fault = isConnectionFault(checked.fault) ? checked.fault : undefined;
+      const conn = new WsConnection(ws, sessionId, this.deps.limits, fault);
+      this.connections.add(conn);
+      held = false;
+      const untrack = sessions.track(session, () => conn.close(1000, "Session ended"));
+      void conn.closed.then(() => {
+        this.connections.delete(conn);
+        untrack();
+        sessions.release(session);
+        pipeline.finish(ex);
+      });
+      if (shellId !== undefined) await shells.open(session, shellId, conn);
+      else this.runHandler(conn, ex, headers);
+    } finally {
+      release();
+    }
+  }
+
+  private runHandler(conn: WsConnection, ex: Exchange, headers: Record<string, string>): void {
+    const visible = { ...headers };
+    delete visible.authorization;
+    delete visible["sec-websocket-protocol"];
+    const context: WebSocketContext = { sessionId: conn.sessionId, requestId: ex.requestId, headers: visible, signal: conn.signal };
+    let call: Promise<unknown>;
+    try {
+      call = Promise.resolve(this.deps.handler(conn, context));
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    call.then(
+      () => conn.close(1000, ""),
+      () => conn.close(1011, "Agent error"),
+    );
+  }
+
+  /** Emulator closing: every connection gets 1001 (going away); those still open after `waitMs` are cut. */
+  async closeAll(waitMs: number): Promise<void> {
+    const all = [...this.connections];
+    for (const conn of all) conn.close(1001, "Emulator closing");
+    await settleWithin(Promise.all(all.map((conn) => conn.closed)), waitMs);
+    for (const conn of all) conn.terminate();
+  }
+}
+
+/**
+ * The headers an upgrade is judged by: the request's, plus what browsers cannot send as headers: the session id
+ * and `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*` values as query parameters (the header wins), and the bearer
+ * token from the `base64UrlBearerAuthorization.<base64url token>` subprotocol when there is no Authorization.
+ */
+export function effectiveHeaders(received: Record<string, string>, query: URLSearchParams): Record<string, string> {
+  const headers = { ...received };
+  for (const [name, value] of query) {
+    const lower = name.toLowerCase();
+    if ((lower === SESSION_HEADER || lower.startsWith(CUSTOM_HEADER_PREFIX)) && headers[lower] === undefined) headers[lower] = value;
+  }
+  if (headers.authorization === undefined) {
+    const offered = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    const carrier = offered.find((p) => p.startsWith(`${BEARER_PROTOCOL}.`));
+    if (carrier !== undefined && offered.includes(BEARER_PROTOCOL)) {
+      const encoded = carrier.slice(BEARER_PROTOCOL.length + 1);
+      // base64url without padding; anything else is an invalid token (401 invalid_token), not a missing one.
+      const token = /^[A-Za-z0-9_-]+$/.test(encoded) ? Buffer.from(encoded, "base64url").toString("utf8") : "";
+      headers.authorization = `Bearer ${token || "-"}`;
+    }
+  }
+  return headers;
+}
