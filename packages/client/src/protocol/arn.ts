@@ -1,7 +1,8 @@
 import { clientError, ClientErrorNames } from "./errors";
+import { isPartition, matchedPartition, partitionOfRegion, PARTITION_NAMES, PARTITIONS, type Partition } from "./partitions";
 import { quoteForMessage as q } from "./validate";
 
-export type Partition = "aws" | "aws-us-gov" | "aws-cn";
+export type { Partition } from "./partitions";
 
 export interface RuntimeRef {
   /** What goes into the path segment, before percent-encoding: the whole ARN or the bare runtime id. */
@@ -20,14 +21,14 @@ const ACCOUNT = /^\d{12}$/;
  * service, and it keeps the path segment free of dot segments, separators, controls and surrogates.
  */
 const RUNTIME_ID = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
-const PARTITIONS: readonly string[] = ["aws", "aws-us-gov", "aws-cn"];
 
 function bad(field: "runtimeArn" | "accountId", message: string): never {
   throw clientError(ClientErrorNames.invalidArn, message, { fields: { field } });
 }
 
+/** The generic shape, or a partition's own pattern (`eusc-de-east-1` starts with four letters). */
 export function isValidRegion(region: string): boolean {
-  return REGION.test(region);
+  return REGION.test(region) || (/^[a-z]+(-[a-z]+)+-\d+$/.test(region) && matchedPartition(region) !== undefined);
 }
 
 const ID_SHAPE = "letters, digits and '_' (starting with a letter, at most 100), '-', then 10 letters or digits";
@@ -44,20 +45,21 @@ export function parseRuntimeRef(runtimeArn: unknown, accountId?: unknown): Runti
     const parts = runtimeArn.split(":");
     if (parts.length !== 6) bad("runtimeArn", `runtimeArn must have six ':'-separated parts (arn:partition:bedrock-agentcore:region:account:runtime/id), got ${parts.length}: ${q(runtimeArn, 200)}`);
     const [, partition, service, region, account, resource] = parts;
-    if (!PARTITIONS.includes(partition)) bad("runtimeArn", `runtimeArn has unknown partition ${q(partition)} (expected aws, aws-us-gov or aws-cn)`);
+    if (!isPartition(partition)) bad("runtimeArn", `runtimeArn has unknown partition ${q(partition)} (expected one of ${PARTITION_NAMES.join(", ")})`);
     if (service !== "bedrock-agentcore") bad("runtimeArn", `runtimeArn service must be 'bedrock-agentcore', got ${q(service)}`);
     if (!region) bad("runtimeArn", "runtimeArn has an empty region");
-    if (!REGION.test(region)) bad("runtimeArn", `runtimeArn region ${q(region)} is not a valid region name`);
+    if (!isValidRegion(region)) bad("runtimeArn", `runtimeArn region ${q(region)} is not a valid region name`);
     if (!account) bad("runtimeArn", "runtimeArn has an empty account id");
     if (!ACCOUNT.test(account)) bad("runtimeArn", `runtimeArn account ${q(account)} must be 12 digits`);
     if (!resource.startsWith("runtime/")) bad("runtimeArn", `runtimeArn resource must be 'runtime/{runtimeId}', got ${q(resource)}`);
     const runtimeId = resource.slice("runtime/".length);
     if (!runtimeId) bad("runtimeArn", "runtimeArn has an empty runtime id");
     if (!RUNTIME_ID.test(runtimeId)) bad("runtimeArn", `runtimeArn runtime id ${q(runtimeId)} is not a valid runtime id (${ID_SHAPE})`);
-    if (partition === "aws-cn" && !region.startsWith("cn-")) bad("runtimeArn", `partition aws-cn needs a cn-* region, got ${q(region)}`);
-    if (partition === "aws-us-gov" && !region.startsWith("us-gov-")) bad("runtimeArn", `partition aws-us-gov needs a us-gov-* region, got ${q(region)}`);
+    // the region decides the host's DNS suffix: a partition that contradicts it would send the call elsewhere
+    if (partition !== "aws" && !PARTITIONS[partition].region.test(region)) bad("runtimeArn", `partition ${partition} needs a region matching ${PARTITIONS[partition].region.source}, got ${q(region)}`);
+    if (partition === "aws" && partitionOfRegion(region) !== "aws") bad("runtimeArn", `region ${q(region)} belongs to partition ${partitionOfRegion(region)}, not aws`);
     if (accountId !== undefined && accountId !== account) bad("accountId", `accountId ${q(accountId)} does not match the account in runtimeArn ('${account}')`);
-    return { pathId: runtimeArn, region, partition: partition as Partition, accountId: account, runtimeId, isArn: true };
+    return { pathId: runtimeArn, region, partition, accountId: account, runtimeId, isArn: true };
   }
   if (!RUNTIME_ID.test(runtimeArn)) bad("runtimeArn", `runtimeArn ${q(runtimeArn)} is neither a runtime ARN nor a valid runtime id (${ID_SHAPE})`);
   if (accountId === undefined) bad("accountId", `runtimeArn ${q(runtimeArn)} is a runtime id, not an ARN; pass accountId with it, or pass the full runtime ARN`);

@@ -1,5 +1,6 @@
 import { clientError, ClientErrorNames } from "./errors";
-import { isValidRegion, type Partition } from "./arn";
+import { isValidRegion } from "./arn";
+import { partitionOfRegion, PARTITIONS, type Partition } from "./partitions";
 import { quoteForMessage as q } from "./validate";
 
 export interface EndpointOptions {
@@ -16,12 +17,6 @@ export interface ResolvedEndpoint {
   port?: number;
   /** Path prefix of a custom endpoint, without a trailing slash. */
   basePath: string;
-}
-
-function partitionOf(region: string): Partition {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /** Hosts where plain `http:` is acceptable because the traffic never leaves the machine. */
@@ -62,11 +57,10 @@ export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
     throw clientError(ClientErrorNames.endpoint, "No region: pass a runtime ARN, or set `region` on the client when addressing a runtime by id");
   }
   if (typeof region !== "string" || !isValidRegion(region)) throw clientError(ClientErrorNames.endpoint, `region ${q(region)} is not a valid region name`);
-  const partition = options.partition ?? partitionOf(region);
+  const partition = PARTITIONS[options.partition ?? partitionOfRegion(region)];
+  if (!partition) throw clientError(ClientErrorNames.endpoint, `partition ${q(options.partition)} is not an AWS partition`);
   const service = useFipsEndpoint ? "bedrock-agentcore-fips" : "bedrock-agentcore";
-  let suffix: string;
-  if (partition === "aws-cn") suffix = useDualstackEndpoint ? "api.amazonwebservices.com.cn" : "amazonaws.com.cn";
-  else suffix = useDualstackEndpoint ? "api.aws" : "amazonaws.com";
+  const suffix = useDualstackEndpoint ? partition.dualStackDnsSuffix : partition.dnsSuffix;
   return { protocol: "https:", hostname: `${service}.${region}.${suffix}`, basePath: "" };
 }
 
