@@ -52,8 +52,13 @@ export interface RuntimeClientConfig {
   token?: string | TokenProvider;
   /** Only needed when a command names a runtime id + accountId instead of an ARN. */
   region?: string;
-  /** Custom base URL (emulator, proxy, VPC endpoint); plain http only for loopback hosts. */
+  /** Custom base URL (emulator, proxy, VPC endpoint); plain http only for loopback hosts (see allowInsecureHttp). */
   endpoint?: string;
+  /**
+   * Allow a plain `http:` endpoint on a host other than loopback (e.g. an emulator in another container); the
+   * bearer token then crosses the network unencrypted. Default false. The client logs a warning (logger.warn) once.
+   */
+  allowInsecureHttp?: boolean;
   useFipsEndpoint?: boolean;
   useDualstackEndpoint?: boolean;
   /** An @smithy/protocol-http handler; default (Node: NodeHttpHandler, browsers: FetchHttpHandler) created on the first send. */

@@ -52,6 +52,7 @@ function perCallToken(input: unknown): string | undefined {
  */
 export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
+  let warnedInsecure = false;
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const request = args.request as HttpRequest;
@@ -72,10 +73,19 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
 
     async function authorize(perCall: string | undefined, token: string | TokenProvider | undefined) {
       if (request.protocol === "http:" && !isLoopbackHost(request.hostname)) {
-        throw clientError(
-          ClientErrorNames.insecureEndpoint,
-          `Refusing to send a bearer token over plain http to ${request.hostname}; use https, or a loopback host for local development`,
-        );
+        if (config.allowInsecureHttp !== true) {
+          throw clientError(
+            ClientErrorNames.insecureEndpoint,
+            `Refusing to send a bearer token over plain http to ${request.hostname}; use https, a loopback host for local development, or allowInsecureHttp: true for a trusted network`,
+          );
+        }
+        // once per client: a warning per request would drown the log of a busy proxy
+        if (!warnedInsecure) {
+          warnedInsecure = true;
+          (config.logger ?? context.logger)?.warn?.(
+            `agentcore: allowInsecureHttp is set: sending bearer tokens over plain http to ${request.hostname}; anyone on the network path can read them`,
+          );
+        }
       }
       const send = async (value: string) => {
         secrets.push(value);
