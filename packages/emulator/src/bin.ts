@@ -11,6 +11,10 @@ const USAGE = `Usage: agentcore-emulator [options]
 A local Amazon Bedrock AgentCore Runtime data-plane emulator. Prints one JSON line
 {"url", "runtimeArn", "token"} to stdout, then logs each request to stderr.
 
+Routes: POST /runtimes/{arn}/invocations | commands | stopruntimesession, and WebSockets on
+/runtimes/{arn}/ws (echo, or the --agent module's "websocket" export) and /runtimes/{arn}/ws/shells
+(interactive shells: bash on a pty with --exec, else a scripted shell).
+
 Options:
   --host HOST              address or host name to bind (default 127.0.0.1: loopback only)
   --port PORT              port 0-65535, 0 picks a free one (default 8787)
@@ -18,7 +22,8 @@ Options:
                            The folders (mode 0700) are working directories, NOT isolation: commands
                            can read and change anything your user can. They get only PATH, HOME,
                            USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TZ, TMPDIR from the
-                           emulator's environment. Prints a warning on stderr.
+                           emulator's environment. Prints a warning on stderr. Shells on
+                           /ws/shells run bash -i on a pty (util-linux script) in the same folders.
   --allow-remote-exec      allow --exec on a non-loopback --host (anyone who reaches it with a
                            valid token runs shell commands as you)
   --pass-env NAME          also pass this environment variable to --exec commands (repeatable)
@@ -32,6 +37,7 @@ Options:
   --max-concurrent-bodies N
                            most request bodies in memory at once, more get 429 (default ${DEFAULT_MAX_CONCURRENT_BODIES})
   --agent FILE             module exporting the agent handler (default export or "handler")
+                           and/or a WebSocket handler ("websocket")
   --upstream URL           proxy invocations to an agent container (POST /invocations)
   --region REGION          region in the runtime ARN (default us-east-1)
   --account-id ID          account in the runtime ARN (default 123456789012)

@@ -241,6 +241,8 @@ describe("agentcore-emulator bin", () => {
       expect(text).toContain(flag);
     }
     expect(text).toContain("NOT isolation");
+    expect(text).toContain("/runtimes/{arn}/ws/shells");
+    expect(text).toContain('"websocket"');
 
     const bad = spawn(process.execPath, [BIN, "--agent", "a.js", "--upstream", "http://localhost:8080"]);
     let err = "";

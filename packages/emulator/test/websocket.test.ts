@@ -66,6 +66,17 @@ describe("WebSocket /ws", () => {
     expect(client.messages.map((m) => m.data.toString())).toEqual(['{"echo":"before"}']);
   });
 
+  it("the fault header may come as a query parameter (browsers cannot set headers)", async () => {
+    const client = await Client.open(`${url()}?X-Amzn-Bedrock-AgentCore-Runtime-Custom-Emulator-Fault=${encodeURIComponent("close; closeCode=1009; afterEvents=0")}`, { token });
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it("rejects a close fault with a code a server may not send", async () => {
+    const r = await refusal(url(), { headers: { Authorization: `Bearer ${token}`, [FAULT]: "close; closeCode=1006" } });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain("closeCode");
+  });
+
   it("a configured fault for op=ws applies to upgrades only", async () => {
     emu.setFaults([{ mode: "close", closeCode: 1008, afterEvents: 0, op: "ws", times: 1 }]);
     try {
