@@ -27,6 +27,7 @@ const GLOBAL_OPTIONS = {
   "timeout-ms": { type: "string" },
   "idle-timeout-ms": { type: "string" },
   "max-attempts": { type: "string" },
+  "allow-insecure-http": { type: "boolean" },
   json: { type: "boolean" },
   debug: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -70,6 +71,8 @@ export interface GlobalOptions {
   timeoutMs?: number;
   idleTimeoutMs?: number;
   maxAttempts?: number;
+  /** --allow-insecure-http: plain http to a host other than loopback (the SDK's allowInsecureHttp). */
+  allowInsecureHttp: boolean;
   json: boolean;
   debug: boolean;
 }
@@ -248,6 +251,7 @@ export function parseCli(argv: string[]): ParsedArgs {
     timeoutMs: wholeNumber(typedAs["timeout-ms"], str("timeout-ms"), { min: 1 }, name),
     idleTimeoutMs: wholeNumber(typedAs["idle-timeout-ms"], str("idle-timeout-ms"), { min: 1 }, name),
     maxAttempts: wholeNumber(typedAs["max-attempts"], str("max-attempts"), { min: 1, max: MAX_ATTEMPTS }, name),
+    allowInsecureHttp: values["allow-insecure-http"] === true,
     json: values.json === true,
     debug: values.debug === true,
   };

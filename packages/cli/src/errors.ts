@@ -47,7 +47,9 @@ interface ErrorLike {
 export function errorLine(error: unknown): string {
   const e = (typeof error === "object" && error !== null ? error : { message: String(error) }) as ErrorLike;
   const name = typeof e.name === "string" && e.name ? e.name : "Error";
-  const message = typeof e.message === "string" ? oneLine(e.message) : "";
+  let message = typeof e.message === "string" ? oneLine(e.message) : "";
+  // the SDK names its option; a shell user needs the flag
+  if (name === "InsecureEndpointError") message = message.replace("allowInsecureHttp: true", "--allow-insecure-http");
   const requestId = typeof e.requestId === "string" ? e.requestId : typeof e.$metadata?.requestId === "string" ? e.$metadata.requestId : undefined;
   return `agentcore: ${name}: ${message}${requestId ? ` (request id ${requestId})` : ""}`;
 }

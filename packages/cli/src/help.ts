@@ -18,6 +18,8 @@ const GLOBAL_HELP = `Options (any command, before or after its name):
                            alias --bearer-token
   --token-file FILE        read the bearer token from FILE
   --endpoint URL           data-plane base URL   [env BEDROCK_AGENTCORE_DP_ENDPOINT; default from the ARN's region]
+  --allow-insecure-http    allow a plain http:// --endpoint on a host other than loopback (e.g. an emulator
+                           in another container); the token crosses the network unencrypted, with a warning
   --region REGION          region for a runtime id without an ARN   [env AWS_REGION, AWS_DEFAULT_REGION]
   -s, --session-id, --session ID
                            runtime session id, 33-256 characters (default: a new UUID, printed on

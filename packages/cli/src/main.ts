@@ -51,7 +51,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (warning) await messages.line(warning);
       debug = level === "debug";
       // structured records (level, time, msg, fields) that pino-style tools can index, built from the SDK's lines
-      const logger = level ? structuredLogger(level, (record) => void messages.record(record)) : undefined;
+      // --allow-insecure-http alone still shows the SDK's warning that the token crosses the network in clear
+      const threshold = level ?? (globals.allowInsecureHttp ? "warn" : undefined);
+      const logger = threshold ? structuredLogger(threshold, (record) => void messages.record(record)) : undefined;
       const settings = resolveSettings(args.command, globals, io.env, logger, debug);
       secrets.add(settings.token);
       if (debug) {

@@ -65,6 +65,7 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
   if (globals.timeoutMs !== undefined) config.deadline = globals.timeoutMs;
   if (globals.idleTimeoutMs !== undefined) config.idleTimeout = globals.idleTimeoutMs;
   if (globals.maxAttempts !== undefined) config.maxAttempts = globals.maxAttempts;
+  if (globals.allowInsecureHttp) config.allowInsecureHttp = true;
   if (logger) {
     config.logger = logger;
     if (logPayloads) config.logPayloads = true;
