@@ -69,7 +69,7 @@ const builds: Options[] = [
     dts: { entry: { index: "packages/emulator/src/index.ts" } },
     sourcemap: true,
     clean: true,
-    external: ["@agentcore-runtime/client", "jose", /^@smithy\//],
+    external: ["@agentcore-runtime/client", "jose", "ws", /^@smithy\//],
   },
   {
     entry: { bin: "packages/cli/src/bin.ts" },

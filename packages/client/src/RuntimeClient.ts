@@ -8,7 +8,7 @@ import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
-import { clientError, ClientErrorNames } from "./protocol/errors";
+import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
@@ -56,7 +56,8 @@ export class RuntimeClient {
     const cleanups: (() => void)[] = [() => this.#live.delete(call)];
     const userSignal = options.abortSignal;
     if (userSignal) {
-      const onAbort = () => call.abort(clientError(ClientErrorNames.aborted, "The request was aborted", { cause: userSignal.reason }));
+      // AbortSignal.timeout() (reason: a TimeoutError) → DeadlineExceededError; any other abort → AbortError
+      const onAbort = () => call.abort(callerAbortError(userSignal.reason));
       if (userSignal.aborted) onAbort();
       else {
         userSignal.addEventListener("abort", onAbort, { once: true });

@@ -28,8 +28,24 @@ export {
   ThrottlingException,
   InternalServerException,
   ClientErrorNames,
+  InvalidArnError,
+  InvalidParameterError,
+  InsecureEndpointError,
+  EndpointError,
+  TokenProviderError,
+  AbortError,
+  ConnectionTimeoutError,
+  RequestTimeoutError,
+  IdleTimeoutError,
+  DeadlineExceededError,
+  NetworkError,
+  EventStreamFramingError,
+  TruncatedStreamError,
+  StreamAlreadyConsumedError,
+  InvalidResponseError,
+  ResponseLimitExceededError,
 } from "./protocol/errors";
-export type { ResponseMetadata } from "./protocol/errors";
+export type { ResponseMetadata, ResponseSnapshot, AgentRuntimeErrorOptions, AgentRuntimeErrorClass, ClientErrorName, ClientErrorsByName } from "./protocol/errors";
 
 export type { SseEvent, SseDecoderOptions, SseEnd } from "./protocol/sse";
 export { SseDecoder } from "./protocol/sse";
@@ -38,6 +54,9 @@ export type { ResponseLimits } from "./protocol/limits";
 export { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from "./protocol/limits";
 export { EventStreamDecoder } from "./protocol/eventStream";
 export { RuntimeStream } from "./protocol/stream";
+export { readSSE } from "./protocol/readSSE";
+export type { ReadSSEOptions } from "./protocol/readSSE";
+export type { SSEStreamOptions } from "./protocol/sseEncode";
 export { parseRuntimeRef } from "./protocol/arn";
 export { resolveEndpoint } from "./protocol/endpoint";
 

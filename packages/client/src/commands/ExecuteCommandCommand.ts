@@ -31,7 +31,7 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
     const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
     for await (const event of commandEvents(response.body, context, head, progress)) {
-      if ("contentStop" in event) outcome = event.contentStop;
+      if (event.contentStop) outcome = event.contentStop;
     }
     if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });
     return { ...head, stdout: progress.stdout, stderr: progress.stderr, exitCode: outcome.exitCode, status: outcome.status };

@@ -5,7 +5,7 @@ import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/er
 import type { SseEvent } from "../protocol/sse";
 import { readAll } from "../protocol/body";
 import { limitExceeded } from "../protocol/limits";
-import { concatBytes } from "../protocol/bytes";
+import { concatBytes, utf8Text } from "../protocol/bytes";
 import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
@@ -67,7 +67,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
       return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
     }
     const bytes = await readAll(body, maxResponseBytes, tooLarge);
-    const raw = new TextDecoder().decode(bytes);
+    const raw = utf8Text(bytes);
     const output: InvokeCommandOutput = { ...head, body: bytes, text: raw };
     if (isJson(head.contentType) && raw.trim() !== "") {
       try {

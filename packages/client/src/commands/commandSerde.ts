@@ -45,13 +45,13 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
       for (const message of decoder.push(chunk)) {
         const event = commandEventOf(message);
         if (!event) continue;
-        if ("contentDelta" in event) {
+        if (event.contentDelta) {
           if (progress.collect) {
             if (event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
             if (event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
             if (progress.stdout.length + progress.stderr.length > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
           }
-        } else if ("contentStop" in event) {
+        } else if (event.contentStop) {
           progress.stopped = true;
         }
         yield event;

@@ -1,10 +1,10 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../types";
 import { readAll, type BodyReader } from "../protocol/body";
-import { concatBytes } from "../protocol/bytes";
+import { concatBytes, utf8Text } from "../protocol/bytes";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
-import { SseDecoder, sseErrorPayload, sseText, type SseEvent } from "../protocol/sse";
+import { SseDecoder, sseErrorPayload, sseEvent, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, checkWellFormed, LIMITS, checkHeaderValue } from "../protocol/validate";
 import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
@@ -164,8 +164,8 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
   try {
     if (!isEventStream(head.contentType)) {
       const bytes = await readAll(body, maxResponseBytes, () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body"));
-      const data = new TextDecoder().decode(bytes);
-      yield { data, text: sseText(data) };
+      const data = utf8Text(bytes);
+      yield sseEvent(data);
       return;
     }
     const decoder = new SseDecoder({ maxEventBytes });

@@ -67,6 +67,38 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 
 export const SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
 
+/** What a runtime address resolves to: pure in the ARN, the accountId and the client's resolved config. */
+interface ResolvedTarget {
+  ref: ReturnType<typeof parseRuntimeRef>;
+  segment: string;
+  endpoint: ReturnType<typeof resolveEndpoint>;
+}
+// Parsing an ARN and resolving its endpoint (URL parsing included) is the same work for every call to a
+// runtime: it is memoised per client config, bounded so arbitrary input cannot grow it without limit.
+const resolvedTargets = new WeakMap<object, Map<string, ResolvedTarget>>();
+
+function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext["config"]): ResolvedTarget {
+  let memo = resolvedTargets.get(config);
+  if (!memo) resolvedTargets.set(config, (memo = new Map()));
+  const key = typeof runtimeArn === "string" && (accountId === undefined || typeof accountId === "string") ? `${runtimeArn}\n${accountId ?? ""}` : undefined;
+  const hit = key === undefined ? undefined : memo.get(key);
+  if (hit) return hit;
+  const ref = parseRuntimeRef(runtimeArn, accountId as string | undefined);
+  const endpoint = resolveEndpoint({
+    endpoint: config.endpoint,
+    region: ref.region ?? config.region,
+    partition: ref.partition,
+    useFipsEndpoint: config.useFipsEndpoint,
+    useDualstackEndpoint: config.useDualstackEndpoint,
+  });
+  const resolved = { ref, segment: encodePathSegment(ref.pathId), endpoint };
+  if (key !== undefined) {
+    if (memo.size >= 64) memo.clear();
+    memo.set(key, resolved);
+  }
+  return resolved;
+}
+
 /**
  * Validates the target and builds the request skeleton: endpoint, encoded path, query, common headers.
  * Every failure is a typed AgentRuntimeError (InvalidArnError, InvalidParameterError with `field`,
@@ -79,15 +111,8 @@ export function buildRequest(
   options: { traceLimit: number; sessionId: string; headers: Record<string, string>; body: Uint8Array | string },
 ): HttpRequest {
   try {
-    const ref = parseRuntimeRef(target.runtimeArn, target.accountId);
     const { config } = context;
-    const endpoint = resolveEndpoint({
-      endpoint: config.endpoint,
-      region: ref.region ?? config.region,
-      partition: ref.partition,
-      useFipsEndpoint: config.useFipsEndpoint,
-      useDualstackEndpoint: config.useDualstackEndpoint,
-    });
+    const { ref, segment, endpoint } = target_(target.runtimeArn, target.accountId, config);
     const query: Record<string, string> = {};
     if (!ref.isArn) query.accountId = ref.accountId!;
     else if (target.accountId !== undefined) query.accountId = target.accountId;
@@ -128,7 +153,7 @@ export function buildRequest(
     const appId = config.userAgentAppId ? ` app/${checkHeaderValue("userAgentAppId", config.userAgentAppId)}` : "";
     headers["x-amz-user-agent"] = `agentcore-runtime-js/${SDK_VERSION}${appId}`;
     const body = options.body;
-    headers["Content-Length"] = String(typeof body === "string" ? new TextEncoder().encode(body).length : body.length);
+    headers["Content-Length"] = String(typeof body === "string" ? encoder.encode(body).length : body.length);
     checkHeaderBlock(headers, (name) => {
       const lower = name.toLowerCase();
       if (lower === "x-amz-user-agent") return "userAgentAppId";
@@ -139,7 +164,7 @@ export function buildRequest(
       hostname: endpoint.hostname,
       port: endpoint.port,
       method: "POST",
-      path: `${endpoint.basePath}/runtimes/${encodePathSegment(ref.pathId)}/${path}`,
+      path: `${endpoint.basePath}/runtimes/${segment}/${path}`,
       query,
       headers,
       body,

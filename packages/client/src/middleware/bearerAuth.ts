@@ -89,11 +89,11 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       }
       const send = async (value: string) => {
         secrets.push(value);
-        const signed = HttpRequest.clone(request);
-        signed.headers = { ...signed.headers, Authorization: `Bearer ${value}` };
-        return next({ ...args, request: signed });
+        return next({ ...args, request: new HttpRequest({ ...request, headers: { ...request.headers, Authorization: `Bearer ${value}` } }) });
       };
       if (perCall !== undefined) return send(checkToken(perCall));
+      // a fixed token needs no memo, no wait and no refresh
+      if (typeof token === "string") return send(checkToken(token));
       source ??= tokenSource(token!);
       const first = await unlessAborted(source.get(false), context.signal);
       try {

@@ -1,7 +1,7 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import { OPERATIONS } from "../operations";
-import { AgentRuntimeError, ClientErrorNames, headerValue } from "../protocol/errors";
+import { AgentRuntimeError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
 import { startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
 import type { Operation, RetryClass, RetryOptions, RetryStrategy, RuntimeContext } from "../types";
@@ -35,10 +35,10 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       return "connectionRefused";
     case ClientErrorNames.requestTimeout:
       // queued for a socket and never sent: as safe to repeat as a refused connection
-      return e.neverSent === true ? "connectionRefused" : "requestTimeout";
+      return (e as RequestTimeoutError).neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
-      if (e.beforeResponse !== true) return undefined;
-      const code = e.code as string | undefined;
+      if ((e as NetworkError).beforeResponse !== true) return undefined;
+      const code = (e as NetworkError).code;
       if (code !== undefined) return NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
       // fetch reports a refused or reset connection as a bare TypeError
       return (e.cause as { name?: string } | undefined)?.name === "TypeError" ? "connection" : undefined;
@@ -180,9 +180,13 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     const metadata = (attempt: number) => ({ attempts: Math.max(attempt, sent.count), totalRetryDelay });
     for (let attempt = 1; ; attempt++) {
       if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
-      const request = HttpRequest.clone(args.request as HttpRequest);
-      request.headers["amz-sdk-invocation-id"] = invocationId;
-      request.headers["amz-sdk-request"] = `attempt=${attempt}; max=${max}`;
+      // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
+      const original = args.request as HttpRequest;
+      const request = new HttpRequest({
+        ...original,
+        query: { ...original.query },
+        headers: { ...original.headers, "amz-sdk-invocation-id": invocationId, "amz-sdk-request": `attempt=${attempt}; max=${max}` },
+      });
       try {
         const result = await next({ ...args, request, sent } as typeof args);
         const output = result.output as { $metadata?: Record<string, unknown> };

@@ -62,6 +62,8 @@ function sourceOf(body: unknown): Source {
       },
     };
   }
+  const node = body as NodeReadable;
+  if (typeof node.on === "function" && typeof node.pause === "function" && typeof node.resume === "function") return nodeSource(node);
   const iterable = body as AsyncIterable<unknown> & { destroy?: (e?: Error) => void };
   if (typeof iterable[Symbol.asyncIterator] === "function") {
     const iterator = iterable[Symbol.asyncIterator]();
@@ -78,6 +80,79 @@ function sourceOf(body: unknown): Source {
     };
   }
   throw clientError(ClientErrorNames.response, "Unsupported response body type");
+}
+
+type NodeReadable = {
+  on(event: string, fn: (...args: any[]) => void): unknown;
+  removeListener(event: string, fn: (...args: any[]) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(error?: Error): unknown;
+};
+
+/**
+ * A Node stream (the response of node:http) read through its events: one chunk is handed over per read and
+ * the stream is paused while a chunk waits (backpressure). Cheaper per chunk than its async iterator.
+ */
+function nodeSource(stream: NodeReadable): Source {
+  const queue: Uint8Array[] = [];
+  let ended = false;
+  let error: unknown;
+  let waiting: { resolve(chunk: Uint8Array | undefined): void; reject(e: unknown): void } | undefined;
+  const settle = (fn: (w: NonNullable<typeof waiting>) => void) => {
+    const w = waiting;
+    waiting = undefined;
+    if (w) fn(w);
+  };
+  const onData = (chunk: unknown) => {
+    const bytes = toBytes(chunk);
+    if (waiting) settle((w) => w.resolve(bytes));
+    else {
+      queue.push(bytes);
+      stream.pause();
+    }
+  };
+  const onEnd = () => {
+    ended = true;
+    settle((w) => w.resolve(undefined));
+  };
+  const onError = (e: unknown) => {
+    error ??= e;
+    settle((w) => w.reject(error));
+  };
+  // a connection cut before the body ended: the stream closes without 'end' (and may not emit 'error')
+  const onClose = () => {
+    if (!ended) onError(Object.assign(new Error("the connection closed before the response body ended"), { code: "ECONNRESET" }));
+  };
+  stream.on("data", onData);
+  stream.on("end", onEnd);
+  stream.on("error", onError);
+  stream.on("close", onClose);
+  const detach = () => {
+    stream.removeListener("data", onData);
+    stream.removeListener("end", onEnd);
+    stream.removeListener("close", onClose);
+  };
+  return {
+    next() {
+      if (queue.length > 0) {
+        const chunk = queue.shift()!;
+        if (queue.length === 0) stream.resume();
+        return Promise.resolve(chunk);
+      }
+      if (error !== undefined) return Promise.reject(error);
+      if (ended) return Promise.resolve(undefined);
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+      });
+    },
+    cancel() {
+      detach();
+      queue.length = 0;
+      // destroying the stream frees the socket at once; 'error' stays handled so a late one is not thrown
+      stream.destroy();
+    },
+  };
 }
 
 function networkError(cause: unknown): AgentRuntimeError {

@@ -11,3 +11,9 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+const decoder = /* @__PURE__ */ new TextDecoder();
+/** UTF-8 text of bytes (one shared decoder: constructing one per call costs more than a small decode). */
+export function utf8Text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}

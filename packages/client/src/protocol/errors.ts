@@ -1,5 +1,6 @@
 import type { HttpResponse } from "@smithy/protocol-http";
 import { redact, type Secrets } from "./redact";
+import type { SseEvent } from "./sse";
 
 export { redact } from "./redact";
 
@@ -54,20 +55,37 @@ export function responseSnapshot(response: HttpResponse | ResponseSnapshot, body
   return Object.freeze(snapshot);
 }
 
-// A registry-wide symbol so `isInstance` works across two copies of this package in one process.
+// A registry-wide symbol so `isInstance` and `instanceof` work across two copies of this package in one process
+// (the CommonJS and the ESM build, or two versions in node_modules).
 const BRAND = Symbol.for("@agentcore-runtime/client.AgentRuntimeError");
 
-/** Every error this SDK throws: service errors, in-band agent errors and client-side failures. */
+/**
+ * Every error this SDK throws: service errors, in-band agent errors and client-side failures.
+ *
+ * Its fields are typed; fields a server adds to an error body beyond the known ones are still copied onto the
+ * error at runtime: read one with a cast, `(error as AgentRuntimeError & { detail?: string }).detail`.
+ */
 export class AgentRuntimeError extends Error {
   declare readonly [BRAND]: true;
   statusCode?: number;
+  /** The service's error type, or the agent's own (`error_type`) for an in-band or 424/500 agent error. */
   errorType?: string;
   requestId?: string;
   $fault: "client" | "server";
   $metadata: ResponseMetadata;
   retryable: boolean;
   declare readonly $response?: ResponseSnapshot;
-  [field: string]: unknown;
+  /** The session the call used, on errors raised while a response was being read (streams). */
+  declare sessionId?: string;
+  /** The agent's raw `error` value, on an in-band agent error. */
+  declare error?: unknown;
+  /** A blocking `ExecuteCommandCommand` attaches the output that arrived before whatever error it raises. */
+  declare stdout?: string;
+  declare stderr?: string;
+  /** A blocking `InvokeCommand` attaches the complete SSE events (and their joined text) read before its error. */
+  declare events?: SseEvent[];
+  /** The body text: the SSE events' joined `text`, or the raw body of an `InvalidResponseError`. */
+  declare text?: string;
 
   constructor(options: AgentRuntimeErrorOptions) {
     const secrets = options.secrets ? [...options.secrets] : undefined;
@@ -75,8 +93,9 @@ export class AgentRuntimeError extends Error {
     super(redact(options.message, secrets), options.cause === undefined ? undefined : { cause: redact(options.cause, secrets) });
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
     if (options.fields) {
+      const self = this as unknown as Record<string, unknown>;
       for (const [key, value] of Object.entries(options.fields)) {
-        if (!(key in this) && key !== "message" && key !== "name") this[key] = redact(value, secrets);
+        if (!(key in this) && key !== "message" && key !== "name") self[key] = redact(value, secrets);
       }
     }
     // every string here may come from a server (headers, body): none may carry a credential
@@ -106,6 +125,17 @@ export class AgentRuntimeError extends Error {
     return expected === undefined || (value as Error).name === expected;
   }
 
+  /**
+   * `instanceof` that also recognises errors from another copy of this package (CommonJS and ESM builds in one
+   * process, two versions in node_modules), as the AWS SDK's `ServiceException` does: a real instance, or — for
+   * this package's own classes — an error carrying the package's brand and the class's name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this.prototype.isPrototypeOf(value as object)) return true;
+    // an application's own subclass is matched by its prototype only (it has no errorName of its own)
+    return (this === AgentRuntimeError || Object.hasOwn(this, "errorName")) && this.isInstance(value);
+  }
+
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
     for (const [key, value] of Object.entries(this)) out[key] = value;
@@ -113,60 +143,70 @@ export class AgentRuntimeError extends Error {
   }
 }
 
-export class ValidationException extends AgentRuntimeError {
-  declare reason?: string;
-  declare fieldList?: { name: string; message: string }[];
-  static override get errorName() {
-    return "ValidationException";
-  }
-}
-export class UnauthorizedException extends AgentRuntimeError {
-  static override get errorName() {
-    return "UnauthorizedException";
-  }
-}
-export class AccessDeniedException extends AgentRuntimeError {
-  static override get errorName() {
-    return "AccessDeniedException";
-  }
-}
-export class ResourceNotFoundException extends AgentRuntimeError {
-  static override get errorName() {
-    return "ResourceNotFoundException";
-  }
-}
-export class ConflictException extends AgentRuntimeError {
-  static override get errorName() {
-    return "ConflictException";
-  }
-}
-export class RetryableConflictException extends AgentRuntimeError {
-  static override get errorName() {
-    return "RetryableConflictException";
-  }
-}
-export class ServiceQuotaExceededException extends AgentRuntimeError {
-  static override get errorName() {
-    return "ServiceQuotaExceededException";
-  }
-}
-export class RuntimeClientError extends AgentRuntimeError {
-  static override get errorName() {
-    return "RuntimeClientError";
-  }
-}
-export class ThrottlingException extends AgentRuntimeError {
-  static override get errorName() {
-    return "ThrottlingException";
-  }
-}
-export class InternalServerException extends AgentRuntimeError {
-  static override get errorName() {
-    return "InternalServerException";
-  }
+/**
+ * The static side of an error class of this package: `new`, `errorName`, `isInstance` and `instanceof`, both of
+ * which also recognise errors thrown by another copy of the package.
+ */
+export interface AgentRuntimeErrorClass<T extends AgentRuntimeError> {
+  new (options: AgentRuntimeErrorOptions): T;
+  readonly prototype: T;
+  /** The `name` every instance carries. */
+  readonly errorName: string;
+  /** True for errors of this class, also when thrown by another copy of this package. */
+  isInstance(value: unknown): value is T;
+  [Symbol.hasInstance](value: unknown): value is T;
 }
 
-/** Names of client-side failures, each distinct so callers can branch on `error.name`. */
+/**
+ * Defines one error class: `class extends AgentRuntimeError` whose instances are named `name`, with a static
+ * `errorName` (read by `isInstance`, `instanceof` and the constructor) and a function name that survives
+ * minification. Pure: a bundle that never reaches a class drops it.
+ */
+function defineError<T extends AgentRuntimeError>(name: string): AgentRuntimeErrorClass<T> {
+  const ErrorClass = class extends AgentRuntimeError {
+    static override errorName = name;
+  };
+  return Object.defineProperty(ErrorClass, "name", { value: name }) as unknown as AgentRuntimeErrorClass<T>;
+}
+
+// Service errors (the `x-amzn-ErrorType` names).
+
+/** HTTP 400: the request failed the service's validation. */
+export interface ValidationException extends AgentRuntimeError {
+  /** The service's reason code, e.g. `FIELD_VALIDATION_FAILED`. */
+  reason?: string;
+  fieldList?: { name: string; message: string }[];
+}
+export const ValidationException = /* @__PURE__ */ defineError<ValidationException>("ValidationException");
+/** HTTP 401: the bearer token was missing, expired or not accepted. */
+export interface UnauthorizedException extends AgentRuntimeError {}
+export const UnauthorizedException = /* @__PURE__ */ defineError<UnauthorizedException>("UnauthorizedException");
+/** HTTP 403. */
+export interface AccessDeniedException extends AgentRuntimeError {}
+export const AccessDeniedException = /* @__PURE__ */ defineError<AccessDeniedException>("AccessDeniedException");
+/** HTTP 404. */
+export interface ResourceNotFoundException extends AgentRuntimeError {}
+export const ResourceNotFoundException = /* @__PURE__ */ defineError<ResourceNotFoundException>("ResourceNotFoundException");
+/** HTTP 409. */
+export interface ConflictException extends AgentRuntimeError {}
+export const ConflictException = /* @__PURE__ */ defineError<ConflictException>("ConflictException");
+/** HTTP 409 that the service says may be retried. */
+export interface RetryableConflictException extends AgentRuntimeError {}
+export const RetryableConflictException = /* @__PURE__ */ defineError<RetryableConflictException>("RetryableConflictException");
+/** HTTP 402. */
+export interface ServiceQuotaExceededException extends AgentRuntimeError {}
+export const ServiceQuotaExceededException = /* @__PURE__ */ defineError<ServiceQuotaExceededException>("ServiceQuotaExceededException");
+/** HTTP 424: the agent's container failed; the agent's own error type, if any, is in `errorType`. */
+export interface RuntimeClientError extends AgentRuntimeError {}
+export const RuntimeClientError = /* @__PURE__ */ defineError<RuntimeClientError>("RuntimeClientError");
+/** HTTP 429. */
+export interface ThrottlingException extends AgentRuntimeError {}
+export const ThrottlingException = /* @__PURE__ */ defineError<ThrottlingException>("ThrottlingException");
+/** HTTP 500. */
+export interface InternalServerException extends AgentRuntimeError {}
+export const InternalServerException = /* @__PURE__ */ defineError<InternalServerException>("InternalServerException");
+
+/** Names of client-side failures, each distinct so callers can branch on `error.name`; each has its class. */
 export const ClientErrorNames = {
   invalidArn: "InvalidArnError",
   invalidParameter: "InvalidParameterError",
@@ -187,53 +227,177 @@ export const ClientErrorNames = {
   limit: "ResponseLimitExceededError",
 } as const;
 
-export function clientError(
-  name: (typeof ClientErrorNames)[keyof typeof ClientErrorNames],
-  message: string,
-  extra: Partial<AgentRuntimeErrorOptions> = {},
-): AgentRuntimeError {
-  return new AgentRuntimeError({ ...extra, name, message, $fault: "client" });
+export type ClientErrorName = (typeof ClientErrorNames)[keyof typeof ClientErrorNames];
+
+// Client-side failures.
+
+/** `runtimeArn` (or the runtime id and `accountId`) could not be parsed. */
+export interface InvalidArnError extends AgentRuntimeError {
+  /** The input that was wrong, e.g. `runtimeArn`. */
+  field?: string;
+}
+export const InvalidArnError = /* @__PURE__ */ defineError<InvalidArnError>("InvalidArnError");
+/** An input or option failed validation before anything was sent. */
+export interface InvalidParameterError extends AgentRuntimeError {
+  /** The input or option that was wrong, e.g. `sessionId`, `headers`, `payload`, `requestTimeout`. */
+  field?: string;
+}
+export const InvalidParameterError = /* @__PURE__ */ defineError<InvalidParameterError>("InvalidParameterError");
+/** Plain http to a host that is not loopback, without `allowInsecureHttp`. */
+export interface InsecureEndpointError extends AgentRuntimeError {}
+export const InsecureEndpointError = /* @__PURE__ */ defineError<InsecureEndpointError>("InsecureEndpointError");
+/** No endpoint could be resolved: a bad `endpoint` URL, a bad or missing region. */
+export interface EndpointError extends AgentRuntimeError {}
+export const EndpointError = /* @__PURE__ */ defineError<EndpointError>("EndpointError");
+/** No usable bearer token: the token provider failed, returned nothing usable, or the token is malformed. */
+export interface TokenProviderError extends AgentRuntimeError {
+  /** `bearerToken` when a command's token is malformed. */
+  field?: string;
+  /** The OAuth token endpoint's HTTP status, when it refused. */
+  tokenEndpointStatus?: number;
+  /** The OAuth `error` code the token endpoint returned. */
+  oauthError?: string;
+}
+export const TokenProviderError = /* @__PURE__ */ defineError<TokenProviderError>("TokenProviderError");
+/** The caller's `abortSignal` aborted (its reason is the `cause`), a stream was cancelled, or the client was destroyed. */
+export interface AbortError extends AgentRuntimeError {}
+export const AbortError = /* @__PURE__ */ defineError<AbortError>("AbortError");
+/** No connection within `connectionTimeout`; nothing was sent, so it is retried. */
+export interface ConnectionTimeoutError extends AgentRuntimeError {
+  code?: string;
+  beforeResponse?: boolean;
+}
+export const ConnectionTimeoutError = /* @__PURE__ */ defineError<ConnectionTimeoutError>("ConnectionTimeoutError");
+/** No response headers within `requestTimeout` (or the idle timeout when none is set). */
+export interface RequestTimeoutError extends AgentRuntimeError {
+  /** The request waited for a free pooled connection and was never sent. */
+  neverSent?: boolean;
+}
+export const RequestTimeoutError = /* @__PURE__ */ defineError<RequestTimeoutError>("RequestTimeoutError");
+/** No body data for `idleTimeout` ms. */
+export interface IdleTimeoutError extends AgentRuntimeError {}
+export const IdleTimeoutError = /* @__PURE__ */ defineError<IdleTimeoutError>("IdleTimeoutError");
+/**
+ * The call did not finish within its `deadline`, or the caller's `abortSignal` timed out (`AbortSignal.timeout()`;
+ * its `TimeoutError` reason is the `cause`).
+ */
+export interface DeadlineExceededError extends AgentRuntimeError {}
+export const DeadlineExceededError = /* @__PURE__ */ defineError<DeadlineExceededError>("DeadlineExceededError");
+/** The connection failed: before a response (`beforeResponse`) or while its body streamed. */
+export interface NetworkError extends AgentRuntimeError {
+  /** The errno code, e.g. `ECONNRESET`, when the platform gave one. */
+  code?: string;
+  beforeResponse?: boolean;
+}
+export const NetworkError = /* @__PURE__ */ defineError<NetworkError>("NetworkError");
+/** An event-stream frame (a command stream) is malformed: bad prelude, CRC, header or length. */
+export interface EventStreamFramingError extends AgentRuntimeError {}
+export const EventStreamFramingError = /* @__PURE__ */ defineError<EventStreamFramingError>("EventStreamFramingError");
+/** A stream ended early: an SSE body inside an event, or a command stream without its `contentStop`. */
+export interface TruncatedStreamError extends AgentRuntimeError {
+  /** The unfinished SSE event's lines (`event: …`, `data: …`), when an SSE body ended inside one. */
+  partial?: string;
+}
+export const TruncatedStreamError = /* @__PURE__ */ defineError<TruncatedStreamError>("TruncatedStreamError");
+/** A response stream was iterated a second time (streams can be read once). */
+export interface StreamAlreadyConsumedError extends AgentRuntimeError {}
+export const StreamAlreadyConsumedError = /* @__PURE__ */ defineError<StreamAlreadyConsumedError>("StreamAlreadyConsumedError");
+/** The response was not what its headers promised (e.g. invalid JSON, an unknown body type). */
+export interface InvalidResponseError extends AgentRuntimeError {}
+export const InvalidResponseError = /* @__PURE__ */ defineError<InvalidResponseError>("InvalidResponseError");
+/** A response crossed `maxEventBytes` or `maxResponseBytes`; the body was cancelled. */
+export interface ResponseLimitExceededError extends AgentRuntimeError {
+  /** The option that was crossed. */
+  limit?: "maxEventBytes" | "maxResponseBytes";
+  /** Its value, in bytes. */
+  limitBytes?: number;
+}
+export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>("ResponseLimitExceededError");
+
+/** The instance type of each client-side failure, by name. */
+export interface ClientErrorsByName {
+  InvalidArnError: InvalidArnError;
+  InvalidParameterError: InvalidParameterError;
+  InsecureEndpointError: InsecureEndpointError;
+  EndpointError: EndpointError;
+  TokenProviderError: TokenProviderError;
+  AbortError: AbortError;
+  ConnectionTimeoutError: ConnectionTimeoutError;
+  RequestTimeoutError: RequestTimeoutError;
+  IdleTimeoutError: IdleTimeoutError;
+  DeadlineExceededError: DeadlineExceededError;
+  NetworkError: NetworkError;
+  EventStreamFramingError: EventStreamFramingError;
+  TruncatedStreamError: TruncatedStreamError;
+  StreamAlreadyConsumedError: StreamAlreadyConsumedError;
+  InvalidResponseError: InvalidResponseError;
+  ResponseLimitExceededError: ResponseLimitExceededError;
 }
 
-type ErrorClass = new (options: AgentRuntimeErrorOptions) => AgentRuntimeError;
+/** What `classFor` returns: one of the classes above, or `AgentRuntimeError` itself. */
+type AnyErrorClass = { new (options: AgentRuntimeErrorOptions): AgentRuntimeError; readonly errorName?: string };
 
-function classFor(name: string): ErrorClass {
-  switch (name) {
-    case "ValidationException":
-      return ValidationException;
-    case "UnauthorizedException":
-      return UnauthorizedException;
-    case "AccessDeniedException":
-      return AccessDeniedException;
-    case "ResourceNotFoundException":
-      return ResourceNotFoundException;
-    case "ConflictException":
-      return ConflictException;
-    case "RetryableConflictException":
-      return RetryableConflictException;
-    case "ServiceQuotaExceededException":
-      return ServiceQuotaExceededException;
-    case "RuntimeClientError":
-      return RuntimeClientError;
-    case "ThrottlingException":
-      return ThrottlingException;
-    case "InternalServerException":
-      return InternalServerException;
-    default:
-      return AgentRuntimeError;
-  }
+/** Every class above, looked up by `errorName` (errors are rare: a scan of 26 costs nothing). */
+const CLASSES: AnyErrorClass[] = [
+  ValidationException,
+  UnauthorizedException,
+  AccessDeniedException,
+  ResourceNotFoundException,
+  ConflictException,
+  RetryableConflictException,
+  ServiceQuotaExceededException,
+  RuntimeClientError,
+  ThrottlingException,
+  InternalServerException,
+  InvalidArnError,
+  InvalidParameterError,
+  InsecureEndpointError,
+  EndpointError,
+  TokenProviderError,
+  AbortError,
+  ConnectionTimeoutError,
+  RequestTimeoutError,
+  IdleTimeoutError,
+  DeadlineExceededError,
+  NetworkError,
+  EventStreamFramingError,
+  TruncatedStreamError,
+  StreamAlreadyConsumedError,
+  InvalidResponseError,
+  ResponseLimitExceededError,
+];
+/** The class whose instances carry `name`; `AgentRuntimeError` for any other name (an agent's own error type). */
+export function classFor(name: string): AnyErrorClass {
+  return CLASSES.find((c) => c.errorName === name) ?? AgentRuntimeError;
 }
 
-const STATUS_NAMES: Record<number, string> = {
-  400: "ValidationException",
-  401: "UnauthorizedException",
-  402: "ServiceQuotaExceededException",
-  403: "AccessDeniedException",
-  404: "ResourceNotFoundException",
-  409: "ConflictException",
-  424: "RuntimeClientError",
-  429: "ThrottlingException",
-  500: "InternalServerException",
+/** A client-side failure: an instance of the class named `name` (`InvalidArnError`, `AbortError`, …). */
+export function clientError<N extends ClientErrorName>(name: N, message: string, extra: Partial<AgentRuntimeErrorOptions> = {}): ClientErrorsByName[N] {
+  const Class = classFor(name);
+  return new Class({ ...extra, name, message, $fault: "client" }) as ClientErrorsByName[N];
+}
+
+/**
+ * What the caller's `abortSignal` aborting becomes: a timed-out signal (`AbortSignal.timeout()`, whose reason is
+ * a `TimeoutError`) is a timeout, `DeadlineExceededError`; any other abort is `AbortError`. The reason is the cause.
+ */
+export function callerAbortError(reason: unknown): AbortError | DeadlineExceededError {
+  return (reason as { name?: unknown } | null)?.name === "TimeoutError"
+    ? clientError(ClientErrorNames.deadline, "The abort signal timed out", { cause: reason })
+    : clientError(ClientErrorNames.aborted, "The request was aborted", { cause: reason });
+}
+
+/** The class of an error response that names no error type, by its HTTP status. */
+const STATUS_CLASSES: Record<number, AnyErrorClass> = {
+  400: ValidationException,
+  401: UnauthorizedException,
+  402: ServiceQuotaExceededException,
+  403: AccessDeniedException,
+  404: ResourceNotFoundException,
+  409: ConflictException,
+  424: RuntimeClientError,
+  429: ThrottlingException,
+  500: InternalServerException,
 };
 
 /** `x-amzn-ErrorType: Name:http://…` or `aws.protocol#Name` → `Name`. */
@@ -281,8 +445,8 @@ export function errorFromResponse(response: HttpResponse, body: string | Uint8Ar
   const agentType = str(parsedBody?.error_type);
   const known = typeFromHeader ?? typeFromBody;
   // the service's status decides the class; an agent's own error type (424/500 bodies) stays in errorType
-  let name = known ?? STATUS_NAMES[status];
-  if (status === 409 && !known && /retry/i.test(String(parsedBody?.message ?? bodyText))) name = "RetryableConflictException";
+  let Class = known === undefined ? STATUS_CLASSES[status] ?? AgentRuntimeError : classFor(known);
+  if (status === 409 && !known && /retry/i.test(String(parsedBody?.message ?? bodyText))) Class = RetryableConflictException;
   let message = str(parsedBody?.message) ?? str(parsedBody?.Message) ?? str(parsedBody?.error);
   if (!message) {
     const plain = trimmed
@@ -298,17 +462,9 @@ export function errorFromResponse(response: HttpResponse, body: string | Uint8Ar
       if (!["message", "Message", "code", "__type"].includes(key)) fields[key] = value;
     }
   }
-  const Class = classFor(name ?? "");
-  const retryable =
-    name === "ThrottlingException" ||
-    name === "RetryableConflictException" ||
-    name === "InternalServerException" ||
-    status === 429 ||
-    status === 502 ||
-    status === 503 ||
-    status === 504;
+  const retryable = ([ThrottlingException, RetryableConflictException, InternalServerException] as AnyErrorClass[]).includes(Class) || [429, 502, 503, 504].includes(status);
   return new Class({
-    name: name ?? "AgentRuntimeError",
+    name: known ?? Class.errorName ?? "AgentRuntimeError",
     message,
     statusCode: status,
     errorType: known ?? agentType,

@@ -5,10 +5,15 @@ import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
 export type CommandStatus = "COMPLETED" | "TIMED_OUT";
 
+/**
+ * One event of a command stream. Each member names the other keys as `?: never`, so `event.contentDelta?.stdout`
+ * and `if (event.contentStop)` narrow without a cast (test a member by its value, as `"key" in event` does not
+ * narrow optional keys).
+ */
 export type CommandEvent =
-  | { contentStart: Record<string, never> }
-  | { contentDelta: { stdout?: string; stderr?: string } }
-  | { contentStop: { exitCode: number; status: CommandStatus } };
+  | { contentStart: Record<string, never>; contentDelta?: never; contentStop?: never }
+  | { contentDelta: { stdout?: string; stderr?: string }; contentStart?: never; contentStop?: never }
+  | { contentStop: { exitCode: number; status: CommandStatus }; contentStart?: never; contentDelta?: never };
 
 const PRELUDE = 12;
 const MIN_FRAME = 16;

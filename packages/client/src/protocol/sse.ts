@@ -8,6 +8,41 @@ export interface SseEvent {
   id?: string;
   /** `data` with a JSON string value unwrapped (`"Hel"` → `Hel`), else `data` itself. */
   text: string;
+  /**
+   * `data` parsed as JSON, or `undefined` when it is not JSON. Parsed on first access and kept; not an own
+   * enumerable property, so `JSON.stringify(event)` and spreading the event carry `data`, `event`, `id`, `text` only.
+   */
+  readonly json?: unknown;
+}
+
+/** An event as the decoder dispatches it: `json` is a getter on the prototype, parsed once, on first access. */
+class SseEventImpl implements SseEvent {
+  data: string;
+  text: string;
+  declare event?: string;
+  declare id?: string;
+
+  constructor(data: string) {
+    this.data = data;
+    this.text = sseText(data);
+  }
+
+  get json(): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(this.data);
+    } catch {
+      // not JSON: undefined
+    }
+    // kept on the event (non-enumerable, like the getter) so the data is parsed once
+    Object.defineProperty(this, "json", { value });
+    return value;
+  }
+}
+
+/** An `SseEvent` carrying `data` (its `text` and lazy `json` derived from it). */
+export function sseEvent(data: string): SseEvent {
+  return new SseEventImpl(data);
 }
 
 /** `"Hel"` → `Hel`; anything that is not a JSON string stays as sent. */
@@ -218,7 +253,7 @@ export class SseDecoder {
   private dispatch(): void {
     if (this.data !== undefined) {
       const data = this.moreData === undefined ? this.data : [this.data, ...this.moreData].join("\n");
-      const event: SseEvent = { data, text: sseText(data) };
+      const event = new SseEventImpl(data);
       if (this.eventType) event.event = this.eventType;
       if (this.id !== undefined) event.id = this.id;
       this.out.push(event);

@@ -1,8 +1,11 @@
 import { clientError, ClientErrorNames } from "./errors";
+import type { SseEvent } from "./sse";
+import { DEFAULT_HEARTBEAT_MS, encodeSseError, encodeSseEvent, heartbeatText, SSE_RESPONSE_HEADERS, type SSEStreamOptions } from "./sseEncode";
 
 /**
  * A response stream: iterate once with `for await`; `break` (or `cancel()`) cancels the HTTP body and frees
- * the socket. `toReadableStream()` bridges to Web Streams.
+ * the socket. `toReadableStream()` bridges to Web Streams; on a stream of `SseEvent`s (InvokeStreamCommand),
+ * `toSSEStream()` and `toSSEResponse()` give the bytes a server sends on to a browser.
  */
 export class RuntimeStream<T> implements AsyncIterable<T> {
   private used = false;
@@ -73,6 +76,80 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
         await iterator.return?.();
       },
     });
+  }
+
+  /**
+   * For a stream of `SseEvent`s (InvokeStreamCommand, readSSE): the events re-encoded as SSE bytes, to send on
+   * to a browser. An error the stream raises (the agent's, or any other failure) is sent as `event: error` with
+   * `{"error","error_type","message"}`, then the stream ends; `readSSE` raises it again on the other side.
+   * A `: heartbeat` comment goes out after `heartbeatMs` (default 15000) without an event, so proxies keep the
+   * connection open. Cancelling the returned stream (the browser went away) cancels the HTTP body.
+   */
+  toSSEStream(this: RuntimeStream<SseEvent>, options: SSEStreamOptions = {}): ReadableStream<Uint8Array> {
+    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    if (!(typeof heartbeatMs === "number" && heartbeatMs > 0)) {
+      throw clientError(ClientErrorNames.invalidParameter, "heartbeatMs must be a positive number of milliseconds, or Infinity for none", { fields: { field: "heartbeatMs" } });
+    }
+    const iterator = this[Symbol.asyncIterator]();
+    const encoder = new TextEncoder();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let over = false;
+    let arm = () => undefined as void;
+    const stop = () => {
+      over = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        // re-armed after every write: a heartbeat only fills silence
+        arm = () => {
+          if (timer !== undefined) clearTimeout(timer);
+          if (over || !(heartbeatMs < 2 ** 31)) return;
+          timer = setTimeout(() => {
+            timer = undefined;
+            if (over) return;
+            // a reader that is behind has data to read already; only an idle one needs the comment
+            if ((controller.desiredSize ?? 1) > 0) controller.enqueue(encoder.encode(heartbeatText()));
+            arm();
+          }, heartbeatMs);
+          // a heartbeat alone never keeps a Node process alive
+          (timer as { unref?: () => void }).unref?.();
+        };
+        arm();
+      },
+      async pull(controller) {
+        try {
+          const { done, value } = await iterator.next();
+          if (over) return;
+          if (done) {
+            stop();
+            controller.close();
+            return;
+          }
+          controller.enqueue(encoder.encode(encodeSseEvent(value)));
+          arm();
+        } catch (e) {
+          if (over) return;
+          stop();
+          controller.enqueue(encoder.encode(encodeSseError(e)));
+          controller.close();
+        }
+      },
+      async cancel() {
+        stop();
+      },
+    });
+  }
+
+  /**
+   * `toSSEStream(options)` as a `Response` with `content-type: text/event-stream; charset=utf-8`,
+   * `cache-control: no-cache` and `x-accel-buffering: no`; `init`'s status and headers are merged over them.
+   */
+  toSSEResponse(this: RuntimeStream<SseEvent>, init: ResponseInit = {}, options: SSEStreamOptions = {}): Response {
+    const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(SSE_RESPONSE_HEADERS)) if (!headers.has(name)) headers.set(name, value);
+    return new Response(this.toSSEStream(options), { ...init, headers });
   }
 
   /**

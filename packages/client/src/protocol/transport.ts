@@ -49,8 +49,13 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
 export async function transport(request: HttpRequest, context: RuntimeContext, sent?: SentCounter): Promise<{ response: RuntimeResponse }> {
   const callSignal = context.signal;
   if (callSignal.aborted) throw callSignal.reason;
-  const handler = (await context.requestHandler()) as PoolAware;
-  if (callSignal.aborted) throw callSignal.reason;
+  let handler = context.requestHandler() as PoolAware | Promise<PoolAware>;
+  if (handler instanceof Promise) {
+    // the default Node handler is loaded on the first send
+    handler = await handler;
+    if (callSignal.aborted) throw callSignal.reason;
+  }
+  const http = handler;
   if (sent) sent.count++;
   const attempt = new AbortController();
   const onCallAbort = () => attempt.abort(callSignal.reason);
@@ -65,7 +70,7 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     const option = context.requestTimeout === undefined ? "idleTimeout" : "requestTimeout";
     stopTimer = startTimer(ms, () => {
       // a request the connection pool never gave a socket was never sent: say so, it is not a slow server
-      const queued = handler.waitingForSocket?.(request) === true;
+      const queued = http.waitingForSocket?.(request) === true;
       const message = queued
         ? `The request waited ${ms} ms (${option}) for a free connection and was never sent: all maxSockets connections to ${request.hostname} are in use (raise maxSockets, or close streams you no longer read)`
         : `No response headers within ${ms} ms (${option})`;
@@ -73,14 +78,22 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     });
   }
   try {
-    // a rejection after our own abort is superseded by the abort's typed reason
-    const { response } = await Promise.race([
-      handler.handle(request, { abortSignal: attempt.signal as any }),
-      new Promise<never>((_, reject) => {
-        if (attempt.signal.aborted) reject(attempt.signal.reason);
-        attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
-      }),
-    ]);
+    // settles on the handler's answer or on our own abort, whichever comes first; a rejection after our own
+    // abort is superseded by the abort's typed reason
+    const { response } = await new Promise<{ response: HttpResponse }>((resolve, reject) => {
+      const onAbort = () => reject(attempt.signal.reason);
+      attempt.signal.addEventListener("abort", onAbort, { once: true });
+      http.handle(request, { abortSignal: attempt.signal as any }).then(
+        (result) => {
+          attempt.signal.removeEventListener("abort", onAbort);
+          resolve(result as { response: HttpResponse });
+        },
+        (e) => {
+          attempt.signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
     stopTimer?.();
     response.body = openBody(response.body, { signal: attempt.signal, idleTimeout: context.idleTimeout, onClose: detach });
     return { response: response as RuntimeResponse };
