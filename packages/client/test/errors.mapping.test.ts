@@ -176,5 +176,5 @@ test("body fields copied onto the error are redacted too", async () => {
   const serialised = JSON.stringify(error);
   expect(serialised).not.toContain(TOKEN);
   expect(serialised).not.toContain(other);
-  expect((error.fieldList as { name: string }[])[0].name).toBe("token");
+  expect((error as ValidationException).fieldList![0].name).toBe("token");
 });

@@ -1,4 +1,4 @@
-import { AgentRuntimeError, InvokeCommand, InvokeStreamCommand, RuntimeClient, type SseEvent } from "@agentcore-runtime/client";
+import { AgentRuntimeError, InvokeCommand, InvokeStreamCommand, RuntimeClient, type SseEvent, type TruncatedStreamError } from "@agentcore-runtime/client";
 import { drip } from "./helpers/drip";
 import { sseCases } from "./helpers/fixtures";
 import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
@@ -43,7 +43,7 @@ describe.each(sseCases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
       expect(error!.message).toBe(c.error.message);
     } else if (c.truncated) {
       expect(error!.name).toBe("TruncatedStreamError");
-      expect(error!.partial).toBe(c.truncated.partial);
+      expect((error as TruncatedStreamError).partial).toBe(c.truncated.partial);
     } else expect(error).toBeUndefined();
   });
 
@@ -58,7 +58,7 @@ describe.each(sseCases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     if (c.truncated) {
       const error = (await run.catch((e) => e)) as AgentRuntimeError;
       expect(error.name).toBe("TruncatedStreamError");
-      expect(error.partial).toBe(c.truncated.partial);
+      expect((error as TruncatedStreamError).partial).toBe(c.truncated.partial);
       expect((error.events as SseEvent[]).map((e) => e.text)).toEqual(c.texts);
       expect(error.text).toBe(c.text);
       return;

@@ -1,5 +1,5 @@
 import { encodePathSegment } from "../src/protocol/endpoint";
-import { AgentRuntimeError } from "../src/protocol/errors";
+import { AgentRuntimeError, type InvalidParameterError } from "../src/protocol/errors";
 import { uuidv4 } from "../src/protocol/uuid";
 import { quoteForMessage } from "../src/protocol/validate";
 
@@ -22,7 +22,7 @@ describe("path segments", () => {
   test.each([".", "..", ""])("%p is never a path segment", (value) => {
     const e = thrown(() => encodePathSegment(value));
     expect(e.name).toBe("InvalidParameterError");
-    expect(e.field).toBe("runtimeArn");
+    expect((e as InvalidParameterError).field).toBe("runtimeArn");
   });
   test.each(["\ud800", "a\udfffb", "\udc00\ud800"].map((v) => [JSON.stringify(v), v]))("a lone surrogate (%s) is a typed error, not a URIError", (_label, value) => {
     const e = thrown(() => encodePathSegment(value));
@@ -57,6 +57,6 @@ describe("session id generation", () => {
     Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
     const e = thrown(() => uuidv4());
     expect(e.name).toBe("InvalidParameterError");
-    expect(e.field).toBe("sessionId");
+    expect((e as InvalidParameterError).field).toBe("sessionId");
   });
 });

@@ -187,8 +187,8 @@ describe("a 100 MiB command output is consumed with bounded memory", () => {
     const out = await local.send(new ExecuteCommandStreamCommand({ runtimeArn: ARN, command: "cat big" }));
     let n = 0;
     for await (const event of out.stream) {
-      if ("contentDelta" in event) bytes += event.contentDelta.stdout!.length;
-      if ("contentStop" in event) stops++;
+      if (event.contentDelta) bytes += event.contentDelta.stdout!.length;
+      if (event.contentStop) stops++;
       if (++n % 400 === 0) peak = Math.max(peak, used());
     }
     // and once at the end, while the stream is still referenced: a stream that kept the output would hold it all now

@@ -1,5 +1,7 @@
 import {
   AgentRuntimeError,
+  type InvalidArnError,
+  type InvalidParameterError,
   ExecuteCommandCommand,
   ExecuteCommandStreamCommand,
   InvokeCommand,
@@ -33,7 +35,7 @@ async function rejected(send: Promise<unknown>, name: string, field?: string): P
   expect(AgentRuntimeError.isInstance(error)).toBe(true);
   expect(error.name).toBe(name);
   expect(error.$fault).toBe("client");
-  if (field) expect(error.field).toBe(field);
+  if (field) expect((error as InvalidParameterError | InvalidArnError).field).toBe(field);
   expect(server.requests.length).toBe(before); // nothing reached the server
   expect(JSON.stringify(error)).not.toContain(TOKEN);
   return error;

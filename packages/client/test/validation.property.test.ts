@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import { AgentRuntimeError, ExecuteCommandCommand, InvokeCommand, RuntimeClient, StopSessionCommand } from "@agentcore-runtime/client";
+import { AgentRuntimeError, ExecuteCommandCommand, InvokeCommand, RuntimeClient, StopSessionCommand, type InvalidArnError, type InvalidParameterError } from "@agentcore-runtime/client";
 import { TOKEN } from "./helpers/server";
 
 /*
@@ -274,7 +274,7 @@ test("every input is either sent exactly as asked or refused, typed and naming i
       refused++;
       expect(seen.length).toBe(before); // nothing reached the server
       expect(AgentRuntimeError.isInstance(error)).toBe(true);
-      const e = error as AgentRuntimeError;
+      const e = error as InvalidParameterError | InvalidArnError;
       expect(ERROR_NAMES).toContain(e.name);
       expect(e.$fault).toBe("client");
       expect(e.message).not.toMatch(/[\r\n]/);

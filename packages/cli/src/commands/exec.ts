@@ -32,10 +32,10 @@ export async function exec(args: ExecArgs, ctx: CommandContext): Promise<number>
   let outcome: { status: CommandStatus; exitCode: number } | undefined;
   for await (const event of stream) {
     ctx.waiting.stop();
-    if ("contentDelta" in event) {
+    if (event.contentDelta) {
       if (event.contentDelta.stdout) await ctx.out.write(event.contentDelta.stdout);
       if (event.contentDelta.stderr) await ctx.err.write(event.contentDelta.stderr);
-    } else if ("contentStop" in event) {
+    } else if (event.contentStop) {
       outcome = event.contentStop;
     }
   }
