@@ -138,6 +138,7 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
       },
       async cancel() {
         stop();
+        await iterator.return?.();
       },
     });
   }
