@@ -163,10 +163,10 @@ export interface AgentRuntimeErrorClass<T extends AgentRuntimeError> {
  * minification. Pure: a bundle that never reaches a class drops it.
  */
 function defineError<T extends AgentRuntimeError>(name: string): AgentRuntimeErrorClass<T> {
-  const ErrorClass = class extends AgentRuntimeError {
+  // a class defined as a computed member is named by it: `ValidationException.name` survives minification
+  return { [name]: class extends AgentRuntimeError {
     static override errorName = name;
-  };
-  return Object.defineProperty(ErrorClass, "name", { value: name }) as unknown as AgentRuntimeErrorClass<T>;
+  } }[name] as unknown as AgentRuntimeErrorClass<T>;
 }
 
 // Service errors (the `x-amzn-ErrorType` names).

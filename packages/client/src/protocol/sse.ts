@@ -17,8 +17,9 @@ export interface SseEvent {
 
 /** An event as the decoder dispatches it: `json` is a getter on the prototype, parsed once, on first access. */
 class SseEventImpl implements SseEvent {
-  data: string;
-  text: string;
+  // declared, not defined: the constructor creates them (no field initialisers run per event)
+  declare data: string;
+  declare text: string;
   declare event?: string;
   declare id?: string;
 
