@@ -46,6 +46,10 @@ Options:
   --idle-timeout SECONDS   session idle timeout, > 0 and <= 28800 (default 900)
   --max-lifetime SECONDS   session max lifetime, > 0 and <= 28800 (default 28800)
   --token-ttl SECONDS      lifetime of the printed token, whole seconds >= 1 (default 43200)
+  --print-env              print the settings as shell export lines instead of the JSON line
+                           (BEDROCK_AGENTCORE_DP_ENDPOINT, AGENT_ARN, AGENTCORE_TOKEN)
+  --write-env PATH         also write those settings as KEY=value lines to PATH (mode 0600),
+                           for \`set -a; . PATH\`, docker --env-file or a dotenv loader
   --fault SPEC             configured fault, header syntax e.g. "throttle; times=2" (repeatable)
   -h, --help               show this help
   -v, --version            print the version
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
         "idle-timeout": { type: "string" },
         "max-lifetime": { type: "string" },
         "token-ttl": { type: "string" },
+        "print-env": { type: "boolean" },
+        "write-env": { type: "string" },
         fault: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
@@ -214,7 +220,18 @@ async function main(): Promise<void> {
     );
   }
   const token = await emulator.issueToken({}, { expiresIn: ttl });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
+  // the names the SDK, the CLI and the examples read, so nobody copies a long token by hand
+  const settings: [string, string][] = [
+    ["BEDROCK_AGENTCORE_DP_ENDPOINT", emulator.url],
+    ["AGENT_ARN", emulator.runtimeArn],
+    ["AGENTCORE_TOKEN", token],
+  ];
+  if (values["write-env"] !== undefined) {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(values["write-env"], settings.map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  }
+  if (values["print-env"]) process.stdout.write(settings.map(([k, v]) => `export ${k}='${v.replace(/'/g, "'\\''")}'\n`).join(""));
+  else process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
 }
 
 main().catch((err: unknown) => {
