@@ -127,6 +127,8 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   requestTimeout?: number;
   idleTimeout?: number;
   limits: ResponseLimits;
+  /** The session id the request carries (set by the command's serializer; the output's fallback sessionId). */
+  sessionId?: string;
   /** The HTTP handler, created on first use. */
   requestHandler(): HttpHandler | Promise<HttpHandler>;
 }

@@ -27,7 +27,7 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
     await throwIfError(response, context);
-    const head = responseHeaders(response);
+    const head = responseHeaders(response, context);
     const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
     for await (const event of commandEvents(response.body, context, head, progress)) {

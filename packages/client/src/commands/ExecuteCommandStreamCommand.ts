@@ -24,7 +24,7 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<ExecuteCommandStreamCommandOutput> {
     await throwIfError(response, context);
-    const head = responseHeaders(response);
+    const head = responseHeaders(response, context);
     const body = response.body;
     const progress = { collect: false, stdout: "", stderr: "", stopped: false };
     const stream = new RuntimeStream(() => commandEvents(body, context, head, progress), (reason) => body.cancel(reason));

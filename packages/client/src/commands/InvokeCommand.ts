@@ -37,7 +37,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<InvokeCommandOutput> {
     await throwIfError(response, context);
-    const head = responseHeaders(response);
+    const head = responseHeaders(response, context);
     const body = response.body;
     const { maxResponseBytes } = context.limits;
     const tooLarge = () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body");

@@ -24,7 +24,7 @@ export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput
 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<InvokeStreamCommandOutput> {
     await throwIfError(response, context);
-    const head = responseHeaders(response);
+    const head = responseHeaders(response, context);
     const body = response.body;
     const stream = new RuntimeStream(() => invokeEvents(body, context, head), (reason) => body.cancel(reason));
     return { ...head, stream };

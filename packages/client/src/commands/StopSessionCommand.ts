@@ -15,7 +15,8 @@ export interface StopSessionCommandInput extends RuntimeTarget {
 
 export interface StopSessionCommandOutput {
   statusCode: number;
-  sessionId?: string;
+  /** The session stopped (the response's session header, else the session id sent). */
+  sessionId: string;
   $metadata: StopSessionMetadata;
 }
 
@@ -41,7 +42,7 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<StopSessionCommandOutput> {
     await throwIfError(response, context);
     await readAll(response.body);
-    const head = responseHeaders(response);
+    const head = responseHeaders(response, context);
     return { statusCode: head.statusCode, sessionId: head.sessionId, $metadata: head.$metadata };
   }
 }

@@ -34,7 +34,8 @@ export interface RuntimeTarget {
 export interface RuntimeResponseHeaders {
   statusCode: number;
   contentType?: string;
-  sessionId?: string;
+  /** The response's session header; the session id the request sent when a server omits it. */
+  sessionId: string;
   mcpSessionId?: string;
   mcpProtocolVersion?: string;
   traceId?: string;
@@ -140,6 +141,8 @@ export function buildRequest(
     }
     Object.assign(headers, options.headers);
     headers[SESSION_HEADER] = options.sessionId;
+    // the output's sessionId when the response does not echo it
+    context.sessionId = options.sessionId;
     const trace: [string, string, unknown, number][] = [
       ["traceId", "X-Amzn-Trace-Id", target.traceId, options.traceLimit],
       ["traceparent", "traceparent", target.traceparent, options.traceLimit],
@@ -230,9 +233,10 @@ function definedOnly(record: object): Record<string, unknown> {
   return out;
 }
 
-export function responseHeaders(response: HttpResponse): RuntimeResponseHeaders {
+export function responseHeaders(response: HttpResponse, context: Pick<RuntimeContext, "sessionId">): RuntimeResponseHeaders {
   const h = (name: string) => headerValue(response.headers, name);
-  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, $metadata: metadataOf(response) };
+  // a response without the session header still names the session: the one the request sent
+  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, sessionId: context.sessionId ?? "", $metadata: metadataOf(response) };
   const fields: [keyof RuntimeResponseHeaders, string][] = [
     ["contentType", "content-type"],
     ["sessionId", SESSION_HEADER],

@@ -39,7 +39,8 @@ export function readSSE(source: Response | ReadableStream<Uint8Array>, options: 
   const bodySource = response ? response.body : (source as ReadableStream<Uint8Array>);
   const body = openBody(bodySource, { signal: options.signal, idleTimeout: options.idleTimeout });
   const statusCode = response?.status ?? 200;
-  const head: RuntimeResponseHeaders = { statusCode, contentType: "text/event-stream", $metadata: { httpStatusCode: statusCode } };
+  // no session here (the caller fetched the body): errors carry no sessionId, as streamFailure skips an undefined one
+  const head = { statusCode, contentType: "text/event-stream", $metadata: { httpStatusCode: statusCode } } as RuntimeResponseHeaders;
   const requestId = response?.headers.get("x-amzn-requestid") ?? undefined;
   if (requestId) head.$metadata.requestId = requestId;
   const context = { limits: { ...DEFAULT_LIMITS, maxEventBytes: options.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes } } as RuntimeContext;
