@@ -44,6 +44,7 @@ export {
   StreamAlreadyConsumedError,
   InvalidResponseError,
   ResponseLimitExceededError,
+  WebSocketClosedError,
 } from "./protocol/errors";
 export type { ResponseMetadata, ResponseSnapshot, AgentRuntimeErrorOptions, AgentRuntimeErrorClass, ClientErrorName, ClientErrorsByName } from "./protocol/errors";
 
@@ -67,3 +68,14 @@ export type { StandardRetryOptions } from "./middleware/retry";
 export { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 export { fromOAuthClientCredentials, fromCognitoClientCredentials, cognitoTokenUrl } from "./tokens/oauth";
 export type { OAuthClientCredentialsOptions, CognitoClientCredentialsOptions } from "./tokens/oauth";
+export { getWebSocketConnection, connectWebSocket } from "./realtime/webSocket";
+export type {
+  WebSocketConnectionInput,
+  WebSocketConnectionInfo,
+  WebSocketConfig,
+  WebSocketConnection,
+  WebSocketMessage,
+  WebSocketCloseInfo,
+  ConnectWebSocketOptions,
+  WebSocketConstructorLike,
+} from "./realtime/webSocket";

@@ -60,6 +60,9 @@ async function bundle(contents: string): Promise<Bundle> {
 // (Decoder internals change; the main proof below is how much a bundle grows when a decoder is added to it.)
 const EVENT_STREAM_MARKERS = [":message-type", "application/vnd.amazon.eventstream"];
 const SSE_MARKERS = ["text/event-stream", "A server-sent event"];
+// Messages of the real-time code (connectWebSocket, openShell) only; the subprotocol name itself is in every
+// bundle (the redaction pattern), so it cannot be a marker.
+const WEBSOCKET_MARKERS = ["The WebSocket closed with", "No WebSocket implementation"];
 const entry = (names: string) => `import { ${names} } from "${PKG}"; export { ${names} };`;
 
 describe("tree-shaking of the browser build", () => {
@@ -82,6 +85,8 @@ describe("tree-shaking of the browser build", () => {
       invokePlusSse: "InvokeCommand, RuntimeClient, SseDecoder",
       executePlusSse: "ExecuteCommandCommand, RuntimeClient, SseDecoder",
       executePlusEventStream: "ExecuteCommandCommand, RuntimeClient, EventStreamDecoder",
+      webSocket: "connectWebSocket",
+      invokePlusWebSocket: "InvokeCommand, RuntimeClient, connectWebSocket",
     };
     for (const [key, names] of Object.entries(extra)) sizes[key] = (await bundle(entry(names))).minified;
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -103,7 +108,15 @@ describe("tree-shaking of the browser build", () => {
   });
 
   test("the markers are real: the full bundle carries both paths", () => {
-    for (const m of [...EVENT_STREAM_MARKERS, ...SSE_MARKERS]) expect([m, everything.text.includes(m)]).toEqual([m, true]);
+    for (const m of [...EVENT_STREAM_MARKERS, ...SSE_MARKERS, ...WEBSOCKET_MARKERS]) expect([m, everything.text.includes(m)]).toEqual([m, true]);
+  });
+
+  test("InvokeCommand alone carries no WebSocket code (and never the `ws` package)", () => {
+    for (const m of WEBSOCKET_MARKERS) expect([m, invoke.text.includes(m)]).toEqual([m, false]);
+    expect(invoke.inputs.filter((f) => /realtime|webSocket|node_modules\/ws\//i.test(f))).toEqual([]);
+    expect(everything.inputs.filter((f) => /node_modules\/ws\//.test(f))).toEqual([]);
+    // adding connectWebSocket to it adds a real part of its standalone weight: none of it was there
+    expect((sizes.invokePlusWebSocket - invoke.minified) / sizes.webSocket).toBeGreaterThan(0.2);
   });
 
   test("InvokeCommand alone carries no event-stream code", () => {

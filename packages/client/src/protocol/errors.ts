@@ -225,6 +225,8 @@ export const ClientErrorNames = {
   response: "InvalidResponseError",
   /** A response crossed `maxEventBytes` or `maxResponseBytes`. */
   limit: "ResponseLimitExceededError",
+  /** A WebSocket (or shell) closed abnormally: 1006, 1008, 1009, 1011, 4000, … (`code`, `reason`). */
+  webSocketClosed: "WebSocketClosedError",
 } as const;
 
 export type ClientErrorName = (typeof ClientErrorNames)[keyof typeof ClientErrorNames];
@@ -313,6 +315,14 @@ export interface ResponseLimitExceededError extends AgentRuntimeError {
   limitBytes?: number;
 }
 export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>("ResponseLimitExceededError");
+/** A WebSocket or shell connection closed abnormally after its upgrade (1000 is a normal end, not an error). */
+export interface WebSocketClosedError extends AgentRuntimeError {
+  /** The close code: 1001 going away, 1006 dropped, 1008 policy, 1009 too big, 1011 server error, 4000 taken over, … */
+  code?: number;
+  /** The close reason the server sent (may be empty). */
+  reason?: string;
+}
+export const WebSocketClosedError = /* @__PURE__ */ defineError<WebSocketClosedError>("WebSocketClosedError");
 
 /** The instance type of each client-side failure, by name. */
 export interface ClientErrorsByName {
@@ -332,6 +342,7 @@ export interface ClientErrorsByName {
   StreamAlreadyConsumedError: StreamAlreadyConsumedError;
   InvalidResponseError: InvalidResponseError;
   ResponseLimitExceededError: ResponseLimitExceededError;
+  WebSocketClosedError: WebSocketClosedError;
 }
 
 /** What `classFor` returns: one of the classes above, or `AgentRuntimeError` itself. */
@@ -365,6 +376,7 @@ const CLASSES: AnyErrorClass[] = [
   StreamAlreadyConsumedError,
   InvalidResponseError,
   ResponseLimitExceededError,
+  WebSocketClosedError,
 ];
 /** The class whose instances carry `name`; `AgentRuntimeError` for any other name (an agent's own error type). */
 export function classFor(name: string): AnyErrorClass {

@@ -1,0 +1,128 @@
+// The smallest socket the real-time features need, over either WebSocket implementation: the `ws` package
+// (Node: request headers, and the HTTP response of a refused upgrade) or the platform's WHATWG WebSocket
+// (browsers, Node ≥ 22, Deno, Bun: subprotocols only, and a refused upgrade is an opaque error).
+
+/** One received message: text frames as strings, binary frames as bytes. */
+export type SocketMessage = string | Uint8Array;
+
+export interface RawSocket {
+  /** The subprotocol the server selected ("" for none). */
+  readonly protocol: string;
+  /** Bytes queued for sending but not yet handed to the network. */
+  readonly bufferedAmount: number;
+  send(data: string | Uint8Array): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** Drops the connection without a handshake (where the platform allows; else a plain close). */
+  terminate(): void;
+  /** Stops reading from the network (`ws` only): received messages pile up in the kernel, not in memory. */
+  pause?(): void;
+  resume?(): void;
+}
+
+export interface SocketEvents {
+  message(data: SocketMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface OpenRequest {
+  url: string;
+  /** Sent where the implementation can (`ws`); the platform WebSocket cannot send headers. */
+  headers: Record<string, string>;
+  protocols: string[];
+  /** Milliseconds for the opening handshake (`ws` only). */
+  handshakeTimeout?: number;
+  events: SocketEvents;
+}
+
+/** Why an upgrade did not open; mapped to the SDK's typed errors by the caller. */
+export type OpenFailure =
+  | { kind: "response"; statusCode: number; reason?: string; headers: Record<string, string>; body: Uint8Array }
+  | { kind: "network"; error: unknown }
+  | { kind: "timeout" }
+  /** The platform WebSocket tells nothing: a refused token, an unknown runtime and a network failure look alike. */
+  | { kind: "opaque"; code?: number };
+
+export interface OpenedSocket {
+  socket: RawSocket;
+  /** The 101 response's headers (lower-case names), where the implementation exposes them (`ws`). */
+  responseHeaders?: Record<string, string>;
+}
+
+/** Opens a socket; rejects with an `OpenFailure`. `cancel()` of the returned handle drops a pending upgrade. */
+export interface SocketFactory {
+  /** `true` when the factory sends headers (so the token need not travel as a subprotocol). */
+  readonly sendsHeaders: boolean;
+  open(request: OpenRequest): { opened: Promise<OpenedSocket>; cancel(): void };
+}
+
+/** A WHATWG WebSocket constructor: the platform's, or one the caller passes (`connectWebSocket`'s `WebSocket` option). */
+export interface WebSocketConstructorLike {
+  new (url: string, protocols?: string | string[]): WhatwgSocket;
+}
+
+interface WhatwgSocket {
+  binaryType: string;
+  readonly protocol: string;
+  readonly bufferedAmount: number;
+  readyState: number;
+  send(data: string | ArrayBufferView | ArrayBuffer): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+}
+
+export function isFailure(value: unknown): value is OpenFailure {
+  return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && !(value instanceof Error);
+}
+
+/** A factory over a WHATWG WebSocket: the token can only travel as a subprotocol, the session id in the query. */
+export function whatwgFactory(Ctor: WebSocketConstructorLike): SocketFactory {
+  return {
+    sendsHeaders: false,
+    open({ url, protocols, events }) {
+      const ws = new Ctor(url, protocols);
+      ws.binaryType = "arraybuffer";
+      let open = false;
+      let settle!: { resolve(v: OpenedSocket): void; reject(e: unknown): void };
+      const opened = new Promise<OpenedSocket>((resolve, reject) => (settle = { resolve, reject }));
+      const socket: RawSocket = {
+        get protocol() {
+          return ws.protocol;
+        },
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+        send: (data) => ws.send(data),
+        close: (code, reason) => ws.close(code, reason),
+        terminate: () => ws.close(),
+      };
+      ws.addEventListener("open", () => {
+        open = true;
+        settle.resolve({ socket });
+      });
+      ws.addEventListener("error", () => {
+        if (!open) settle.reject({ kind: "opaque" } satisfies OpenFailure);
+      });
+      ws.addEventListener("message", (event: { data: unknown }) => {
+        const { data } = event;
+        if (typeof data === "string") events.message(data);
+        else if (data instanceof ArrayBuffer) events.message(new Uint8Array(data));
+        else if (ArrayBuffer.isView(data)) events.message(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      });
+      ws.addEventListener("close", (event: { code: number; reason: string }) => {
+        if (!open) settle.reject({ kind: "opaque", code: event.code } satisfies OpenFailure);
+        else events.close(event.code, event.reason ?? "");
+      });
+      return {
+        opened,
+        cancel: () => {
+          try {
+            ws.close();
+          } catch {
+            // already closing
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,6 @@
+import type { SocketFactory } from "../realtime/socket";
+
+/** Browsers have only the platform WebSocket: nothing to load, and no `ws` in the bundle. */
+export function nodeSocketFactory(): Promise<SocketFactory | undefined> {
+  return Promise.resolve(undefined);
+}
