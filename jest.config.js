@@ -8,6 +8,7 @@ module.exports = {
   },
   moduleNameMapper: {
     "^@agentcore-runtime/client$": "<rootDir>/packages/client/src/index.ts",
+    "^@agentcore-runtime/client/sigv4$": "<rootDir>/packages/client/src/sigv4/index.ts",
     "^@agentcore-runtime/emulator$": "<rootDir>/packages/emulator/src/index.ts",
   },
   testTimeout: 30000,

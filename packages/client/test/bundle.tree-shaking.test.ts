@@ -27,6 +27,8 @@ interface Bundle {
   gzip: number;
   /** Input files that contributed bytes to the output. */
   inputs: string[];
+  /** Bytes each input contributed. */
+  bytesIn: Record<string, number>;
 }
 
 /** Bundles an entry the way a browser application would: minified ESM, `browser` condition, deps included. */
@@ -53,6 +55,7 @@ async function bundle(contents: string): Promise<Bundle> {
     inputs: Object.entries(output.inputs)
       .filter(([, v]) => v.bytesInOutput > 0)
       .map(([k]) => k),
+    bytesIn: Object.fromEntries(Object.entries(output.inputs).map(([k, v]) => [k, v.bytesInOutput])),
   };
 }
 
@@ -145,6 +148,61 @@ describe("tree-shaking of the browser build", () => {
     expect(execute.minified / everything.minified).toBeLessThan(0.92);
     expect(invoke.gzip).toBeLessThan(everything.gzip);
     expect(execute.gzip).toBeLessThan(everything.gzip);
+  });
+});
+
+// `@agentcore-runtime/client/sigv4` is a subpath of its own: the bearer-only bundles must not change by a byte.
+describe("the SigV4 subpath bundles separately", () => {
+  const SIGV4 = `${PKG}/sigv4`;
+  const SIGV4_MARKERS = ["AWS4-HMAC-SHA256", "x-amz-content-sha256", "sigv4AuthMiddleware"];
+  const fromSigv4 = (f: string) => /sigv4|signature-v4/i.test(f);
+  let invoke: Bundle;
+  let everything: Bundle;
+  let signer: Bundle;
+  let both: Bundle;
+
+  beforeAll(async () => {
+    await waitForDist(["index.browser.mjs", "sigv4.browser.mjs"]);
+    [invoke, everything, signer, both] = await Promise.all([
+      bundle(entry("InvokeCommand, RuntimeClient")),
+      bundle(`export * from "${PKG}";`),
+      bundle(`export { sigv4Auth } from "${SIGV4}";`),
+      bundle(`${entry("InvokeCommand, RuntimeClient")} export { sigv4Auth } from "${SIGV4}";`),
+    ]);
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    console.log(
+      [
+        "SigV4 bundle sizes (esbuild, minified, browser, esm; gzip -9):",
+        `InvokeCommand + RuntimeClient            ${kb(invoke.minified).padStart(10)} ${kb(invoke.gzip).padStart(10)}`,
+        `sigv4Auth alone                          ${kb(signer.minified).padStart(10)} ${kb(signer.gzip).padStart(10)}`,
+        `InvokeCommand + RuntimeClient + sigv4Auth ${kb(both.minified).padStart(9)} ${kb(both.gzip).padStart(10)}`,
+      ].join("\n"),
+    );
+  });
+
+  test("the markers are real: the subpath's bundle carries them", () => {
+    for (const m of SIGV4_MARKERS) expect([m, signer.text.includes(m)]).toEqual([m, true]);
+    expect(signer.inputs.some((f) => f.endsWith("dist/sigv4.browser.mjs"))).toBe(true);
+    expect(signer.inputs.some((f) => f.includes("@smithy/signature-v4"))).toBe(true);
+    expect(signer.inputs.some((f) => f.endsWith("dist/index.browser.mjs"))).toBe(false);
+  });
+
+  test("the root entry's bundles carry no SigV4 code: not one byte comes from the subpath or the signer", () => {
+    for (const b of [invoke, everything]) {
+      for (const m of SIGV4_MARKERS) expect([m, b.text.includes(m)]).toEqual([m, false]);
+      expect(b.inputs.filter(fromSigv4)).toEqual([]);
+    }
+    // the root build itself holds nothing of it either (a bundler never sees it at all)
+    expect(fs.readFileSync(path.join(DIST, "index.browser.mjs"), "utf8")).not.toMatch(/AWS4-HMAC-SHA256|signature-v4|sigv4/i);
+    expect(fs.readFileSync(path.join(DIST, "index.mjs"), "utf8")).not.toMatch(/AWS4-HMAC-SHA256|signature-v4|sigv4/i);
+  });
+
+  test("adding sigv4Auth to a bearer bundle leaves the bearer part as it was", () => {
+    const rootFile = Object.keys(invoke.bytesIn).find((f) => f.endsWith("dist/index.browser.mjs"))!;
+    // the same code from the root build; only the minifier's renames of names both files use may differ
+    expect(Math.abs(both.bytesIn[rootFile] - invoke.bytesIn[rootFile])).toBeLessThan(invoke.bytesIn[rootFile] * 0.005);
+    // and the growth is the subpath's own weight (its copies of the redaction and error helpers included)
+    expect(both.minified - invoke.minified).toBeGreaterThan(signer.minified * 0.6);
   });
 });
 
