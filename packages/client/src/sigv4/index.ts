@@ -4,3 +4,6 @@ export { sigv4Auth, sigv4AuthMiddleware, sigv4AuthMiddlewareOptions } from "./mi
 export type { SigV4AuthOptions } from "./middleware";
 export type { AwsCredentials, AwsCredentialsProvider, AwsCredentialsSource } from "./credentials";
 export { SIGNING_SERVICE } from "./signer";
+export { getSignedWebSocketConnection, getPresignedWebSocketUrl, MAX_PRESIGNED_EXPIRES } from "./websocket";
+export type { SignedWebSocketInput, SigV4WebSocketOptions, PresignedWebSocketOptions } from "./websocket";
+export type { WebSocketConnectionInfo } from "../realtime/webSocket";
