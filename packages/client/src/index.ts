@@ -79,3 +79,5 @@ export type {
   ConnectWebSocketOptions,
   WebSocketConstructorLike,
 } from "./realtime/webSocket";
+export { openShell } from "./realtime/shell";
+export type { ShellSession, ShellExit, OpenShellInput, OpenShellOptions, ShellReconnectOptions } from "./realtime/shell";

@@ -187,3 +187,41 @@ describe("connectWebSocket on the wire", () => {
     c.destroy();
   });
 });
+
+describe("openShell on the wire (a purpose-built shell server)", () => {
+  test("the shellId in the query; the server's heartbeat answered once, the client's own heartbeats not echoed back", async () => {
+    const { openShell } = await import("@agentcore-runtime/client");
+    const received: Buffer[] = [];
+    const shells = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    let url = "";
+    shells.on("connection", (ws, req) => {
+      url = req.url ?? "";
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: { shellId: "hb-shell", reconnected: false }, status: "Success" }))]));
+      ws.send(Buffer.concat([Buffer.from([5]), Buffer.from("srv-1")]));
+      ws.on("message", (data: Buffer) => {
+        received.push(data);
+        // echo heartbeats as the service does
+        if (data[0] === 5) ws.send(data);
+      });
+    });
+    await new Promise<void>((r) => shells.once("listening", () => r()));
+    const c = new RuntimeClient({ endpoint: `http://127.0.0.1:${(shells.address() as net.AddressInfo).port}`, token: TOKEN });
+    try {
+      const shell = await openShell(c, { runtimeArn: ARN, sessionId: SESSION, shellId: "hb-shell" }, { heartbeatIntervalMs: 50 });
+      expect(url).toBe(`/runtimes/${ENCODED_ARN}/ws/shells?shellId=hb-shell&X-Amzn-Bedrock-AgentCore-Runtime-Session-Id=${SESSION}`);
+      const beats = () => received.filter((d) => d[0] === 5).map((d) => d.subarray(1).toString());
+      const deadline = Date.now() + 10_000;
+      while (beats().filter((b) => b.startsWith("hb-")).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(beats().filter((b) => b === "srv-1")).toEqual(["srv-1"]);
+      const own = beats().filter((b) => b.startsWith("hb-"));
+      expect(own.length).toBeGreaterThanOrEqual(3);
+      // each of the client's heartbeats was sent once: the server's echo is not answered
+      expect(new Set(own).size).toBe(own.length);
+      await shell.detach();
+    } finally {
+      c.destroy();
+      for (const ws of shells.clients) ws.terminate();
+      await new Promise((r) => shells.close(r));
+    }
+  });
+});

@@ -1,0 +1,513 @@
+// Interactive shells over `/ws/shells` (PROTOCOL.md, "Interactive shells"): binary frames of one channel byte
+// and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
+import { sessionIdFor } from "../commands/serde";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
+import { uuidv4 } from "../protocol/uuid";
+import { closeError, openConnection, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
+
+const STDIN = 0x00;
+const STDOUT = 0x01;
+const STDERR = 0x02;
+const STATUS = 0x03;
+const RESIZE = 0x04;
+const HEARTBEAT = 0x05;
+const CLOSE = 0xff;
+
+const SHELL_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$/;
+/** Largest STDIN payload per frame: frames of at most 32 KiB, as the service asks of clients. */
+const MAX_STDIN_PAYLOAD = 32 * 1024 - 1;
+/** Output already delivered that is kept to recognise a replay after a reconnect (the service replays 256 KB). */
+const TAIL_BYTES = 256 * 1024;
+/** What a shell killed with `kill()` reports when the server sends no exit STATUS: SIGKILL, 128 + 9. */
+const KILLED: ShellExit = { exitCode: 137, signal: "SIGKILL" };
+
+export interface OpenShellInput extends WebSocketConnectionInput {
+  /** `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$`; default a new id. The same id (and session id) reattaches a detached shell. */
+  shellId?: string;
+  /** Terminal size to set once the shell is confirmed (1–1000 each); the shell starts at 80×24 otherwise. */
+  cols?: number;
+  rows?: number;
+}
+
+export interface ShellReconnectOptions {
+  /** Attempts after a drop (1001, 1006), default 5. */
+  maxAttempts?: number;
+  /** First backoff, doubled per attempt, ±25% jitter; default 1000 ms. */
+  baseDelayMs?: number;
+  /** Backoff cap, default 15000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface OpenShellOptions {
+  /** Aborts opening; after that, aborting drops the connection (the shell keeps running, detached). */
+  signal?: AbortSignal;
+  /** Reconnect after 1001/1006 with the same shellId (default on: 5 tries, 1 s → 15 s); `false` to fail instead. */
+  reconnect?: ShellReconnectOptions | false;
+  /** Milliseconds between heartbeats sent to keep the connection alive through proxies; default 30000, 0 for none. */
+  heartbeatIntervalMs?: number;
+  /** Called after each successful reconnect. */
+  onReconnect?: (info: { attempt: number; bytesDropped: number }) => void;
+  /** A WHATWG WebSocket constructor to use instead of the default (see connectWebSocket). */
+  WebSocket?: WebSocketConstructorLike;
+}
+
+/** How the shell ended: its exit code (128 + n when killed by signal n) and the signal's name, if any. */
+export interface ShellExit {
+  exitCode: number;
+  signal?: string;
+}
+
+/** An interactive shell in the runtime's session (a pty: the command's stderr arrives on `output` too). */
+export interface ShellSession {
+  readonly shellId: string;
+  readonly sessionId: string;
+  /** The first attach resumed an existing (detached) shell: its recent output is replayed on `output`. */
+  readonly reconnected: boolean;
+  /** Output bytes the service could not replay on the last reattach (its 256 KB replay buffer overflowed). */
+  readonly bytesDropped: number;
+  /** Sends keystrokes or text to the shell (strings as UTF-8). */
+  write(data: string | Uint8Array): void;
+  /** Sets the terminal size (1–1000 each); kept and sent again after a reconnect. */
+  resize(cols: number, rows: number): void;
+  /** The terminal's output, in order, each byte once (see the replay rule in the README). */
+  readonly output: AsyncIterable<Uint8Array>;
+  /** The platform's diagnostics (not the command's stderr, which a pty merges into `output`). */
+  readonly stderr: AsyncIterable<Uint8Array>;
+  /**
+   * Resolves with the exit status (from the closing STATUS). Rejects when the shell could not be followed to its
+   * end: detached (AbortError), taken over by another client (WebSocketClosedError 4000), a close or drop
+   * without reconnect, or a platform failure.
+   */
+  readonly exit: Promise<ShellExit>;
+  /** Leaves the shell running on the server for a later `openShell` with the same shellId and session id. */
+  detach(): Promise<void>;
+  /** Ends the shell (0xFF); resolves with its exit (SIGKILL, 137, when the server reports none). */
+  kill(): Promise<ShellExit>;
+}
+
+/** An async iterable of byte chunks, filled by the connection, read once. */
+class ByteQueue implements AsyncIterable<Uint8Array> {
+  #chunks: Uint8Array[] = [];
+  #waiter: { resolve(v: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | undefined;
+  #end: { error?: unknown } | undefined;
+  #iterated = false;
+
+  push(chunk: Uint8Array): void {
+    if (this.#end || chunk.byteLength === 0) return;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w.resolve({ value: chunk, done: false });
+    } else this.#chunks.push(chunk);
+  }
+
+  end(error?: unknown): void {
+    if (this.#end) return;
+    this.#end = { error };
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    if (w) error === undefined ? w.resolve({ value: undefined, done: true }) : w.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#iterated) throw clientError(ClientErrorNames.streamConsumed, "A shell's output can be iterated once");
+    this.#iterated = true;
+    return {
+      next: () => {
+        const chunk = this.#chunks.shift();
+        if (chunk) return Promise.resolve({ value: chunk, done: false });
+        if (this.#end) return this.#end.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#end.error);
+        return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+      },
+      return: async () => {
+        this.#chunks = [];
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
+
+function frame(channel: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(payload.byteLength + 1);
+  out[0] = channel;
+  out.set(payload, 1);
+  return out;
+}
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder();
+
+function checkSize(cols: unknown, rows: unknown): void {
+  for (const [field, value] of [
+    ["cols", cols],
+    ["rows", rows],
+  ] as const) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 1000) {
+      throw clientError(ClientErrorNames.invalidParameter, `${field} must be a whole number from 1 to 1000, got ${String(value)}`, { fields: { field } });
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+type State = "open" | "reconnecting" | "detached" | "killing" | "ended";
+
+interface StatusBody {
+  status?: unknown;
+  reason?: unknown;
+  message?: unknown;
+  code?: unknown;
+  metadata?: { reconnected?: unknown; bytesDropped?: unknown };
+  details?: { causes?: { reason?: unknown; message?: unknown }[] };
+}
+
+class Shell implements ShellSession {
+  readonly shellId: string;
+  readonly sessionId: string;
+  reconnected = false;
+  bytesDropped = 0;
+  readonly output = new ByteQueue();
+  readonly stderr = new ByteQueue();
+  readonly exit: Promise<ShellExit>;
+  readonly #client: WebSocketConfig;
+  readonly #input: OpenShellInput;
+  readonly #options: OpenShellOptions;
+  #conn: (WebSocketConnection & { terminate(): void }) | undefined;
+  #state: State = "open";
+  #confirm: { resolve(): void; reject(e: unknown): void } | undefined;
+  #settle!: { resolve(v: ShellExit): void; reject(e: unknown): void };
+  #exitStatus: ShellExit | undefined;
+  #failure: AgentRuntimeError | undefined;
+  #size: { cols: number; rows: number } | undefined;
+  #pending: Uint8Array[] = [];
+  #killRequested = false;
+  #attaches = 0;
+  // replay accounting: absolute output offsets (bytes since the shell started, as the server counts them)
+  #serverOffset = 0;
+  #delivered = 0;
+  #tail: Uint8Array[] = [];
+  #tailBytes = 0;
+  #verify: { bytes: Uint8Array; start: number } | undefined;
+  #beats = new Set<string>();
+  #beatCount = 0;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(client: WebSocketConfig, input: OpenShellInput, shellId: string, sessionId: string, options: OpenShellOptions) {
+    this.#client = client;
+    this.#input = { ...input, sessionId };
+    this.#options = options;
+    this.shellId = shellId;
+    this.sessionId = sessionId;
+    this.exit = new Promise<ShellExit>((resolve, reject) => (this.#settle = { resolve, reject }));
+    // an exit nobody awaits must not be an unhandled rejection
+    this.exit.catch(() => undefined);
+    if (input.cols !== undefined || input.rows !== undefined) this.#size = { cols: input.cols ?? 80, rows: input.rows ?? 24 };
+  }
+
+  /** Opens the connection and waits for the STATUS that confirms the shell. */
+  async connect(): Promise<void> {
+    const { connection } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, { signal: this.#options.signal, WebSocket: this.#options.WebSocket });
+    this.#conn = connection as WebSocketConnection & { terminate(): void };
+    const confirmed = new Promise<void>((resolve, reject) => (this.#confirm = { resolve, reject }));
+    void this.#pump(this.#conn);
+    await confirmed;
+  }
+
+  startHeartbeat(): void {
+    const every = this.#options.heartbeatIntervalMs ?? 30_000;
+    if (!(every > 0) || every === Infinity) return;
+    this.#heartbeat = setInterval(() => {
+      if (this.#state !== "open" || !this.#conn) return;
+      const beat = `hb-${++this.#beatCount}`;
+      if (this.#beats.size > 16) this.#beats.clear();
+      this.#beats.add(beat);
+      this.#send(frame(HEARTBEAT, encoder.encode(beat)));
+    }, every);
+    (this.#heartbeat as { unref?: () => void }).unref?.();
+  }
+
+  async #pump(conn: WebSocketConnection): Promise<void> {
+    let error: unknown;
+    try {
+      for await (const message of conn) {
+        if (typeof message === "string" || message.byteLength === 0) continue;
+        this.#onFrame(message[0]!, message.subarray(1));
+      }
+    } catch (e) {
+      error = e;
+    }
+    this.#onEnd(conn, error);
+  }
+
+  #onFrame(channel: number, payload: Uint8Array): void {
+    switch (channel) {
+      case STDOUT:
+        return this.#onStdout(payload);
+      case STDERR:
+        return this.stderr.push(payload.slice());
+      case STATUS: {
+        let body: StatusBody;
+        try {
+          body = JSON.parse(decoder.decode(payload)) as StatusBody;
+        } catch {
+          return this.stderr.push(encoder.encode("agentcore: a STATUS frame was not JSON; ignored\n"));
+        }
+        return this.#onStatus(body);
+      }
+      case HEARTBEAT: {
+        const text = decoder.decode(payload);
+        // our own heartbeat (or answer) echoed: done. The server's: answered once with the same payload, and
+        // that answer's echo is swallowed in turn, so two echoing peers never loop
+        if (this.#beats.delete(text)) return;
+        if (this.#beats.size > 16) this.#beats.clear();
+        this.#beats.add(text);
+        this.#send(frame(HEARTBEAT, payload));
+        return;
+      }
+      case CLOSE:
+        this.#killRequested = true;
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onStatus(body: StatusBody): void {
+    const meta = body.metadata ?? {};
+    const dropped = typeof meta.bytesDropped === "number" && meta.bytesDropped >= 0 ? meta.bytesDropped : undefined;
+    if (this.#confirm) {
+      const confirm = this.#confirm;
+      this.#confirm = undefined;
+      if (body.status !== "Success") {
+        confirm.reject(this.#statusError(body));
+        this.#conn?.close(1000);
+        return;
+      }
+      this.#onConfirmed(meta.reconnected === true, dropped ?? 0);
+      confirm.resolve();
+      return;
+    }
+    if (typeof meta.reconnected === "boolean") {
+      // a second confirmation after the replay (the service's form): only its bytesDropped is news
+      if (dropped !== undefined) this.bytesDropped = dropped;
+      return;
+    }
+    if (body.status === "Success") this.#exitStatus = { exitCode: 0 };
+    else if (body.reason === "NonZeroExitCode") {
+      const causes = body.details?.causes ?? [];
+      const code = Number(causes.find((c) => c?.reason === "ExitCode")?.message);
+      const signal = causes.find((c) => c?.reason === "Signal")?.message;
+      this.#exitStatus = { exitCode: Number.isInteger(code) ? code : 1, ...(typeof signal === "string" ? { signal } : {}) };
+    } else this.#failure = this.#statusError(body);
+  }
+
+  #statusError(body: StatusBody): AgentRuntimeError {
+    const message = typeof body.message === "string" ? body.message : `The shell failed: ${typeof body.reason === "string" ? body.reason : "unknown reason"}`;
+    const statusCode = typeof body.code === "number" ? body.code : undefined;
+    return inBandError(statusCode !== undefined && statusCode >= 500 ? "InternalServerException" : undefined, message, { statusCode, errorType: typeof body.reason === "string" ? body.reason : undefined });
+  }
+
+  /**
+   * A confirmed attach. The replay that follows a reattach starts at offset `dropped` of the shell's output (the
+   * bytes before it fell out of the service's replay buffer); bytes below what was already delivered are
+   * skipped when they match the delivered tail byte for byte, so each byte reaches `output` once.
+   */
+  #onConfirmed(reconnected: boolean, dropped: number): void {
+    const first = this.#attaches++ === 0;
+    if (first) this.reconnected = reconnected;
+    this.bytesDropped = dropped;
+    if (!first && !reconnected) {
+      // the shell ended (or the session did) while we were away: the service started a new one; end it
+      this.#send(frame(CLOSE));
+      this.#failure = clientError(ClientErrorNames.webSocketClosed, "The shell ended while the connection was down; its exit status is lost", { fields: { code: 1006 } });
+      this.#conn?.close(1000);
+      return;
+    }
+    this.#serverOffset = reconnected ? dropped : 0;
+    if (this.#delivered < this.#serverOffset) this.#delivered = this.#serverOffset;
+    this.#verify = this.#tailBytes > 0 ? { bytes: concat(this.#tail), start: this.#delivered - this.#tailBytes } : undefined;
+    if (this.#size) this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: this.#size.cols, height: this.#size.rows }))));
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const f of pending) this.#send(f);
+    if (this.#killRequested && this.#state === "killing") this.#send(frame(CLOSE));
+  }
+
+  #onStdout(payload: Uint8Array): void {
+    const start = this.#serverOffset;
+    this.#serverOffset += payload.byteLength;
+    let from = 0;
+    if (start < this.#delivered) {
+      // replayed bytes: skipped as long as they are the ones already delivered
+      const overlap = Math.min(payload.byteLength, this.#delivered - start);
+      const verify = this.#verify;
+      let i = 0;
+      for (; i < overlap; i++) {
+        const at = start + i - (verify?.start ?? Infinity);
+        if (!verify || at < 0 || verify.bytes[at] !== payload[i]) break;
+      }
+      if (i < overlap) {
+        // not the replay we expected (or beyond what we can compare): deliver from here rather than lose bytes
+        this.#delivered = start + i;
+        this.#verify = undefined;
+      }
+      from = i;
+    }
+    const fresh = payload.slice(from);
+    if (fresh.byteLength === 0) return;
+    this.#delivered = start + payload.byteLength;
+    this.#tail.push(fresh);
+    this.#tailBytes += fresh.byteLength;
+    while (this.#tailBytes - this.#tail[0]!.byteLength >= TAIL_BYTES) this.#tailBytes -= this.#tail.shift()!.byteLength;
+    this.output.push(fresh);
+  }
+
+  #send(data: Uint8Array): void {
+    try {
+      this.#conn?.send(data);
+    } catch {
+      // closing: a frame for the next connection is queued by the caller, others are moot
+    }
+  }
+
+  #onEnd(conn: WebSocketConnection, error: unknown): void {
+    if (conn !== this.#conn) return;
+    if (this.#confirm) {
+      const confirm = this.#confirm;
+      this.#confirm = undefined;
+      confirm.reject(error ?? closeError(1000, "closed before the shell was confirmed"));
+      return;
+    }
+    const state = this.#state;
+    if (state === "detached") {
+      return this.#finish(undefined, clientError(ClientErrorNames.aborted, `The shell was detached and keeps running: reattach with shellId ${this.shellId} and sessionId ${this.sessionId}`));
+    }
+    if (this.#exitStatus) return this.#finish(this.#exitStatus);
+    if (this.#failure) return this.#finish(undefined, this.#failure, this.#failure);
+    if (state === "killing" || this.#killRequested) return this.#finish(KILLED);
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (error && (code === 1001 || code === 1006) && this.#options.reconnect !== false && !this.#options.signal?.aborted) {
+      void this.#reconnect(error);
+      return;
+    }
+    if (!error) return this.#finish(undefined, closeError(1000, "the connection ended without the shell's exit status"));
+    this.#finish(undefined, error, error);
+  }
+
+  async #reconnect(cause: unknown): Promise<void> {
+    this.#state = "reconnecting";
+    const settings = this.#options.reconnect || {};
+    const maxAttempts = settings.maxAttempts ?? 5;
+    const base = settings.baseDelayMs ?? 1000;
+    const cap = settings.maxDelayMs ?? 15_000;
+    // a kill() while reconnecting still reconnects, to deliver the 0xFF
+    const active = () => this.#state === "reconnecting" || this.#state === "killing";
+    let last = cause;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const delay = Math.min(cap, base * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() * 0.5)));
+      if (!active()) return;
+      try {
+        await this.connect();
+        if (!active()) {
+          // detached meanwhile: leave the shell as it is
+          this.#conn?.close(1000, "detach");
+          return;
+        }
+        if (this.#failure) return; // confirmed a new shell, not ours: #onEnd reports it
+        if (this.#state === "reconnecting") this.#state = "open";
+        this.#options.onReconnect?.({ attempt, bytesDropped: this.bytesDropped });
+        return;
+      } catch (e) {
+        last = e;
+        if (!(e as { retryable?: unknown })?.retryable) break;
+      }
+    }
+    if (active()) this.#finish(undefined, last, last);
+  }
+
+  #finish(exit: ShellExit | undefined, exitError?: unknown, streamError?: unknown): void {
+    if (this.#state === "ended") return;
+    this.#state = "ended";
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.output.end(streamError);
+    this.stderr.end(streamError);
+    if (exit) this.#settle.resolve(exit);
+    else this.#settle.reject(exitError);
+  }
+
+  write(data: string | Uint8Array): void {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw clientError(ClientErrorNames.invalidParameter, "write() takes a string or a Uint8Array", { fields: { field: "data" } });
+    }
+    if (this.#state !== "open" && this.#state !== "reconnecting") throw clientError(ClientErrorNames.webSocketClosed, "The shell is closed: nothing can be written");
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    for (let at = 0; at < bytes.byteLength; at += MAX_STDIN_PAYLOAD) {
+      const f = frame(STDIN, bytes.subarray(at, at + MAX_STDIN_PAYLOAD));
+      if (this.#state === "reconnecting") this.#pending.push(f);
+      else this.#send(f);
+    }
+  }
+
+  resize(cols: number, rows: number): void {
+    checkSize(cols, rows);
+    this.#size = { cols, rows };
+    if (this.#state === "open") this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: cols, height: rows }))));
+  }
+
+  async detach(): Promise<void> {
+    if (this.#state === "ended" || this.#state === "detached") return;
+    const wasOpen = this.#state === "open" || this.#state === "killing";
+    this.#state = "detached";
+    const conn = this.#conn!;
+    if (!wasOpen) return this.#onEnd(conn, undefined);
+    conn.close(1000, "detach");
+    await conn.closed;
+  }
+
+  kill(): Promise<ShellExit> {
+    if (this.#state === "open" || this.#state === "reconnecting") {
+      const wasOpen = this.#state === "open";
+      this.#state = "killing";
+      this.#killRequested = true;
+      if (wasOpen) this.#send(frame(CLOSE));
+    }
+    return this.exit;
+  }
+}
+
+/**
+ * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
+ * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter); 1000, 1003
+ * and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ */
+export async function openShell(client: WebSocketConfig, input: OpenShellInput, options: OpenShellOptions = {}): Promise<ShellSession> {
+  if (typeof input !== "object" || input === null) throw clientError(ClientErrorNames.invalidParameter, "The input must be an object with runtimeArn", { fields: { field: "input" } });
+  const shellId = input.shellId ?? uuidv4();
+  if (typeof shellId !== "string" || !SHELL_ID.test(shellId)) {
+    throw clientError(ClientErrorNames.invalidParameter, "shellId must match ^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$", { fields: { field: "shellId" } });
+  }
+  if (input.cols !== undefined || input.rows !== undefined) checkSize(input.cols ?? 80, input.rows ?? 24);
+  const reconnect = options.reconnect;
+  if (reconnect) {
+    for (const key of ["maxAttempts", "baseDelayMs", "maxDelayMs"] as const) {
+      const v = reconnect[key];
+      if (v !== undefined && (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v))) {
+        throw clientError(ClientErrorNames.invalidParameter, `reconnect.${key} must be a non-negative number`, { fields: { field: `reconnect.${key}` } });
+      }
+    }
+  }
+  const sessionId = sessionIdFor(input);
+  const shell = new Shell(client, input, shellId, sessionId, options);
+  await shell.connect();
+  shell.startHeartbeat();
+  return shell;
+}
