@@ -14,6 +14,7 @@ export type {
   LogSink,
   Operation,
   RecordedRequest,
+  SigV4TestCredentials,
   WebSocketConnection,
   WebSocketContext,
   WebSocketHandler,

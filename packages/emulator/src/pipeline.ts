@@ -11,6 +11,7 @@ import { formatLogLine, writeLog } from "./log";
 import { BodyTooLarge, type BodySlots, readBody } from "./requestBody";
 import { type RuntimeIdentity, matchRuntime, route, splitTarget } from "./routing";
 import { type Session, SessionLimitExceeded, type SessionStore } from "./sessions";
+import { type SigV4Outcome, type SigV4Verifier, bodyPayloadHash, looksLikeSigV4 } from "./sigv4";
 import type { FaultSpec, LogSink, Operation, RecordedRequest } from "./types";
 import { flattenHeaders } from "./util";
 import { validateHeaders } from "./validation";
@@ -55,6 +56,8 @@ export type Routes = { [K in Operation]?: OperationRoute<any> };
 export interface PipelineDeps {
   runtime: RuntimeIdentity;
   auth: Authenticator;
+  /** SigV4: the verifier, whether the main runtime takes SigV4 instead of JWTs, and a second runtime that takes SigV4. */
+  sigv4?: { verifier: SigV4Verifier; main: boolean; runtime?: RuntimeIdentity };
   faults: FaultPlan;
   sessions: SessionStore;
   cors: CorsPolicy;
@@ -190,7 +193,7 @@ export class RequestPipeline {
         if (!opRoute) return ex.sendError("UnknownOperationException", `No route for ${req.method} ${record.path}`, { status: 404 });
         const checked = await this.preValidation(ex, r.op, r.segment, r.query);
         if (!checked) return;
-        return this.operation(ex, r.op, opRoute, checked.fault);
+        return this.operation(ex, r.op, opRoute, checked.fault, checked.signature);
       }
     }
   }
@@ -206,14 +209,34 @@ export class RequestPipeline {
     segment: string,
     query: URLSearchParams,
     headers: Record<string, string> = ex.headers,
-  ): Promise<{ fault?: FaultSpec } | undefined> {
-    const match = matchRuntime(segment, query, this.deps.runtime);
+  ): Promise<{ fault?: FaultSpec; signature?: (body: Buffer) => SigV4Outcome } | undefined> {
+    const sigv4 = this.deps.sigv4;
+    let match = matchRuntime(segment, query, this.deps.runtime);
+    let iam = sigv4?.main === true;
+    if (!match.ok && "notFound" in match && sigv4?.runtime) {
+      const second = matchRuntime(segment, query, sigv4.runtime);
+      if (second.ok || !("notFound" in second)) [match, iam] = [second, true];
+    }
     if (!match.ok) {
       if ("notFound" in match) ex.sendError("ResourceNotFoundException", match.notFound);
       else ex.sendValidation(match.invalid);
       return undefined;
     }
-    const outcome = await this.deps.auth.verify(headers.authorization);
+    // A runtime configured for IAM: SigV4, checked against the configured credentials (the body's hash once read).
+    let signature: ((body: Buffer) => SigV4Outcome) | undefined;
+    if (iam && sigv4) {
+      const request = { method: ex.req.method ?? "GET", url: ex.req.url ?? "/", headers };
+      const pre = op === "ws" || op === "shells" ? sigv4.verifier.verifyWithoutBody(request) : sigv4.verifier.precheck(request);
+      if (!pre.ok) {
+        ex.sendError(pre.name, pre.message, { status: pre.status });
+        return undefined;
+      }
+      if ("finish" in pre) signature = (body) => pre.finish(bodyPayloadHash(body, headers["x-amz-content-sha256"]));
+    } else if (looksLikeSigV4(headers.authorization, ex.req.url ?? "")) {
+      ex.sendError("AccessDeniedException", "Authorization method mismatch", { status: 403 });
+      return undefined;
+    }
+    const outcome = iam ? ({ ok: true } as const) : await this.deps.auth.verify(headers.authorization);
     if (!outcome.ok) {
       const headers: Record<string, string> = {};
       if (outcome.status === 401) {
@@ -239,11 +262,17 @@ export class RequestPipeline {
       if (await applyResponseFault(ex, fault)) return undefined;
     }
     validateHeaders(op, headers);
-    return { fault };
+    return { fault, signature };
   }
 
   /** preParsing, preHandler and the handler of one operation. */
-  private async operation<T>(ex: Exchange, op: Operation, opRoute: OperationRoute<T>, fault: FaultSpec | undefined): Promise<void> {
+  private async operation<T>(
+    ex: Exchange,
+    op: Operation,
+    opRoute: OperationRoute<T>,
+    fault: FaultSpec | undefined,
+    signature?: (body: Buffer) => SigV4Outcome,
+  ): Promise<void> {
     const releaseBody = this.deps.bodySlots.tryAcquire();
     if (!releaseBody) {
       // The body stays unread, so this connection cannot carry another request.
@@ -268,6 +297,9 @@ export class RequestPipeline {
         return ex.sendValidation(opRoute.tooLarge());
       }
       if (!opRoute.holdBody) releaseBody();
+      // SigV4: the signature covers the body's hash, so it is compared once the body is in
+      const signed = signature?.(body);
+      if (signed && !signed.ok) return ex.sendError(signed.name, signed.message, { status: signed.status });
       const input = opRoute.parse(body);
       // validateHeaders required the session header where the operation needs one.
       const sessionId = ex.headers[SESSION_HEADER] ?? randomUUID();

@@ -14,6 +14,7 @@ import { handleInvocation } from "./invocations";
 import { killMarked } from "./procSweep";
 import { BodySlots } from "./requestBody";
 import { SessionStore } from "./sessions";
+import { type SigV4Credentials, SigV4Verifier, generateCredentials } from "./sigv4";
 import { ShellRegistry } from "./shells";
 import { WebSocketEndpoints, echoWebSocket } from "./websocket";
 import { type ParsedRequest, RequestPipeline } from "./pipeline";
@@ -175,6 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const maxSessions = cap("maxSessions", options.maxSessions, DEFAULT_MAX_SESSIONS);
   const bodySlots = new BodySlots(cap("maxConcurrentBodies", options.maxConcurrentBodies, DEFAULT_MAX_CONCURRENT_BODIES));
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
+  const iam = sigv4Setup(options, region, accountId, runtimeId);
 
   const wsLimits = {
     maxFrameBytes: cap("wsMaxFrameBytes", options.wsMaxFrameBytes, DEFAULT_WS_MAX_FRAME_BYTES),
@@ -205,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     {
       runtime: { runtimeArn, runtimeId, accountId },
       auth,
+      sigv4: iam.pipeline,
       faults,
       sessions,
       cors,
@@ -271,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     accountId,
     issuer: auth.issuer,
     jwksUrl: `${url}/.well-known/jwks.json`,
+    ...iam.public,
     requests,
     issueToken: (claims, opts) => auth.issueToken(claims, opts),
     setFaults: (list) => faults.set(list),
@@ -299,5 +303,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       })();
       return closed;
     },
+  };
+}
+
+/**
+ * IAM (SigV4) runtimes: `auth.mode: "sigv4"` makes the runtime take SigV4 instead of JWTs; `sigv4RuntimeId`
+ * adds a second runtime that takes SigV4 next to a JWT one. Both check the configured `auth.credentials`
+ * (default: one generated pair, reported as `credentials`).
+ */
+function sigv4Setup(options: EmulatorOptions, region: string, accountId: string, runtimeId: string) {
+  const mode = options.auth?.mode ?? "jwt";
+  if (mode !== "jwt" && mode !== "sigv4") throw new RangeError(`auth.mode must be "jwt" or "sigv4", got ${JSON.stringify(mode)}`);
+  const second = options.sigv4RuntimeId;
+  if (second !== undefined) {
+    if (typeof second !== "string" || !RUNTIME_ID_PATTERN.test(second)) {
+      throw new RangeError(`sigv4RuntimeId must match ${RUNTIME_ID_PATTERN.source}, got ${JSON.stringify(second)}`);
+    }
+    if (second === runtimeId) throw new RangeError("sigv4RuntimeId must differ from runtimeId");
+  }
+  if (mode === "jwt" && second === undefined) {
+    if (options.auth?.credentials !== undefined) throw new RangeError('auth.credentials needs auth.mode "sigv4" or sigv4RuntimeId');
+    return { pipeline: undefined, public: { authMode: mode } as const };
+  }
+  const given = options.auth?.credentials;
+  const list: SigV4Credentials[] = given === undefined ? [generateCredentials()] : Array.isArray(given) ? given : [given];
+  for (const c of list) {
+    if (!c || typeof c.accessKeyId !== "string" || !c.accessKeyId || typeof c.secretAccessKey !== "string" || !c.secretAccessKey) {
+      throw new RangeError("auth.credentials: each needs a non-empty accessKeyId and secretAccessKey");
+    }
+  }
+  const verifier = new SigV4Verifier(list, region);
+  const arn = second === undefined ? undefined : `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${second}`;
+  return {
+    pipeline: { verifier, main: mode === "sigv4", runtime: arn === undefined ? undefined : { runtimeArn: arn, runtimeId: second!, accountId } },
+    public: { authMode: mode, credentials: { ...list[0] }, ...(arn === undefined ? {} : { sigv4RuntimeArn: arn, sigv4RuntimeId: second }) },
   };
 }

@@ -117,6 +117,20 @@ export interface AuthOptions {
   allowedClients?: string[];
   /** Allowed `aud` values (any match passes). Not checked when absent. */
   allowedAudience?: string[];
+  /**
+   * `"jwt"` (default): the runtime takes OAuth/JWT bearer tokens. `"sigv4"`: it takes AWS SigV4 (IAM) instead,
+   * checked against `credentials`; a bearer token then gets 403 "Authorization method mismatch", as from the service.
+   */
+  mode?: "jwt" | "sigv4";
+  /** SigV4 test credentials accepted (default: one generated pair, reported as `Emulator.credentials`). */
+  credentials?: SigV4TestCredentials | SigV4TestCredentials[];
+}
+
+export interface SigV4TestCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** When set, requests must carry this session token. */
+  sessionToken?: string;
 }
 
 export type LogSink = ((line: string) => void) | { write(chunk: string): unknown };
@@ -185,6 +199,11 @@ export interface EmulatorOptions {
   /** Proxy invocations to an agent container implementing `POST /invocations`. */
   upstream?: string;
   auth?: AuthOptions;
+  /**
+   * A second runtime, taking SigV4 (checked against `auth.credentials`), next to the main one (JWT unless
+   * `auth.mode` is "sigv4"): one emulator with one runtime of each kind. Its ARN is `Emulator.sigv4RuntimeArn`.
+   */
+  sigv4RuntimeId?: string;
   sessionIdleTimeoutSeconds?: number;
   sessionMaxLifetimeSeconds?: number;
   faults?: FaultSpec[];
@@ -233,6 +252,13 @@ export interface Emulator {
   issuer: string;
   jwksUrl: string;
   issueToken(claims?: Record<string, unknown>, opts?: IssueTokenOptions): Promise<string>;
+  /** How the main runtime authenticates: "jwt" (default) or "sigv4". */
+  authMode: "jwt" | "sigv4";
+  /** SigV4 in use (auth.mode "sigv4" or sigv4RuntimeId): the first accepted test credentials. */
+  credentials?: SigV4TestCredentials;
+  /** With `sigv4RuntimeId`: the second runtime, which takes SigV4. */
+  sigv4RuntimeArn?: string;
+  sigv4RuntimeId?: string;
   /** Replaces the configured faults (and their `times` counters). */
   setFaults(faults: FaultSpec[]): void;
   /** Ids of the live sessions. */
