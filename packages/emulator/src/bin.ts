@@ -46,6 +46,11 @@ Options:
   --idle-timeout SECONDS   session idle timeout, > 0 and <= 28800 (default 900)
   --max-lifetime SECONDS   session max lifetime, > 0 and <= 28800 (default 28800)
   --token-ttl SECONDS      lifetime of the printed token, whole seconds >= 1 (default 43200)
+  --auth MODE              how the runtime authenticates: jwt (default, bearer tokens) or sigv4 (IAM:
+                           AWS SigV4 checked against generated test credentials, which the JSON line
+                           then carries as "credentials": {"accessKeyId", "secretAccessKey"})
+  --sigv4-runtime-id ID    also serve a second runtime, with this id, that takes SigV4 (one runtime of
+                           each kind); its ARN is "sigv4RuntimeArn" in the JSON line
   --print-env              print the settings as shell export lines instead of the JSON line
                            (BEDROCK_AGENTCORE_DP_ENDPOINT, AGENT_ARN, AGENTCORE_TOKEN)
   --write-env PATH         also write those settings as KEY=value lines to PATH (mode 0600),
@@ -117,6 +122,8 @@ async function main(): Promise<void> {
         region: { type: "string" },
         "account-id": { type: "string" },
         "runtime-id": { type: "string" },
+        auth: { type: "string" },
+        "sigv4-runtime-id": { type: "string" },
         "idle-timeout": { type: "string" },
         "max-lifetime": { type: "string" },
         "token-ttl": { type: "string" },
@@ -182,6 +189,8 @@ async function main(): Promise<void> {
       region: values.region,
       accountId: values["account-id"],
       runtimeId,
+      ...(values.auth === undefined ? {} : { auth: { mode: values.auth as "jwt" | "sigv4" } }),
+      ...(values["sigv4-runtime-id"] === undefined ? {} : { sigv4RuntimeId: values["sigv4-runtime-id"] }),
       sessionIdleTimeoutSeconds: idleTimeout,
       sessionMaxLifetimeSeconds: maxLifetime,
       faults,
@@ -226,12 +235,19 @@ async function main(): Promise<void> {
     ["AGENT_ARN", emulator.runtimeArn],
     ["AGENTCORE_TOKEN", token],
   ];
+  // SigV4 on: the accepted test credentials, under the names the AWS credential chain reads
+  const credentials = emulator.credentials && { accessKeyId: emulator.credentials.accessKeyId, secretAccessKey: emulator.credentials.secretAccessKey };
+  if (credentials) settings.push(["AWS_ACCESS_KEY_ID", credentials.accessKeyId], ["AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey]);
+  if (emulator.sigv4RuntimeArn !== undefined) settings.push(["AGENT_SIGV4_ARN", emulator.sigv4RuntimeArn]);
   if (values["write-env"] !== undefined) {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(values["write-env"], settings.map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
   }
   if (values["print-env"]) process.stdout.write(settings.map(([k, v]) => `export ${k}='${v.replace(/'/g, "'\\''")}'\n`).join(""));
-  else process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token })}\n`);
+  else {
+    const sigv4 = credentials ? { credentials, ...(emulator.sigv4RuntimeArn === undefined ? {} : { sigv4RuntimeArn: emulator.sigv4RuntimeArn }) } : {};
+    process.stdout.write(`${JSON.stringify({ url: emulator.url, runtimeArn: emulator.runtimeArn, token, ...sigv4 })}\n`);
+  }
 }
 
 main().catch((err: unknown) => {
