@@ -24,10 +24,10 @@ export class Sink {
     return this.brokenPipe;
   }
 
-  async write(chunk: string): Promise<void> {
-    if (this.brokenPipe || chunk === "") return;
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.brokenPipe || chunk.length === 0) return;
     this.wrote = true;
-    this.endsWithNewline = chunk.endsWith("\n");
+    this.endsWithNewline = typeof chunk === "string" ? chunk.endsWith("\n") : chunk[chunk.length - 1] === 0x0a;
     if (this.stream.write(chunk)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
