@@ -16,7 +16,7 @@ const clientVersion: string = JSON.parse(readFileSync(new URL("./packages/client
 const browserRuntime: Plugin = {
   name: "browser-runtime",
   setup(build) {
-    build.onResolve({ filter: /\/runtimeConfig$/ }, async (args) => {
+    build.onResolve({ filter: /\/(runtimeConfig|webSocketRuntime)$/ }, async (args) => {
       const swapped = `${args.path}.browser`;
       const resolved = await build.resolve(swapped, { resolveDir: args.resolveDir, kind: args.kind });
       return resolved.errors.length ? undefined : { path: resolved.path };
@@ -39,12 +39,17 @@ const client: Options = {
   // @smithy/core's submodules one by one (most of a cold start). The Node HTTP handler stays a package of its
   // own, import()ed on the first send, so an import loads neither it nor node:http(s)/http2.
   noExternal: [/^@smithy\/(?!node-http-handler)/],
-  external: ["@smithy/node-http-handler"],
+  // `ws` (optional peer dependency) is import()ed on the first WebSocket connect in Node, never at import
+  external: ["@smithy/node-http-handler", "ws"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
 };
 
+// `@agentcore-runtime/client/sigv4`: entries of their own, so the root entry's bundles do not change by a byte.
+const clientSigv4: Options = { ...client, entry: { sigv4: "packages/client/src/sigv4/index.ts" }, clean: false };
+
 const builds: Options[] = [
   client,
+  clientSigv4,
   {
     ...client,
     entry: { "index.browser": "packages/client/src/index.ts" },
@@ -54,6 +59,16 @@ const builds: Options[] = [
     clean: false,
     esbuildPlugins: [browserRuntime],
     // browsers: dependencies stay imports, so an application's bundler dedupes them with its own copies
+    noExternal: [],
+    external: [/^@smithy\//],
+  },
+  {
+    ...clientSigv4,
+    entry: { "sigv4.browser": "packages/client/src/sigv4/index.ts" },
+    platform: "browser",
+    target: "es2022",
+    dts: false,
+    esbuildPlugins: [browserRuntime],
     noExternal: [],
     external: [/^@smithy\//],
   },
@@ -79,7 +94,7 @@ const builds: Options[] = [
     target: "node20",
     sourcemap: true,
     clean: true,
-    external: ["@agentcore-runtime/client", /^@smithy\//],
+    external: ["@agentcore-runtime/client", /^@smithy\//, "@aws-sdk/credential-providers"],
   },
 ];
 
