@@ -5,7 +5,7 @@ import { shellJoin } from "./shellQuote";
 import { shown } from "./shown";
 import { closest } from "./suggest";
 
-export const COMMANDS = ["invoke", "exec", "stop"] as const;
+export const COMMANDS = ["invoke", "exec", "stop", "shell", "ws"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Command names the official AgentCore CLIs use for ours. */
@@ -28,6 +28,8 @@ const GLOBAL_OPTIONS = {
   "idle-timeout-ms": { type: "string" },
   "max-attempts": { type: "string" },
   "allow-insecure-http": { type: "boolean" },
+  sigv4: { type: "boolean" },
+  profile: { type: "string" },
   json: { type: "boolean" },
   debug: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -53,6 +55,10 @@ const COMMAND_OPTIONS = {
   stop: {
     "client-token": { type: "string" },
   },
+  shell: {
+    "shell-id": { type: "string" },
+  },
+  ws: {},
 } as const;
 
 /** Options whose value is a number: a value that starts with '-' is reported as a bad number, not a missing value. */
@@ -73,6 +79,9 @@ export interface GlobalOptions {
   maxAttempts?: number;
   /** --allow-insecure-http: plain http to a host other than loopback (the SDK's allowInsecureHttp). */
   allowInsecureHttp: boolean;
+  /** --sigv4: sign with AWS credentials (the standard chain, or --profile) instead of a bearer token. */
+  sigv4: boolean;
+  profile?: string;
   json: boolean;
   debug: boolean;
 }
@@ -102,7 +111,19 @@ export interface StopArgs {
   clientToken?: string;
 }
 
-export type ParsedArgs = { command: "help"; topic?: CommandName } | { command: "version" } | InvokeArgs | ExecArgs | StopArgs;
+export interface ShellArgs {
+  command: "shell";
+  globals: GlobalOptions;
+  /** Reattach to (or start) the shell with this id; default a new one. */
+  shellId?: string;
+}
+
+export interface WsArgs {
+  command: "ws";
+  globals: GlobalOptions;
+}
+
+export type ParsedArgs = { command: "help"; topic?: CommandName } | { command: "version" } | InvokeArgs | ExecArgs | StopArgs | ShellArgs | WsArgs;
 
 function isCommand(name: string | undefined): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name ?? "");
@@ -114,7 +135,7 @@ function commandOf(name: string | undefined): CommandName | undefined {
   return isCommand(name) ? name : undefined;
 }
 
-const ALL_OPTIONS = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS.invoke, ...COMMAND_OPTIONS.exec, ...COMMAND_OPTIONS.stop };
+const ALL_OPTIONS = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS.invoke, ...COMMAND_OPTIONS.exec, ...COMMAND_OPTIONS.stop, ...COMMAND_OPTIONS.shell };
 type OptionName = keyof typeof ALL_OPTIONS;
 const LONG_NAMES = Object.keys(ALL_OPTIONS).map((name) => `--${name}`);
 
@@ -252,10 +273,16 @@ export function parseCli(argv: string[]): ParsedArgs {
     idleTimeoutMs: wholeNumber(typedAs["idle-timeout-ms"], str("idle-timeout-ms"), { min: 1 }, name),
     maxAttempts: wholeNumber(typedAs["max-attempts"], str("max-attempts"), { min: 1, max: MAX_ATTEMPTS }, name),
     allowInsecureHttp: values["allow-insecure-http"] === true,
+    sigv4: values.sigv4 === true,
+    profile: str("profile"),
     json: values.json === true,
     debug: values.debug === true,
   };
   if (globals.token !== undefined && globals.tokenFile !== undefined) throw new UsageError(`give ${typedAs.token} or --token-file, not both`, name);
+  if (globals.sigv4 && (globals.token !== undefined || globals.tokenFile !== undefined)) {
+    throw new UsageError(`give --sigv4 or a bearer token (${typedAs.token ?? "--token-file"}), not both: a runtime accepts one method`, name);
+  }
+  if (globals.profile !== undefined && !globals.sigv4) throw new UsageError("--profile names AWS credentials: it needs --sigv4", name);
 
   switch (name) {
     case "invoke": {
@@ -285,6 +312,18 @@ export function parseCli(argv: string[]): ParsedArgs {
       if (rest.length > 0) throw new UsageError(`stop takes no arguments, got '${shown(rest[0])}'; name the session with --session ID`, name);
       if (globals.session === undefined) throw new UsageError("stop needs --session ID", name);
       return { command: "stop", globals, clientToken: str("client-token") };
+    }
+    case "shell": {
+      if (rest.length > 0) throw new UsageError(`shell takes no arguments, got '${shown(rest[0])}'; pipe commands into its stdin`, name);
+      const shellId = str("shell-id");
+      if (shellId !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$/.test(shellId)) {
+        throw new UsageError("--shell-id must be 1-128 letters, digits, '_' or '-', starting with a letter or digit", name);
+      }
+      return { command: "shell", globals, shellId };
+    }
+    case "ws": {
+      if (rest.length > 0) throw new UsageError(`ws takes no arguments, got '${shown(rest[0])}'; messages are read from stdin, one per line`, name);
+      return { command: "ws", globals };
     }
   }
 }

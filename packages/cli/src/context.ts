@@ -19,4 +19,6 @@ export interface CommandContext {
   /** The session id was made up by the CLI, not given: worth telling the user so the next call can reuse it. */
   sessionGenerated: boolean;
   stdin: NodeJS.ReadableStream;
+  /** The raw stdout stream (a TTY's size and resize events, for `shell`); write through `out`. */
+  stdout: NodeJS.WritableStream;
 }

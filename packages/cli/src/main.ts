@@ -1,8 +1,11 @@
 import { RuntimeClient } from "@agentcore-runtime/client";
+import { sigv4Auth } from "@agentcore-runtime/client/sigv4";
 import { version } from "../package.json";
 import { parseCli, type ParsedArgs } from "./args";
 import { exec } from "./commands/exec";
 import { invoke } from "./commands/invoke";
+import { shell } from "./commands/shell";
+import { ws } from "./commands/ws";
 import { stop } from "./commands/stop";
 import type { CommandContext } from "./context";
 import { causeLines, errorLine, EXIT, UsageError } from "./errors";
@@ -58,13 +61,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
       secrets.add(settings.token);
       if (debug) {
         const note = (msg: string, fields: Record<string, unknown>) => messages.record(toRecord("debug", [fields, msg]));
-        await note(`runtime ${settings.target.runtimeArn}, token from ${settings.tokenSource}`, { runtimeArn: settings.target.runtimeArn, tokenSource: settings.tokenSource });
+        if (settings.sigv4) await note(`runtime ${settings.target.runtimeArn}, SigV4 with AWS credentials from the default chain${settings.sigv4.profile === undefined ? "" : ` (profile ${settings.sigv4.profile})`}`, { runtimeArn: settings.target.runtimeArn, auth: "sigv4", profile: settings.sigv4.profile });
+        else await note(`runtime ${settings.target.runtimeArn}, token from ${settings.tokenSource}`, { runtimeArn: settings.target.runtimeArn, tokenSource: settings.tokenSource });
         await note(`session-id ${settings.target.sessionId}`, { sessionId: settings.target.sessionId, sessionGenerated: globals.session === undefined });
       }
       interrupts = installInterrupts(io.exit);
       const stderr = io.stderr as NodeJS.WritableStream & SpinnerStream;
       waiting = wantSpinner(stderr, io.env, level !== undefined) ? new Spinner(stderr) : NO_SPINNER;
       client = new RuntimeClient(settings.config);
+      // --sigv4: every command's request signed with the AWS credentials instead of a bearer token
+      if (settings.sigv4) client.middlewareStack.use(sigv4Auth({ credentials: settings.sigv4.credentials }));
       const ctx: CommandContext = {
         client,
         target: settings.target,
@@ -74,11 +80,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         messages,
         signal: interrupts.signal,
         stdin: io.stdin,
+        stdout: io.stdout,
         waiting,
         sessionGenerated: globals.session === undefined,
       };
       if (args.command === "invoke") code = await invoke(args, ctx);
       else if (args.command === "exec") code = await exec(args, ctx);
+      else if (args.command === "shell") code = await shell(args, ctx);
+      else if (args.command === "ws") code = await ws(args, ctx);
       else code = await stop(args, ctx);
       code = interrupts.exitCode() ?? code;
     }

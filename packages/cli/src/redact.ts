@@ -5,6 +5,9 @@ const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 export function candidateSecrets(argv: string[], env: NodeJS.ProcessEnv): string[] {
   const found: string[] = [];
   if (env.AGENTCORE_TOKEN) found.push(env.AGENTCORE_TOKEN);
+  // --sigv4 reads AWS credentials from the environment: their secret parts never reach stderr either
+  if (env.AWS_SECRET_ACCESS_KEY) found.push(env.AWS_SECRET_ACCESS_KEY);
+  if (env.AWS_SESSION_TOKEN) found.push(env.AWS_SESSION_TOKEN);
   argv.forEach((arg, i) => {
     for (const flag of ["--token", "--bearer-token"]) {
       if (arg === flag && i + 1 < argv.length) found.push(argv[i + 1]);

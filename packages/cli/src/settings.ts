@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Logger, RuntimeClientConfig, RuntimeTarget } from "@agentcore-runtime/client";
+import type { AwsCredentialsProvider } from "@agentcore-runtime/client/sigv4";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { CommandName, GlobalOptions } from "./args";
 import { CliError, UsageError } from "./errors";
 
@@ -7,9 +9,12 @@ export type TokenSource = "--token" | "--token-file" | "AGENTCORE_TOKEN";
 
 export interface Settings {
   target: RuntimeTarget & { sessionId: string };
+  /** The bearer token ("" with --sigv4). */
   token: string;
-  tokenSource: TokenSource;
+  tokenSource: TokenSource | "--sigv4";
   config: RuntimeClientConfig;
+  /** --sigv4: AWS credentials from the standard chain (env, shared files with --profile / AWS_PROFILE, SSO, IMDS, …). */
+  sigv4?: { credentials: AwsCredentialsProvider; profile?: string };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -46,7 +51,8 @@ function tokenOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): { token: strin
 export function resolveSettings(command: CommandName, globals: GlobalOptions, env: NodeJS.ProcessEnv, logger?: Logger, logPayloads = false): Settings {
   const runtimeArn = nonEmpty(globals.arn) ?? nonEmpty(env.AGENT_ARN);
   if (runtimeArn === undefined) throw new UsageError("no runtime given: pass --arn ARN or set AGENT_ARN", command);
-  const found = tokenOf(globals, env);
+  // --sigv4: no bearer token; AGENTCORE_TOKEN in the environment is ignored
+  const found = globals.sigv4 ? { token: "", source: "--sigv4" as const } : tokenOf(globals, env);
   if (!found) throw new CliError("MissingTokenError", "no bearer token: set AGENTCORE_TOKEN, or pass --token-file FILE or --token TOKEN");
   const target: Settings["target"] = {
     runtimeArn,
@@ -56,7 +62,7 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
   if (globals.qualifier !== undefined) target.qualifier = globals.qualifier;
   if (globals.accountId !== undefined) target.accountId = globals.accountId;
   if (globals.headers) target.headers = globals.headers;
-  const config: RuntimeClientConfig = { token: found.token, userAgentAppId: "agentcore-cli" };
+  const config: RuntimeClientConfig = globals.sigv4 ? { userAgentAppId: "agentcore-cli" } : { token: found.token, userAgentAppId: "agentcore-cli" };
   const region = nonEmpty(globals.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   if (region !== undefined) config.region = region;
   if (globals.endpoint !== undefined) config.endpoint = globals.endpoint;
@@ -70,5 +76,26 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
     config.logger = logger;
     if (logPayloads) config.logPayloads = true;
   }
-  return { target, token: found.token, tokenSource: found.source, config };
+  const sigv4 = globals.sigv4 ? { credentials: credentialChain(globals.profile), profile: globals.profile } : undefined;
+  return { target, token: found.token, tokenSource: found.source, config, ...(sigv4 ? { sigv4 } : {}) };
+}
+
+/**
+ * The AWS SDK's default chain (environment, shared config and credentials files with --profile or AWS_PROFILE,
+ * SSO, web identity, process, container and instance metadata), asked once per run; a failure is a CliError
+ * naming where credentials are looked for.
+ */
+function credentialChain(profile: string | undefined): AwsCredentialsProvider {
+  const chain = fromNodeProviderChain(profile === undefined ? {} : { profile });
+  return async () => {
+    try {
+      return await chain();
+    } catch (e) {
+      const reason = (e as Error)?.message?.split("\n")[0] ?? String(e);
+      throw new CliError(
+        "MissingCredentialsError",
+        `no AWS credentials for --sigv4${profile === undefined ? "" : ` (profile ${profile})`}: ${reason}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, or log in with aws sso login`,
+      );
+    }
+  };
 }

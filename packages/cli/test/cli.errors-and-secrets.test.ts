@@ -40,7 +40,7 @@ async function freePort(): Promise<number> {
 
 describe("usage errors exit 2 with a usage line", () => {
   it.concurrent.each([
-    [[], "no command given", "usage: agentcore [options] <invoke|exec|stop>"],
+    [[], "no command given", "usage: agentcore [options] <invoke|exec|stop|shell|ws>"],
     [["frobnicate"], "unknown command 'frobnicate'", "usage: agentcore [options]"],
     [["invoke"], "invoke needs a PAYLOAD argument, or - to read it from stdin", "usage: agentcore invoke"],
     [["invoke", "a", "b"], "invoke takes one PAYLOAD argument, got 2; quote the payload", "usage: agentcore invoke"],
