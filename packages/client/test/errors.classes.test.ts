@@ -32,7 +32,7 @@ import {
   type AgentRuntimeErrorClass,
 } from "@agentcore-runtime/client";
 import * as sdk from "@agentcore-runtime/client";
-import { callerAbortError, classFor, clientError, errorFromResponse } from "../src/protocol/errors";
+import { callerAbortError, classFor, clientError, errorFromResponse, type AgentRuntimeError as SourceAgentRuntimeError } from "../src/protocol/errors";
 import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
 
 // every client-side failure's class, looked up by name among the package's root exports
@@ -185,7 +185,8 @@ describe("typed fields (no index signature)", () => {
     expect(field).toBe("sessionId");
     // @ts-expect-error: a typo of statusCode is a compile error (tsc checks this file)
     expect(e.statsCode).toBeUndefined();
-    const base: AgentRuntimeError = e;
+    // (the source's class: clientError comes from the source, the package types from its build)
+    const base: SourceAgentRuntimeError = e;
     // @ts-expect-error: `field` belongs to InvalidParameterError / InvalidArnError / TokenProviderError, not the base
     expect(base.field).toBe("sessionId");
 
