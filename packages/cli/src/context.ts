@@ -1,4 +1,4 @@
-import type { RuntimeClient } from "@agentcore-runtime/client";
+import type { ConnectWebSocketOptions, RuntimeClient } from "@agentcore-runtime/client";
 import type { Settings } from "./settings";
 import type { Messages, Sink } from "./output";
 import type { Waiting } from "./spinner";
@@ -21,4 +21,6 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream;
   /** The raw stdout stream (a TTY's size and resize events, for `shell`); write through `out`. */
   stdout: NodeJS.WritableStream;
+  /** --sigv4: how `shell` and `ws` get a SigV4-signed connection (signed afresh for every reconnect). */
+  connection?: ConnectWebSocketOptions["connection"];
 }

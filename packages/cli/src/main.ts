@@ -1,5 +1,5 @@
 import { RuntimeClient } from "@agentcore-runtime/client";
-import { sigv4Auth } from "@agentcore-runtime/client/sigv4";
+import { getSignedWebSocketConnection, sigv4Auth } from "@agentcore-runtime/client/sigv4";
 import { version } from "../package.json";
 import { parseCli, type ParsedArgs } from "./args";
 import { exec } from "./commands/exec";
@@ -84,6 +84,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
         waiting,
         sessionGenerated: globals.session === undefined,
       };
+      if (settings.sigv4) {
+        const { credentials } = settings.sigv4;
+        const { endpoint, region, allowInsecureHttp, userAgentAppId } = settings.config;
+        const { bearerToken: _none, ...target } = settings.target;
+        ctx.connection = (t) =>
+          getSignedWebSocketConnection(
+            { ...target, sessionId: t.sessionId ?? target.sessionId, ...(t.shellId !== undefined ? { shellId: t.shellId } : {}) },
+            { credentials, endpoint, region, allowInsecureHttp, userAgentAppId },
+          );
+      }
       if (args.command === "invoke") code = await invoke(args, ctx);
       else if (args.command === "exec") code = await exec(args, ctx);
       else if (args.command === "shell") code = await shell(args, ctx);

@@ -99,3 +99,14 @@ test("usage errors: --sigv4 with a bearer token, --profile without --sigv4; a be
   expect(bearer.code).toBe(1);
   expect(bearer.stderr).toContain("Authorization method mismatch");
 });
+
+test("ws and shell with --sigv4: the WebSocket upgrade is SigV4-signed too", async () => {
+  const ws = await cli(["ws", "--sigv4", "--idle-timeout-ms", "500"], { env: fromEnv(), stdin: "over-iam\n" });
+  expect(ws.code).toBe(0);
+  expect(ws.stdout).toContain(JSON.stringify({ echo: "over-iam" }));
+  const shell = await cli(["shell", "--sigv4", "--shell-id", "iam-cli-shell"], { env: fromEnv(), stdin: "exit 5\n" });
+  expect(shell.code).toBe(5);
+  const upgrades = emu.requests.filter((r) => (r.op === "ws" || r.op === "shells") && r.headers.authorization?.startsWith(`AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/`));
+  expect(new Set(upgrades.map((r) => r.op))).toEqual(new Set(["ws", "shells"]));
+  expect(`${ws.stderr}${shell.stderr}`).not.toContain(CREDS.secretAccessKey);
+});

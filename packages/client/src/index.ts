@@ -77,6 +77,7 @@ export type {
   WebSocketMessage,
   WebSocketCloseInfo,
   ConnectWebSocketOptions,
+  ConnectionTarget,
   WebSocketConstructorLike,
 } from "./realtime/webSocket";
 export { openShell } from "./realtime/shell";

@@ -21,7 +21,7 @@ function rendered(message: WebSocketMessage, json: boolean): string | Uint8Array
  * sets that wait) or when the agent closes it. An abnormal close (1008, 1011, …) is an error, exit 1.
  */
 export async function ws(args: WsArgs, ctx: CommandContext): Promise<number> {
-  const connection = await connectWebSocket(ctx.client, ctx.target, { signal: ctx.signal });
+  const connection = await connectWebSocket(ctx.client, ctx.target, { signal: ctx.signal, connection: ctx.connection });
   if (ctx.sessionGenerated) await ctx.messages.line(`agentcore: session ${connection.sessionId}`);
   const quietMs = args.globals.idleTimeoutMs ?? QUIET_AFTER_EOF_MS;
   let lastMessage = Date.now();

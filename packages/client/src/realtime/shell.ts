@@ -3,7 +3,7 @@
 import { sessionIdFor } from "../commands/serde";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
 import { uuidv4 } from "../protocol/uuid";
-import { closeError, openConnection, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
+import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
 const STDOUT = 0x01;
@@ -49,6 +49,8 @@ export interface OpenShellOptions {
   onReconnect?: (info: { attempt: number; bytesDropped: number }) => void;
   /** A WHATWG WebSocket constructor to use instead of the default (see connectWebSocket). */
   WebSocket?: WebSocketConstructorLike;
+  /** A ready-made (e.g. SigV4-signed) connection for `/ws/shells`, asked again on every reconnect (see connectWebSocket). */
+  connection?: ConnectWebSocketOptions["connection"];
 }
 
 /** How the shell ended: its exit code (128 + n when killed by signal n) and the signal's name, if any. */
@@ -214,7 +216,11 @@ class Shell implements ShellSession {
 
   /** Opens the connection and waits for the STATUS that confirms the shell. */
   async connect(): Promise<void> {
-    const { connection } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, { signal: this.#options.signal, WebSocket: this.#options.WebSocket });
+    const { connection } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, {
+      signal: this.#options.signal,
+      WebSocket: this.#options.WebSocket,
+      connection: this.#options.connection,
+    });
     this.#conn = connection as WebSocketConnection & { terminate(): void };
     const confirmed = new Promise<void>((resolve, reject) => (this.#confirm = { resolve, reject }));
     void this.#pump(this.#conn);

@@ -245,6 +245,54 @@ export interface ConnectWebSocketOptions {
    * browsers: the platform's). With one, the token travels as a subprotocol and upgrade refusals are opaque.
    */
   WebSocket?: WebSocketConstructorLike;
+  /**
+   * A ready-made connection instead of the client's bearer token: e.g. from the `sigv4` subpath's
+   * `getSignedWebSocketConnection` or `getPresignedWebSocketUrl` for an IAM runtime. A function is called for
+   * every (re)connect with the session id (and shell id) in use, so each attempt gets a fresh signature.
+   */
+  connection?: WebSocketConnectionInfo | ((target: ConnectionTarget) => WebSocketConnectionInfo | Promise<WebSocketConnectionInfo>);
+}
+
+/** What a ready-made connection must carry: the session (and shell) the caller is (re)connecting to. */
+export interface ConnectionTarget {
+  /** Undefined on a first connect without a session id: the connection chooses one. */
+  sessionId?: string;
+  shellId?: string;
+}
+
+/** The credentials a ready-made connection carries (header, query), removed from every error like tokens. */
+function connectionSecrets(info: WebSocketConnectionInfo): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(info.headers ?? {})) if (/^(authorization|x-amz-security-token)$/i.test(name)) out.push(value);
+  try {
+    const query = new URL(info.url).searchParams;
+    for (const name of ["X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Credential"]) {
+      const value = query.get(name);
+      if (value) out.push(value, encodeURIComponent(value));
+    }
+  } catch {
+    // not a URL: nothing to take from its query
+  }
+  return out;
+}
+
+/** A ready-made connection, prepared like a bearer one but with nothing to refresh. */
+async function preparedFrom(
+  given: NonNullable<ConnectWebSocketOptions["connection"]>,
+  client: WebSocketConfig,
+  target: ConnectionTarget,
+  secrets: (string | undefined)[],
+): Promise<Prepared> {
+  const info = typeof given === "function" ? await given(target) : given;
+  if (!info || typeof info.url !== "string" || typeof info.sessionId !== "string") {
+    throw clientError(ClientErrorNames.invalidParameter, "options.connection must give { url, headers, protocols, sessionId }", { fields: { field: "connection" } });
+  }
+  secrets.push(...connectionSecrets(info));
+  return {
+    info: { url: info.url, headers: { ...info.headers }, protocols: [...(info.protocols ?? [])], sessionId: info.sessionId },
+    tokens: { get: async () => undefined, refreshable: false },
+    config: resolvedConfigOf(client),
+  };
 }
 
 /** Messages a connection holds for a slow reader before it stops reading from the network (`ws` only). */
@@ -503,6 +551,10 @@ export async function openConnection(
       throw clientError(ClientErrorNames.invalidParameter, "options.WebSocket must be a WebSocket constructor", { fields: { field: "WebSocket" } });
     }
     const factory = await factoryFor(options);
+    if (options.connection !== undefined) {
+      const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets);
+      return await attempt(factory, ready, secrets, options);
+    }
     let prepared = await prepare(input, client, path, extraQuery);
     secrets.push(prepared.token);
     try {
