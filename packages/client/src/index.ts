@@ -1,3 +1,10 @@
+/**
+ * Call Amazon Bedrock AgentCore Runtime with an OAuth/JWT bearer token: `RuntimeClient`, its commands (invoke as
+ * JSON or SSE, execute commands, stop sessions), middleware, typed errors, token providers and real-time sockets.
+ *
+ * @module @agentcore-runtime/client
+ */
+
 export { RuntimeClient } from "./RuntimeClient";
 export { RuntimeCommand } from "./Command";
 export type { RuntimeContext, MetadataBearer, Operation } from "./Command";

@@ -1,3 +1,10 @@
+/**
+ * A local AgentCore Runtime data-plane emulator: a real HTTP server with JWT (or SigV4) auth, SSE and AWS
+ * event-stream responses, WebSockets and shells, and scriptable faults for tests.
+ *
+ * @module @agentcore-runtime/emulator
+ */
+
 export { startEmulator } from "./server";
 export { defaultAgent } from "./agent";
 export { parseFault, FAULT_MODES } from "./faults";

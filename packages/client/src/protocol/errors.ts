@@ -6,21 +6,35 @@ export { redact } from "./redact";
 
 /** Response metadata on every output and on errors that got as far as a response. */
 export interface ResponseMetadata {
+  /** The HTTP status of the last response. */
   httpStatusCode?: number;
+  /** The service's request id (`x-amzn-RequestId`) of the last response. */
   requestId?: string;
+  /** Requests sent, the first included. */
   attempts?: number;
+  /** Milliseconds spent waiting between attempts. */
   totalRetryDelay?: number;
 }
 
+/** What an error class's constructor takes: the SDK fills it from a response or a failure; tests and middleware may too. */
 export interface AgentRuntimeErrorOptions {
+  /** The error's `name`; default the class's own, else `AgentRuntimeError`. */
   name?: string;
+  /** The message; the credentials in `secrets` are removed from it. */
   message: string;
+  /** The HTTP status, when a response carried the error. */
   statusCode?: number;
+  /** The service's error type, or the agent's own (`error_type`). */
   errorType?: string;
+  /** The service's request id, when a response carried the error. */
   requestId?: string;
+  /** Default `server` for a status of 500 or more, else `client`. */
   $fault?: "client" | "server";
+  /** The call's response metadata; default `{}`. */
   $metadata?: ResponseMetadata;
+  /** Whether trying again may succeed; default false. */
   retryable?: boolean;
+  /** The underlying failure (a provider's error, a Node error), kept as the error's `cause`. */
   cause?: unknown;
   /** The response: kept as a frozen snapshot (status, headers, the bytes read), never the live object. */
   $response?: HttpResponse | ResponseSnapshot;
@@ -34,8 +48,11 @@ export interface AgentRuntimeErrorOptions {
 
 /** What an error keeps of the HTTP response: no socket, no request, no stream. */
 export interface ResponseSnapshot {
+  /** The response's HTTP status. */
   readonly statusCode: number;
+  /** The HTTP reason phrase, where the platform gives one. */
   readonly reason?: string;
+  /** The response headers with string values, credentials removed. */
   readonly headers: Readonly<Record<string, string>>;
   /** The bytes read (an error body is read whole, up to its limit), credentials removed. */
   readonly body: Uint8Array;
@@ -66,14 +83,28 @@ const BRAND = Symbol.for("@agentcore-runtime/client.AgentRuntimeError");
  * error at runtime: read one with a cast, `(error as AgentRuntimeError & { detail?: string }).detail`.
  */
 export class AgentRuntimeError extends Error {
+  /**
+   * The brand `isInstance` checks: a registry-wide symbol, so it survives two copies of the package.
+   *
+   * @internal
+   */
   declare readonly [BRAND]: true;
+  /** The HTTP status of the response that carried the error; absent for client-side failures before a response. */
   statusCode?: number;
   /** The service's error type, or the agent's own (`error_type`) for an in-band or 424/500 agent error. */
   errorType?: string;
+  /** The service's request id (`x-amzn-RequestId`), when a response had one: quote it to AWS support. */
   requestId?: string;
+  /** `client` for 4xx responses and client-side failures, `server` for 5xx responses and in-band agent errors. */
   $fault: "client" | "server";
+  /** The call's HTTP status, request id, attempts and total retry delay, as far as it got. */
   $metadata: ResponseMetadata;
+  /** True when the service or the failure says trying again may succeed (429, 502–504, a retryable conflict, …). */
   retryable: boolean;
+  /**
+   * A frozen snapshot of the response (status, headers, the bytes read, credentials removed); not enumerable, so
+   * logging or serialising the error leaves it out.
+   */
   declare readonly $response?: ResponseSnapshot;
   /** The session the call used, on errors raised while a response was being read (streams). */
   declare sessionId?: string;
@@ -81,6 +112,7 @@ export class AgentRuntimeError extends Error {
   declare error?: unknown;
   /** A blocking `ExecuteCommandCommand` attaches the output that arrived before whatever error it raises. */
   declare stdout?: string;
+  /** The standard error that arrived before the error, beside `stdout`. */
   declare stderr?: string;
   /** A blocking `InvokeCommand` attaches the complete SSE events (and their joined text) read before its error. */
   declare events?: SseEvent[];
@@ -136,6 +168,7 @@ export class AgentRuntimeError extends Error {
     return (this === AgentRuntimeError || Object.hasOwn(this, "errorName")) && this.isInstance(value);
   }
 
+  /** `name`, `message` and the enumerable fields, for `JSON.stringify` and loggers (never `$response` or a credential). */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
     for (const [key, value] of Object.entries(this)) out[key] = value;
@@ -149,11 +182,13 @@ export class AgentRuntimeError extends Error {
  */
 export interface AgentRuntimeErrorClass<T extends AgentRuntimeError> {
   new (options: AgentRuntimeErrorOptions): T;
+  /** The prototype every instance inherits. */
   readonly prototype: T;
   /** The `name` every instance carries. */
   readonly errorName: string;
   /** True for errors of this class, also when thrown by another copy of this package. */
   isInstance(value: unknown): value is T;
+  /** `instanceof`: also true for this class's errors thrown by another copy of this package. */
   [Symbol.hasInstance](value: unknown): value is T;
 }
 
@@ -175,53 +210,79 @@ function defineError<T extends AgentRuntimeError>(name: string): AgentRuntimeErr
 export interface ValidationException extends AgentRuntimeError {
   /** The service's reason code, e.g. `FIELD_VALIDATION_FAILED`. */
   reason?: string;
+  /** The inputs that failed validation, each with the service's message. */
   fieldList?: { name: string; message: string }[];
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ValidationException = /* @__PURE__ */ defineError<ValidationException>("ValidationException");
 /** HTTP 401: the bearer token was missing, expired or not accepted. */
 export interface UnauthorizedException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const UnauthorizedException = /* @__PURE__ */ defineError<UnauthorizedException>("UnauthorizedException");
 /** HTTP 403. */
 export interface AccessDeniedException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const AccessDeniedException = /* @__PURE__ */ defineError<AccessDeniedException>("AccessDeniedException");
 /** HTTP 404. */
 export interface ResourceNotFoundException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ResourceNotFoundException = /* @__PURE__ */ defineError<ResourceNotFoundException>("ResourceNotFoundException");
 /** HTTP 409. */
 export interface ConflictException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ConflictException = /* @__PURE__ */ defineError<ConflictException>("ConflictException");
 /** HTTP 409 that the service says may be retried. */
 export interface RetryableConflictException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RetryableConflictException = /* @__PURE__ */ defineError<RetryableConflictException>("RetryableConflictException");
 /** HTTP 402. */
 export interface ServiceQuotaExceededException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ServiceQuotaExceededException = /* @__PURE__ */ defineError<ServiceQuotaExceededException>("ServiceQuotaExceededException");
 /** HTTP 424: the agent's container failed; the agent's own error type, if any, is in `errorType`. */
 export interface RuntimeClientError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RuntimeClientError = /* @__PURE__ */ defineError<RuntimeClientError>("RuntimeClientError");
 /** HTTP 429. */
 export interface ThrottlingException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ThrottlingException = /* @__PURE__ */ defineError<ThrottlingException>("ThrottlingException");
 /** HTTP 500. */
 export interface InternalServerException extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InternalServerException = /* @__PURE__ */ defineError<InternalServerException>("InternalServerException");
 
 /** Names of client-side failures, each distinct so callers can branch on `error.name`; each has its class. */
 export const ClientErrorNames = {
+  /** `runtimeArn` (or the runtime id and `accountId`) could not be parsed. */
   invalidArn: "InvalidArnError",
+  /** An input or option failed validation before anything was sent. */
   invalidParameter: "InvalidParameterError",
+  /** Plain http to a host that is not loopback, without `allowInsecureHttp`. */
   insecureEndpoint: "InsecureEndpointError",
+  /** No endpoint could be resolved. */
   endpoint: "EndpointError",
+  /** No usable bearer token. */
   token: "TokenProviderError",
+  /** The caller aborted, a stream was cancelled or the client was destroyed. */
   aborted: "AbortError",
+  /** No connection within `connectionTimeout`. */
   connectionTimeout: "ConnectionTimeoutError",
+  /** No response headers within `requestTimeout`. */
   requestTimeout: "RequestTimeoutError",
+  /** No body data for `idleTimeout` ms. */
   idleTimeout: "IdleTimeoutError",
+  /** The call outlived its `deadline`, or the caller's signal timed out. */
   deadline: "DeadlineExceededError",
+  /** The connection failed. */
   network: "NetworkError",
+  /** A malformed event-stream frame. */
   framing: "EventStreamFramingError",
+  /** A stream ended early. */
   truncated: "TruncatedStreamError",
+  /** A response stream was iterated a second time. */
   streamConsumed: "StreamAlreadyConsumedError",
+  /** The response was not what its headers promised. */
   response: "InvalidResponseError",
   /** A response crossed `maxEventBytes` or `maxResponseBytes`. */
   limit: "ResponseLimitExceededError",
@@ -229,6 +290,7 @@ export const ClientErrorNames = {
   webSocketClosed: "WebSocketClosedError",
 } as const;
 
+/** The `name` of a client-side failure. */
 export type ClientErrorName = (typeof ClientErrorNames)[keyof typeof ClientErrorNames];
 
 // Client-side failures.
@@ -238,18 +300,22 @@ export interface InvalidArnError extends AgentRuntimeError {
   /** The input that was wrong, e.g. `runtimeArn`. */
   field?: string;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidArnError = /* @__PURE__ */ defineError<InvalidArnError>("InvalidArnError");
 /** An input or option failed validation before anything was sent. */
 export interface InvalidParameterError extends AgentRuntimeError {
   /** The input or option that was wrong, e.g. `sessionId`, `headers`, `payload`, `requestTimeout`. */
   field?: string;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidParameterError = /* @__PURE__ */ defineError<InvalidParameterError>("InvalidParameterError");
 /** Plain http to a host that is not loopback, without `allowInsecureHttp`. */
 export interface InsecureEndpointError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InsecureEndpointError = /* @__PURE__ */ defineError<InsecureEndpointError>("InsecureEndpointError");
 /** No endpoint could be resolved: a bad `endpoint` URL, a bad or missing region. */
 export interface EndpointError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const EndpointError = /* @__PURE__ */ defineError<EndpointError>("EndpointError");
 /** No usable bearer token: the token provider failed, returned nothing usable, or the token is malformed. */
 export interface TokenProviderError extends AgentRuntimeError {
@@ -260,52 +326,66 @@ export interface TokenProviderError extends AgentRuntimeError {
   /** The OAuth `error` code the token endpoint returned. */
   oauthError?: string;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const TokenProviderError = /* @__PURE__ */ defineError<TokenProviderError>("TokenProviderError");
 /** The caller's `abortSignal` aborted (its reason is the `cause`), a stream was cancelled, or the client was destroyed. */
 export interface AbortError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const AbortError = /* @__PURE__ */ defineError<AbortError>("AbortError");
 /** No connection within `connectionTimeout`; nothing was sent, so it is retried. */
 export interface ConnectionTimeoutError extends AgentRuntimeError {
+  /** `ETIMEDOUT` when an HTTP connection timed out; absent when a WebSocket upgrade did. */
   code?: string;
+  /** Always true: nothing was sent, so trying again is safe. */
   beforeResponse?: boolean;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ConnectionTimeoutError = /* @__PURE__ */ defineError<ConnectionTimeoutError>("ConnectionTimeoutError");
 /** No response headers within `requestTimeout` (or the idle timeout when none is set). */
 export interface RequestTimeoutError extends AgentRuntimeError {
   /** The request waited for a free pooled connection and was never sent. */
   neverSent?: boolean;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RequestTimeoutError = /* @__PURE__ */ defineError<RequestTimeoutError>("RequestTimeoutError");
 /** No body data for `idleTimeout` ms. */
 export interface IdleTimeoutError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const IdleTimeoutError = /* @__PURE__ */ defineError<IdleTimeoutError>("IdleTimeoutError");
 /**
  * The call did not finish within its `deadline`, or the caller's `abortSignal` timed out (`AbortSignal.timeout()`;
  * its `TimeoutError` reason is the `cause`).
  */
 export interface DeadlineExceededError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const DeadlineExceededError = /* @__PURE__ */ defineError<DeadlineExceededError>("DeadlineExceededError");
 /** The connection failed: before a response (`beforeResponse`) or while its body streamed. */
 export interface NetworkError extends AgentRuntimeError {
   /** The errno code, e.g. `ECONNRESET`, when the platform gave one. */
   code?: string;
+  /** True when the connection failed before any response byte (the request may not have reached the agent). */
   beforeResponse?: boolean;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const NetworkError = /* @__PURE__ */ defineError<NetworkError>("NetworkError");
 /** An event-stream frame (a command stream) is malformed: bad prelude, CRC, header or length. */
 export interface EventStreamFramingError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const EventStreamFramingError = /* @__PURE__ */ defineError<EventStreamFramingError>("EventStreamFramingError");
 /** A stream ended early: an SSE body inside an event, or a command stream without its `contentStop`. */
 export interface TruncatedStreamError extends AgentRuntimeError {
   /** The unfinished SSE event's lines (`event: …`, `data: …`), when an SSE body ended inside one. */
   partial?: string;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const TruncatedStreamError = /* @__PURE__ */ defineError<TruncatedStreamError>("TruncatedStreamError");
 /** A response stream was iterated a second time (streams can be read once). */
 export interface StreamAlreadyConsumedError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const StreamAlreadyConsumedError = /* @__PURE__ */ defineError<StreamAlreadyConsumedError>("StreamAlreadyConsumedError");
 /** The response was not what its headers promised (e.g. invalid JSON, an unknown body type). */
 export interface InvalidResponseError extends AgentRuntimeError {}
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidResponseError = /* @__PURE__ */ defineError<InvalidResponseError>("InvalidResponseError");
 /** A response crossed `maxEventBytes` or `maxResponseBytes`; the body was cancelled. */
 export interface ResponseLimitExceededError extends AgentRuntimeError {
@@ -314,6 +394,7 @@ export interface ResponseLimitExceededError extends AgentRuntimeError {
   /** Its value, in bytes. */
   limitBytes?: number;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>("ResponseLimitExceededError");
 /** A WebSocket or shell connection closed abnormally after its upgrade (1000 is a normal end, not an error). */
 export interface WebSocketClosedError extends AgentRuntimeError {
@@ -322,6 +403,7 @@ export interface WebSocketClosedError extends AgentRuntimeError {
   /** The close reason the server sent (may be empty). */
   reason?: string;
 }
+/** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const WebSocketClosedError = /* @__PURE__ */ defineError<WebSocketClosedError>("WebSocketClosedError");
 
 /** The instance type of each client-side failure, by name. */

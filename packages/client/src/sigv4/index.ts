@@ -1,5 +1,10 @@
-// `@agentcore-runtime/client/sigv4`: AWS Signature Version 4 for runtimes configured for IAM auth. A subpath of
-// its own, so the bearer-only entry (and every bundle built from it) carries none of this code.
+/**
+ * AWS Signature Version 4 for runtimes configured for IAM auth. A subpath of its own, so the bearer-only entry
+ * (and every bundle built from it) carries none of this code.
+ *
+ * @module @agentcore-runtime/client/sigv4
+ */
+
 export { sigv4Auth, sigv4AuthMiddleware, sigv4AuthMiddlewareOptions } from "./middleware";
 export type { SigV4AuthOptions } from "./middleware";
 export type { AwsCredentials, AwsCredentialsProvider, AwsCredentialsSource } from "./credentials";
