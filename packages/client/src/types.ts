@@ -5,6 +5,7 @@ import type { HandlerExecutionContext } from "@smithy/types";
 import type { AgentRuntimeError, ResponseMetadata } from "./protocol/errors";
 import type { ResponseLimits } from "./protocol/limits";
 
+/** The data-plane operation a command calls: invoke (`/invocations`), commands (`/commands`) or stop (`/stopruntimesession`). */
 export type Operation = "invoke" | "commands" | "stop";
 
 /** A bearer-token source: memoised by the client, asked again with `forceRefresh` after a 401. */
@@ -12,9 +13,13 @@ export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<stri
 
 /** Console- and pino-compatible. */
 export interface Logger {
+  /** A line per attempt sent (with payloads when `logPayloads` is set). */
   debug?: (...args: any[]) => void;
+  /** A line per response, retry and token refresh. */
   info?: (...args: any[]) => void;
+  /** Retryable failures and insecure settings (`allowInsecureHttp`). */
   warn?: (...args: any[]) => void;
+  /** Failures that end the call; also where info and warn lines go when those levels are missing. */
   error?: (...args: any[]) => void;
 }
 
@@ -30,6 +35,7 @@ export type RetryClass =
   | "connection" // connected, failed before any response byte: ECONNRESET, EPIPE, ETIMEDOUT
   | "requestTimeout"; // no response headers within requestTimeout
 
+/** On/off per retry class; a class left out keeps its default. */
 export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;
 
 /**
@@ -38,6 +44,7 @@ export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;
  */
 export type RetryOptions = RetryClassSwitches & Partial<Record<Operation, RetryClassSwitches>>;
 
+/** Decides whether and when a failed attempt is tried again (the standard one, or your own via `retryStrategy`). */
 export interface RetryStrategy {
   /** Total attempts including the first. */
   readonly maxAttempts: number;
@@ -47,6 +54,7 @@ export interface RetryStrategy {
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
 }
 
+/** What `new RuntimeClient(config)` takes; every field is optional and the constructor performs no I/O. */
 export interface RuntimeClientConfig {
   /** Default bearer credential; a command's `bearerToken` overrides it for that call. */
   token?: string | TokenProvider;
@@ -59,7 +67,9 @@ export interface RuntimeClientConfig {
    * bearer token then crosses the network unencrypted. Default false. The client logs a warning (logger.warn) once.
    */
   allowInsecureHttp?: boolean;
+  /** Use the FIPS endpoint (`bedrock-agentcore-fips`); not with a custom `endpoint`. */
   useFipsEndpoint?: boolean;
+  /** Use the dual-stack (IPv4 and IPv6) endpoint; not with a custom `endpoint`. */
   useDualstackEndpoint?: boolean;
   /** An @smithy/protocol-http handler; default (Node: NodeHttpHandler, browsers: FetchHttpHandler) created on the first send. */
   requestHandler?: HttpHandler;
@@ -87,18 +97,27 @@ export interface RuntimeClientConfig {
   maxEventBytes?: number;
   /** Largest body a call buffers whole (blocking invoke, blocking command output), in bytes (default 100 MiB). */
   maxResponseBytes?: number;
+  /** Where the client logs: console- or pino-compatible; tokens are always redacted. Default: no logging. */
   logger?: Logger;
   /** Log request and response payloads (off by default; tokens are redacted either way). */
   logPayloads?: boolean;
+  /** Your application's id, appended to the `x-amz-user-agent` header as `app/<id>`. */
   userAgentAppId?: string;
 }
 
+/** Per-call options for `client.send(command, options)`; each overrides the client's setting for this call. */
 export interface SendOptions {
+  /** Aborts the call (and its stream); the error is an `AbortError`, or `DeadlineExceededError` for a timed-out signal. */
   abortSignal?: AbortSignal;
+  /** Milliseconds until response headers, per attempt. */
   requestTimeout?: number;
+  /** Milliseconds of silence allowed between body chunks. */
   idleTimeout?: number;
+  /** Milliseconds for the whole call, retries and streamed body included. */
   deadline?: number;
+  /** Largest SSE event or event-stream frame, in bytes. */
   maxEventBytes?: number;
+  /** Largest body the call buffers whole, in bytes. */
   maxResponseBytes?: number;
 }
 
@@ -107,25 +126,33 @@ export interface SendOptions {
  * endpoint override read. The token and the HTTP handler are not in it (nothing printable may reach them).
  */
 export interface ResolvedConfig extends Readonly<Omit<RuntimeClientConfig, "token" | "requestHandler" | "maxAttempts" | "retryStrategy">> {
+  /** Total attempts including the first. */
   readonly maxAttempts: number;
   /** The strategy every retry decision goes through (the standard one unless `retryStrategy` was given). */
   readonly retryStrategy: RetryStrategy;
+  /** The buffer limits, defaults filled in. */
   readonly limits: ResponseLimits;
 }
 
 /** What serializers, deserializers and middleware know about the call in flight. */
 export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> {
+  /** The command's class name, e.g. `InvokeCommand`. */
   commandName: string;
+  /** The operation the command calls. */
   operation: Operation;
   /** The command being sent (its `serialize` and `deserialize` run inside the stack). */
   command: { serialize(input: any, context: RuntimeContext): Promise<unknown>; deserialize(response: any, context: RuntimeContext): Promise<unknown> };
+  /** The client's resolved configuration. */
   config: ResolvedConfig;
+  /** The client's logger, if any. */
   logger?: Logger;
   /** Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError. */
   signal: AbortSignal;
   /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
   requestTimeout?: number;
+  /** This call's idle timeout (ms). */
   idleTimeout?: number;
+  /** This call's buffer limits. */
   limits: ResponseLimits;
   /** The session id the request carries (set by the command's serializer; the output's fallback sessionId). */
   sessionId?: string;
@@ -133,6 +160,8 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   requestHandler(): HttpHandler | Promise<HttpHandler>;
 }
 
+/** Anything that carries `$metadata`: every command output. */
 export interface MetadataBearer {
+  /** HTTP status, request id, attempts and total retry delay of the call. */
   $metadata: ResponseMetadata;
 }
