@@ -13,9 +13,12 @@ export type { MetadataBearer, Operation, RuntimeContext } from "./types";
  * stack is created on first use: most commands never add middleware, and the client then runs its cached stack.
  */
 export abstract class RuntimeCommand<Input extends object, Output extends MetadataBearer> {
+  /** The class name, e.g. `InvokeCommand`, for logs and middleware (survives minification). */
   abstract readonly commandName: string;
+  /** The data-plane operation the command calls; decides its retry table and default timeouts. */
   abstract readonly operation: Operation;
 
+  /** A shallow copy of the input the command was created with, without `bearerToken` (held where nothing can print it). */
   readonly input: Input;
   #stack: MiddlewareStack<any, any> | undefined;
 

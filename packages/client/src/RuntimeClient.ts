@@ -26,6 +26,7 @@ import type { MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContex
 export class RuntimeClient {
   /** The resolved configuration (validated, defaults filled in). The token and the HTTP handler are not in it. */
   readonly config: ResolvedConfig;
+  /** Middleware for every command this client sends (AWS SDK v3 `MiddlewareStack` semantics: steps, priorities, names). */
   readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
   readonly #pipeline: Pipeline;
   // ES private: a pooled socket's request (its Authorization header included) is never reachable from the client

@@ -6,13 +6,18 @@ import type { CommandStatus } from "../protocol/eventStream";
 import { commandEvents, serializeExecute, type CommandProgress, type ExecuteInput } from "./commandSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
+/** Input of `ExecuteCommandCommand`: the runtime, the `command` line and its `timeout` in seconds. */
 export type ExecuteCommandCommandInput = ExecuteInput;
 
+/** Output of `ExecuteCommandCommand`: the whole output and how the command ended. */
 export interface ExecuteCommandCommandOutput extends RuntimeResponseHeaders {
+  /** Everything the command wrote to standard output (UTF-8). */
   stdout: string;
+  /** Everything the command wrote to standard error (UTF-8). */
   stderr: string;
   /** The command's exit code; -1 is a platform error. A non-zero exit is not an API error. */
   exitCode: number;
+  /** `COMPLETED`, or `TIMED_OUT` when the command outlived its `timeout`. */
   status: CommandStatus;
 }
 

@@ -6,8 +6,10 @@ import { RuntimeStream } from "../protocol/stream";
 import { commandEvents, serializeExecute, type ExecuteInput } from "./commandSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
+/** Input of `ExecuteCommandStreamCommand`: the same as `ExecuteCommandCommand`'s. */
 export type ExecuteCommandStreamCommandInput = ExecuteInput;
 
+/** Output of `ExecuteCommandStreamCommand`: the response headers, and the command's events as they arrive. */
 export interface ExecuteCommandStreamCommandOutput extends RuntimeResponseHeaders {
   /** `contentStart`, `contentDelta`s, then `contentStop`; iterate once. */
   stream: RuntimeStream<CommandEvent>;

@@ -9,8 +9,10 @@ import { concatBytes, utf8Text } from "../protocol/bytes";
 import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
+/** Input of `InvokeCommand`: the runtime, the `payload` and the optional content, user and MCP headers. */
 export type InvokeCommandInput = InvokeInput;
 
+/** Output of `InvokeCommand`: the whole response, read and decoded. */
 export interface InvokeCommandOutput extends RuntimeResponseHeaders {
   /** The whole response body. */
   body: Uint8Array;

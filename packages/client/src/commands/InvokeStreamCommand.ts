@@ -6,8 +6,10 @@ import { RuntimeStream } from "../protocol/stream";
 import { invokeEvents, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
+/** Input of `InvokeStreamCommand`: the same as `InvokeCommand`'s. */
 export type InvokeStreamCommandInput = InvokeInput;
 
+/** Output of `InvokeStreamCommand`: the response headers, and the body as a stream of events. */
 export interface InvokeStreamCommandOutput extends RuntimeResponseHeaders {
   /** SSE events as they arrive (a non-SSE body arrives as one event); iterate once. */
   stream: RuntimeStream<SseEvent>;

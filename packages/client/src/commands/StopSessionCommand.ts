@@ -6,6 +6,7 @@ import { uuidv4 } from "../protocol/uuid";
 import { checkClientToken, LIMITS } from "../protocol/validate";
 import { buildRequest, responseHeaders, sessionIdFor, throwIfError, utf8, type RuntimeTarget } from "./serde";
 
+/** Input of `StopSessionCommand`: the runtime and the session to stop. */
 export interface StopSessionCommandInput extends RuntimeTarget {
   /** The session to stop (required). */
   sessionId: string;
@@ -13,10 +14,13 @@ export interface StopSessionCommandInput extends RuntimeTarget {
   clientToken?: string;
 }
 
+/** Output of `StopSessionCommand`. */
 export interface StopSessionCommandOutput {
+  /** The HTTP status of the response. */
   statusCode: number;
   /** The session stopped (the response's session header, else the session id sent). */
   sessionId: string;
+  /** HTTP status, request id, attempts and total retry delay of the call. */
   $metadata: StopSessionMetadata;
 }
 

@@ -17,14 +17,19 @@ export interface RuntimeTarget {
   runtimeArn: string;
   /** Endpoint name; omitted or `DEFAULT` means the default endpoint. */
   qualifier?: string;
+  /** The AWS account that owns the runtime, when `runtimeArn` is a runtime id rather than an ARN. */
   accountId?: string;
   /** 33–256 characters; a UUID is generated when absent and kept across retries. */
   sessionId?: string;
   /** Overrides the client's `token` for this call. */
   bearerToken?: string;
+  /** AWS X-Ray trace header (`X-Amzn-Trace-Id`). */
   traceId?: string;
+  /** W3C Trace Context `traceparent` header. */
   traceparent?: string;
+  /** W3C Trace Context `tracestate` header. */
   tracestate?: string;
+  /** W3C `baggage` header. */
   baggage?: string;
   /** Extra headers, e.g. `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`. */
   headers?: Record<string, string>;
@@ -32,16 +37,25 @@ export interface RuntimeTarget {
 
 /** Response headers of PROTOCOL.md that every output carries. */
 export interface RuntimeResponseHeaders {
+  /** The HTTP status of the response. */
   statusCode: number;
+  /** The response's `Content-Type`. */
   contentType?: string;
   /** The response's session header; the session id the request sent when a server omits it. */
   sessionId: string;
+  /** `Mcp-Session-Id`: the MCP session an MCP server assigned; send it back on the next call. */
   mcpSessionId?: string;
+  /** `Mcp-Protocol-Version` of the response. */
   mcpProtocolVersion?: string;
+  /** `X-Amzn-Trace-Id` of the response. */
   traceId?: string;
+  /** `traceparent` of the response. */
   traceparent?: string;
+  /** `tracestate` of the response. */
   tracestate?: string;
+  /** `baggage` of the response. */
   baggage?: string;
+  /** HTTP status, request id, attempts and total retry delay of the call. */
   $metadata: ResponseMetadata;
 }
 
