@@ -7,6 +7,10 @@ import { heldSecret, redact } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
+/**
+ * Where `bearerAuthMiddleware` sits: finalizeRequest, normal priority, inside the retry middleware so every attempt
+ * sets its own token; pass it to `middlewareStack.add` or name it in `addRelativeTo`.
+ */
 export const bearerAuthMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "bearerAuthMiddleware",

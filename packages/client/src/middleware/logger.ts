@@ -4,6 +4,7 @@ import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext } from
 import { AgentRuntimeError } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 
+/** Where `loggerMiddleware` sits: finalizeRequest, low priority, so it logs each attempt as sent. */
 export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "loggerMiddleware",

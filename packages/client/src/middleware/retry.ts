@@ -94,8 +94,11 @@ export function retryAfterMs(error: AgentRuntimeError, now: number = Date.now())
   return Number.isNaN(date) ? undefined : positive(date - now);
 }
 
+/** Options of `standardRetryStrategy`. */
 export interface StandardRetryOptions {
+  /** Total attempts including the first (default 3). */
   maxAttempts?: number;
+  /** Retry classes switched on or off, on top of each operation's defaults. */
   retry?: RetryOptions;
   /** Backoff base in ms (default 100; throttling and conflicts at least 500). */
   baseDelay?: number;
@@ -147,6 +150,10 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Where `retryMiddleware` sits: finalizeRequest, high priority, outside auth and logging so each attempt passes
+ * through them again.
+ */
 export const retryMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "retryMiddleware",

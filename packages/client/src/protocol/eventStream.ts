@@ -3,6 +3,7 @@ import { nativeCrc32 } from "../runtime/runtimeConfig";
 import { clientError, ClientErrorNames, inBandError, type AgentRuntimeError } from "./errors";
 import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
+/** How a command ended: `COMPLETED` (whatever its exit code), or `TIMED_OUT` when it outlived its `timeout`. */
 export type CommandStatus = "COMPLETED" | "TIMED_OUT";
 
 /**
@@ -134,6 +135,7 @@ function framingError(message: string): AgentRuntimeError {
   return clientError(ClientErrorNames.framing, `Invalid event stream: ${message}`);
 }
 
+/** Options of `EventStreamDecoder`. */
 export interface EventStreamDecoderOptions {
   /** Largest frame, in bytes (default 16 MiB, far above the service's 64 KB events); a larger one is refused before it is buffered. */
   maxEventBytes?: number;

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from "./limits";
 import type { SseEvent } from "./sse";
 import { RuntimeStream } from "./stream";
 
+/** Options of `readSSE`. */
 export interface ReadSSEOptions {
   /** Largest event, in bytes (default 16 MiB); past it a `ResponseLimitExceededError`. */
   maxEventBytes?: number;

@@ -2,7 +2,9 @@ import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 
 /** One server-sent event as dispatched by the WHATWG algorithm. */
 export interface SseEvent {
+  /** The event's `data` lines, joined with `\n`. */
   data: string;
+  /** The `event` field (the event type), when the server sent one. */
   event?: string;
   /** This event's own `id` field; not carried over from earlier events. */
   id?: string;
@@ -70,6 +72,7 @@ export function sseText(data: string): string {
   return data;
 }
 
+/** Options of `SseDecoder`. */
 export interface SseDecoderOptions {
   /** Largest event (its data plus an unfinished line), in decoded characters; default 16 MiB. */
   maxEventBytes?: number;

@@ -1,6 +1,7 @@
 import type { SseEvent } from "./sse";
 import { AgentRuntimeError } from "./errors";
 
+/** Options of `stream.toSSEStream()` and `stream.toSSEResponse()`. */
 export interface SSEStreamOptions {
   /** Milliseconds of silence after which a `: heartbeat` comment is sent (default 15000; Infinity for none). */
   heartbeatMs?: number;

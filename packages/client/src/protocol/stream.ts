@@ -18,6 +18,10 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
     private readonly release: (reason?: unknown) => Promise<void>,
   ) {}
 
+  /**
+   * `for await` over the items; a stream can be iterated once (a second time throws `StreamAlreadyConsumedError`), and
+   * leaving the loop early cancels the HTTP body.
+   */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.used) {
       throw clientError(ClientErrorNames.streamConsumed, "This stream was already iterated or cancelled; a response stream can be read once");
