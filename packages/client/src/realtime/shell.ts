@@ -26,9 +26,11 @@ export interface OpenShellInput extends WebSocketConnectionInput {
   shellId?: string;
   /** Terminal size to set once the shell is confirmed (1–1000 each); the shell starts at 80×24 otherwise. */
   cols?: number;
+  /** Terminal height in rows, with `cols`. */
   rows?: number;
 }
 
+/** How `openShell` reconnects after the connection drops. */
 export interface ShellReconnectOptions {
   /** Attempts after a drop (1001, 1006), default 5. */
   maxAttempts?: number;
@@ -38,6 +40,7 @@ export interface ShellReconnectOptions {
   maxDelayMs?: number;
 }
 
+/** Options of `openShell`. */
 export interface OpenShellOptions {
   /** Aborts opening; after that, aborting drops the connection (the shell keeps running, detached). */
   signal?: AbortSignal;
@@ -55,13 +58,17 @@ export interface OpenShellOptions {
 
 /** How the shell ended: its exit code (128 + n when killed by signal n) and the signal's name, if any. */
 export interface ShellExit {
+  /** The shell's exit code; 128 + n when signal n killed it. */
   exitCode: number;
+  /** The signal's name (e.g. `SIGKILL`), when a signal ended the shell. */
   signal?: string;
 }
 
 /** An interactive shell in the runtime's session (a pty: the command's stderr arrives on `output` too). */
 export interface ShellSession {
+  /** The shell's id: open it again with this id and the session id to reattach after `detach()`. */
   readonly shellId: string;
+  /** The runtime session the shell runs in. */
   readonly sessionId: string;
   /** The first attach resumed an existing (detached) shell: its recent output is replayed on `output`. */
   readonly reconnected: boolean;

@@ -40,6 +40,7 @@ export interface WebSocketConnectionInput {
   sessionId?: string;
   /** Endpoint name; omitted or `DEFAULT` means the default endpoint. */
   qualifier?: string;
+  /** The AWS account that owns the runtime, when `runtimeArn` is a runtime id rather than an ARN. */
   accountId?: string;
   /**
    * Extra upgrade headers. `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*` ones are also put in the URL's query,
@@ -59,6 +60,7 @@ export interface WebSocketConnectionInfo {
    * and `base64UrlBearerAuthorization`; empty when there is no token.
    */
   protocols: string[];
+  /** The session the connection uses (the given one, or a generated UUID). */
   sessionId: string;
 }
 
@@ -209,7 +211,9 @@ export async function getWebSocketConnection(input: WebSocketConnectionInput, co
 
 /** How a WebSocket ended. */
 export interface WebSocketCloseInfo {
+  /** The close code: 1000 normal, 1001 going away, 1006 dropped, 1008 policy, 1011 server error, …. */
   code: number;
+  /** The close reason the server sent (may be empty). */
   reason: string;
 }
 
@@ -222,6 +226,7 @@ export type WebSocketMessage = string | Uint8Array;
  * `WebSocketClosedError` (`code`, `reason`) for an abnormal close (1001, 1006, 1008, 1009, 1011, …).
  */
 export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
+  /** The session the connection belongs to. */
   readonly sessionId: string;
   /** The subprotocol the server selected (`base64UrlBearerAuthorization` with subprotocol auth, else ""). */
   readonly protocol: string;
@@ -237,6 +242,7 @@ export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
   close(code?: number, reason?: string): void;
 }
 
+/** Options of `connectWebSocket`. */
 export interface ConnectWebSocketOptions {
   /** Aborts the upgrade (AbortError, or DeadlineExceededError for `AbortSignal.timeout()`), or closes an open connection. */
   signal?: AbortSignal;
@@ -257,6 +263,7 @@ export interface ConnectWebSocketOptions {
 export interface ConnectionTarget {
   /** Undefined on a first connect without a session id: the connection chooses one. */
   sessionId?: string;
+  /** The shell being (re)attached, for `openShell`'s connections; undefined for a plain WebSocket. */
   shellId?: string;
 }
 

@@ -3,8 +3,11 @@ import { redact } from "../protocol/redact";
 
 /** AWS credentials, as every AWS SDK v3 credential provider returns them. */
 export interface AwsCredentials {
+  /** The access key id (`AKIA…` for long-term keys, `ASIA…` for temporary ones). */
   accessKeyId: string;
+  /** The secret access key; used to sign, never sent. */
   secretAccessKey: string;
+  /** The session token of temporary credentials, sent as `X-Amz-Security-Token`. */
   sessionToken?: string;
   /** When temporary credentials expire; they are fetched again 5 minutes before. */
   expiration?: Date;
@@ -16,6 +19,7 @@ export interface AwsCredentials {
  */
 export type AwsCredentialsProvider = (options?: { forceRefresh?: boolean }) => Promise<AwsCredentials>;
 
+/** Static credentials or a provider, wherever the `sigv4` subpath takes `credentials`. */
 export type AwsCredentialsSource = AwsCredentials | AwsCredentialsProvider;
 
 /** Credentials are refreshed this long before their `expiration` (the AWS SDK's own margin). */

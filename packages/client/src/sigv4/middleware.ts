@@ -7,6 +7,7 @@ import type { RuntimeContext } from "../types";
 import { credentialCache, type AwsCredentialsSource } from "./credentials";
 import { createSigner, signingDate, signingRegion, withHostHeader } from "./signer";
 
+/** Options of `sigv4Auth` and `sigv4AuthMiddleware`. */
 export interface SigV4AuthOptions {
   /**
    * Static credentials (`{ accessKeyId, secretAccessKey, sessionToken? }`) or any AWS SDK v3 credential provider:

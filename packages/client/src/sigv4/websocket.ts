@@ -18,11 +18,13 @@ const SHELL_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$/;
 /** The service's (and the official SDKs') longest presigned WebSocket URL lifetime, and the default. */
 export const MAX_PRESIGNED_EXPIRES = 300;
 
+/** Input of `getSignedWebSocketConnection` and `getPresignedWebSocketUrl`: the bearer input without `bearerToken`. */
 export interface SignedWebSocketInput extends Omit<WebSocketConnectionInput, "bearerToken"> {
   /** Connect to `/ws/shells?shellId=…` (an interactive shell) instead of `/ws`. */
   shellId?: string;
 }
 
+/** Options of `getSignedWebSocketConnection`: the credentials and where to connect. */
 export interface SigV4WebSocketOptions {
   /** Static AWS credentials or any AWS SDK v3 credential provider (see sigv4Auth). */
   credentials: AwsCredentialsSource;
@@ -33,16 +35,21 @@ export interface SigV4WebSocketOptions {
   region?: string;
   /** Custom base URL (emulator, proxy, VPC endpoint), as on RuntimeClient; default `BEDROCK_AGENTCORE_DP_ENDPOINT` (Node). */
   endpoint?: string;
+  /** Use the FIPS endpoint; not with a custom `endpoint`. */
   useFipsEndpoint?: boolean;
+  /** Use the dual-stack (IPv4 and IPv6) endpoint; not with a custom `endpoint`. */
   useDualstackEndpoint?: boolean;
   /** Allow plain `ws://` to a host that is not loopback (a trusted network); default false. */
   allowInsecureHttp?: boolean;
+  /** Accepted as on `RuntimeClient`; a WebSocket upgrade carries no user agent of this SDK, so it changes nothing yet. */
   userAgentAppId?: string;
+  /** Receives the warning `allowInsecureHttp` logs; console- or pino-compatible. */
   logger?: Logger;
   /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). */
   systemClockOffset?: number;
 }
 
+/** Options of `getPresignedWebSocketUrl`: those of `getSignedWebSocketConnection` and the URL's lifetime. */
 export interface PresignedWebSocketOptions extends SigV4WebSocketOptions {
   /** Seconds the URL stays valid: 1–300, default 300 (the service refuses longer). */
   expiresIn?: number;

@@ -5,10 +5,13 @@ import { redact } from "../protocol/redact";
 
 // Browser-safe: global fetch, btoa and URLSearchParams only, no node: imports.
 
+/** Options of `fromOAuthClientCredentials`: an OAuth 2.0 client-credentials grant against any token endpoint. */
 export interface OAuthClientCredentialsOptions {
   /** The authorization server's token endpoint (https, or http on a loopback host). */
   tokenUrl: string;
+  /** The OAuth client id. */
   clientId: string;
+  /** The OAuth client secret; never logged, removed from every error. */
   clientSecret: string;
   /** Requested scopes; omitted means the server's default for this client. */
   scopes?: string[] | string;
@@ -22,6 +25,7 @@ export interface OAuthClientCredentialsOptions {
   fetch?: typeof fetch;
 }
 
+/** Options of `fromCognitoClientCredentials`: the same grant against an Amazon Cognito user pool domain. */
 export interface CognitoClientCredentialsOptions extends Omit<OAuthClientCredentialsOptions, "tokenUrl"> {
   /**
    * The user pool domain: a full host (`my-pool.auth.us-east-1.amazoncognito.com` or a custom domain such as
