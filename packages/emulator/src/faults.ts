@@ -3,6 +3,7 @@ import type { Exchange } from "./exchange";
 import type { FaultMode, FaultSpec, Operation } from "./types";
 import { sleep } from "./util";
 
+/** Every fault mode the emulator knows: what `FaultSpec.mode` and the fault header accept. */
 export const FAULT_MODES: readonly FaultMode[] = [
   "throttle",
   "conflict",

@@ -3,6 +3,10 @@
 /** The HTTP operations and the two WebSocket endpoints (`/ws`, `/ws/shells`). */
 export type Operation = "invocations" | "commands" | "stopruntimesession" | "ws" | "shells";
 
+/**
+ * A failure the emulator can inject: an error response (`throttle`, `500`, `error`, …) or a broken body or
+ * connection (`reset`, `drop`, `stall`, `drip`, `corrupt-crc`, `exception`, `error-frame`, `close`).
+ */
 export type FaultMode =
   | "throttle"
   | "conflict"
@@ -22,7 +26,9 @@ export type FaultMode =
   | "error-frame"
   | "close";
 
+/** One fault to inject: its mode, which requests it hits and the mode's parameters (README: Fault injection). */
 export interface FaultSpec {
+  /** What goes wrong. */
   mode: FaultMode;
   /** Apply to the first N matching requests only (default: every matching request). */
   times?: number;
@@ -49,13 +55,17 @@ export interface FaultSpec {
   message?: string;
 }
 
+/** Options of `Emulator.issueToken`. */
 export interface IssueTokenOptions {
   /** Lifetime in seconds (default 3600). Ignored when the claims carry `exp`. */
   expiresIn?: number;
 }
 
+/** What an agent handler gets beside the payload. */
 export interface AgentContext {
+  /** The runtime session of the invocation. */
   sessionId: string;
+  /** The request id the emulator sent back in `x-amzn-RequestId`. */
   requestId: string;
   /** Request headers, lower-cased names; Authorization is left out. */
   headers: Record<string, string>;
@@ -80,6 +90,7 @@ export type WebSocketMessage = { type: "text"; data: string } | { type: "binary"
  * a binary frame. When the handler returns, the connection is closed with 1000; when it throws, with 1011.
  */
 export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
+  /** The runtime session of the connection. */
   readonly sessionId: string;
   /** The subprotocol selected (`base64UrlBearerAuthorization` for subprotocol auth), or "". */
   readonly protocol: string;
@@ -93,8 +104,11 @@ export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
+/** What a WebSocket handler gets beside the connection. */
 export interface WebSocketContext {
+  /** The runtime session of the connection. */
   sessionId: string;
+  /** The request id of the upgrade. */
   requestId: string;
   /**
    * The upgrade request's headers, lower-cased, Authorization and the subprotocol token left out;
@@ -108,6 +122,7 @@ export interface WebSocketContext {
 /** A user agent's WebSocket handler (`/ws`); the default echoes text as `{"echo": text}` and bytes as bytes. */
 export type WebSocketHandler = (connection: WebSocketConnection, context: WebSocketContext) => unknown;
 
+/** How the emulator authenticates requests: JWT checks, or SigV4 with test credentials. */
 export interface AuthOptions {
   /** Expected `iss` (default: the emulator's url, which issueToken uses). */
   issuer?: string;
@@ -126,15 +141,20 @@ export interface AuthOptions {
   credentials?: SigV4TestCredentials | SigV4TestCredentials[];
 }
 
+/** A test key pair the emulator accepts in SigV4 mode. */
 export interface SigV4TestCredentials {
+  /** The access key id clients sign with. */
   accessKeyId: string;
+  /** The secret key clients sign with. */
   secretAccessKey: string;
   /** When set, requests must carry this session token. */
   sessionToken?: string;
 }
 
+/** Where the emulator writes its log: a function called per line, or a stream such as `process.stderr`. */
 export type LogSink = ((line: string) => void) | { write(chunk: string): unknown };
 
+/** Options of `startEmulator`; every one has a default. */
 export interface EmulatorOptions {
   /**
    * Address or host name to bind (default 127.0.0.1, loopback only). An IP address (IPv6 with or without
@@ -143,8 +163,11 @@ export interface EmulatorOptions {
   host?: string;
   /** Port, a whole number 0–65535 (default 0: a free port). */
   port?: number;
+  /** The runtime's region (default `us-east-1`). */
   region?: string;
+  /** The runtime's 12-digit account id (default `123456789012`). */
   accountId?: string;
+  /** The runtime's id (default `emulator_agent-abcdefghij`). */
   runtimeId?: string;
   /**
    * Run commands for real with bash in a per-session directory (default false: scripted runner). The folders are
@@ -198,14 +221,18 @@ export interface EmulatorOptions {
   shellReplayBytes?: number;
   /** Proxy invocations to an agent container implementing `POST /invocations`. */
   upstream?: string;
+  /** JWT or SigV4 authentication (default: JWTs the emulator issues). */
   auth?: AuthOptions;
   /**
    * A second runtime, taking SigV4 (checked against `auth.credentials`), next to the main one (JWT unless
    * `auth.mode` is "sigv4"): one emulator with one runtime of each kind. Its ARN is `Emulator.sigv4RuntimeArn`.
    */
   sigv4RuntimeId?: string;
+  /** Seconds a session may sit with no request in progress before it ends (default 900; > 0 and at most 28800). */
   sessionIdleTimeoutSeconds?: number;
+  /** Seconds after which a session ends however busy (default 28800, the service's maximum). */
   sessionMaxLifetimeSeconds?: number;
+  /** Faults applied to matching requests (default none); the fault header adds per-request ones. */
   faults?: FaultSpec[];
   /** Receives one line per request (no trailing newline for functions). Default: no logging. */
   log?: LogSink;
@@ -226,31 +253,45 @@ export interface EmulatorOptions {
   workDir?: string;
 }
 
+/** One request as the emulator saw it, in `Emulator.requests`. */
 export interface RecordedRequest {
+  /** The HTTP method. */
   method: string;
   /** The request target's path, still percent-encoded. */
   path: string;
+  /** The query parameters, decoded. */
   query: Record<string, string>;
+  /** The operation the route matched (`preflight` for CORS, `ping` and `metadata` for the helper routes). */
   op: Operation | "preflight" | "ping" | "metadata" | "unknown";
   /** Request headers as received (lower-cased names). */
   headers: Record<string, string>;
   /** HTTP status sent; 0 when the connection was cut before a status line. */
   status: number;
+  /** The request id sent back in `x-amzn-RequestId`. */
   requestId: string;
+  /** The session the request named or was given, if any. */
   sessionId?: string;
+  /** The fault injected into this request, if any. */
   fault?: FaultMode;
 }
 
+/** A running emulator, as `startEmulator` resolves it. */
 export interface Emulator {
   /** The URL of the address actually bound, with the actual port. */
   url: string;
+  /** The main runtime's ARN, built from `region`, `accountId` and `runtimeId`. */
   runtimeArn: string;
+  /** The main runtime's id. */
   runtimeId: string;
+  /** The runtime's region. */
   region: string;
+  /** The runtime's account id. */
   accountId: string;
   /** The `iss` the emulator expects and issues. */
   issuer: string;
+  /** The emulator's JWKS (`<url>/.well-known/jwks.json`), for verifiers of the tokens it issues. */
   jwksUrl: string;
+  /** A signed RS256 access token the emulator accepts; `claims` override the defaults (`undefined` drops one). */
   issueToken(claims?: Record<string, unknown>, opts?: IssueTokenOptions): Promise<string>;
   /** How the main runtime authenticates: "jwt" (default) or "sigv4". */
   authMode: "jwt" | "sigv4";
@@ -258,11 +299,14 @@ export interface Emulator {
   credentials?: SigV4TestCredentials;
   /** With `sigv4RuntimeId`: the second runtime, which takes SigV4. */
   sigv4RuntimeArn?: string;
+  /** With `sigv4RuntimeId`: the second runtime's id. */
   sigv4RuntimeId?: string;
   /** Replaces the configured faults (and their `times` counters). */
   setFaults(faults: FaultSpec[]): void;
   /** Ids of the live sessions. */
   sessionIds(): string[];
+  /** Every request so far, oldest first (empty when `recordRequests` is false). */
   requests: RecordedRequest[];
+  /** Ends every socket, stream, child process, timer and session folder; idempotent; waits at most 2 s for handlers. */
   close(): Promise<void>;
 }
