@@ -99,7 +99,7 @@ export class AgentRuntimeError extends Error {
   $fault: "client" | "server";
   /** The call's HTTP status, request id, attempts and total retry delay, as far as it got. */
   $metadata: ResponseMetadata;
-  /** True when the service or the failure says trying again may succeed (429, 502–504, a retryable conflict, …). */
+  /** Whether the client's retry rules would try this failure again for the call's operation (see RETRIES.md). */
   retryable: boolean;
   /**
    * A frozen snapshot of the response (status, headers, the bytes read, credentials removed); not enumerable, so
