@@ -43,8 +43,8 @@ export interface ShellHooks {
 }
 
 /**
- * `bash -i` on a pseudo-terminal made by util-linux `script` (no native module): `script -qfec "bash -i"
- * /dev/null` allocates the pty, runs bash on its slave side in a new session and copies the master to its
+ * `bash -i` (without rc files) on a pseudo-terminal made by util-linux `script` (no native module): `script -qfec
+ * "bash --noprofile --norc -i" /dev/null` allocates the pty, runs bash on its slave side in a new session and copies the master to its
  * stdout (the pty merges stderr into it) and its stdin to the master. Resizing writes nothing to the terminal:
  * the emulator finds bash (the child of `script`, via /proc/<pid>/task/<pid>/children), reads which
  * `/dev/pts/N` its fd 0 is, and runs `stty -F /dev/pts/N cols C rows R`; the TIOCSWINSZ that stty issues makes
@@ -63,7 +63,9 @@ export class PtyShell implements ShellProcess {
     private readonly processTag: string,
     hooks: ShellHooks,
   ) {
-    this.child = spawn("script", ["-qfec", "bash -i", "/dev/null"], {
+    // no rc files: the host's ~/.bashrc is not the agent container's, and a slow or locking one (pyenv's rehash
+    // waits up to 60 s on a stale lock) would stall every shell; a container's shell starts clean too
+    this.child = spawn("script", ["-qfec", "bash --noprofile --norc -i", "/dev/null"], {
       cwd,
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
