@@ -86,12 +86,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       };
       if (settings.sigv4) {
         const { credentials } = settings.sigv4;
-        const { endpoint, region, allowInsecureHttp, userAgentAppId } = settings.config;
+        const { endpoint, region, allowInsecureHttp } = settings.config;
         const { bearerToken: _none, ...target } = settings.target;
         ctx.connection = (t) =>
           getSignedWebSocketConnection(
             { ...target, sessionId: t.sessionId ?? target.sessionId, ...(t.shellId !== undefined ? { shellId: t.shellId } : {}) },
-            { credentials, endpoint, region, allowInsecureHttp, userAgentAppId },
+            { credentials, endpoint, region, allowInsecureHttp },
           );
       }
       if (args.command === "invoke") code = await invoke(args, ctx);

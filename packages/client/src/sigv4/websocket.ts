@@ -41,8 +41,6 @@ export interface SigV4WebSocketOptions {
   useDualstackEndpoint?: boolean;
   /** Allow plain `ws://` to a host that is not loopback (a trusted network); default false. */
   allowInsecureHttp?: boolean;
-  /** Accepted as on `RuntimeClient`; a WebSocket upgrade carries no user agent of this SDK, so it changes nothing yet. */
-  userAgentAppId?: string;
   /** Receives the warning `allowInsecureHttp` logs; console- or pino-compatible. */
   logger?: Logger;
   /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). */
@@ -86,7 +84,6 @@ function target(input: SignedWebSocketInput, options: SigV4WebSocketOptions): Ta
     useFipsEndpoint: options.useFipsEndpoint,
     useDualstackEndpoint: options.useDualstackEndpoint,
     allowInsecureHttp: options.allowInsecureHttp,
-    userAgentAppId: options.userAgentAppId,
     logger: options.logger,
   } as ResolvedConfig;
   const { shellId, ...rest } = input;
