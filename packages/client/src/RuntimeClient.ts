@@ -113,10 +113,25 @@ export class RuntimeClient {
 
   #requestHandler(): HttpHandler | Promise<HttpHandler> {
     if (this.#destroyed) throw clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed");
-    return (this.#handler ??= createDefaultRequestHandler({
-      connectionTimeout: this.config.connectionTimeout,
-      maxSockets: this.config.maxSockets,
-      logger: this.config.logger,
-    }));
+    if (this.#handler === undefined) {
+      const loading = createDefaultRequestHandler({
+        connectionTimeout: this.config.connectionTimeout,
+        maxSockets: this.config.maxSockets,
+        logger: this.config.logger,
+      });
+      this.#handler = loading;
+      // (Node) once loaded, later sends use the handler itself; a failed load is tried again by the next send
+      if (loading instanceof Promise) {
+        loading.then(
+          (handler) => {
+            if (this.#handler === loading) this.#handler = handler;
+          },
+          () => {
+            if (this.#handler === loading) this.#handler = undefined;
+          },
+        );
+      }
+    }
+    return this.#handler;
   }
 }

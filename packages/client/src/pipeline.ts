@@ -85,7 +85,8 @@ export class Pipeline {
 
   /** The handler for one call: the client's middleware, the command's own (if any), serde and the transport. */
   resolve(command: { hasOwnMiddleware?(): boolean; middlewareStack: MiddlewareStack<any, any> }, context: RuntimeContext): Handler {
-    if (command.hasOwnMiddleware?.() !== false) {
+    // a command with middleware of its own, or a stack asked to log itself on resolve: resolved per call
+    if (command.hasOwnMiddleware?.() !== false || this.stack.identifyOnResolve()) {
       // a command with middleware of its own: merged as the AWS SDK does, per call
       return resolveStack(this.stack, command.middlewareStack, context);
     }

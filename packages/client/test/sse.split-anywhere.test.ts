@@ -180,3 +180,12 @@ describe("maxEventBytes bounds what an unfinished event can hold", () => {
     expect(decoder.push(new TextEncoder().encode("data: a\n\n")).map((e) => e.data)).toEqual(["a"]);
   });
 });
+
+test("an event of exactly maxEventBytes characters fits; one more does not", () => {
+  const fits = new SseDecoder({ maxEventBytes: 10 });
+  expect(fits.push(new TextEncoder().encode(`data: ${"x".repeat(10)}\n\n`)).map((e) => e.data)).toEqual(["x".repeat(10)]);
+  // two lines: 4 + LF + 5 = 10 characters of data
+  expect(fits.push(new TextEncoder().encode("data: abcd\ndata: efghi\n\n")).map((e) => e.data)).toEqual(["abcd\nefghi"]);
+  const over = new SseDecoder({ maxEventBytes: 10 });
+  expect(() => over.push(new TextEncoder().encode(`data: ${"x".repeat(11)}\n\n`))).toThrow(/maxEventBytes/);
+});

@@ -95,7 +95,7 @@ const resolvedTargets = new WeakMap<object, Map<string, ResolvedTarget>>();
 function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext["config"]): ResolvedTarget {
   let memo = resolvedTargets.get(config);
   if (!memo) resolvedTargets.set(config, (memo = new Map()));
-  const key = typeof runtimeArn === "string" && (accountId === undefined || typeof accountId === "string") ? `${runtimeArn}\n${accountId ?? ""}` : undefined;
+  const key = typeof runtimeArn === "string" && (accountId === undefined || typeof accountId === "string") ? accountId === undefined ? `${runtimeArn}\n` : `${runtimeArn}\n#${accountId}` : undefined;
   const hit = key === undefined ? undefined : memo.get(key);
   if (hit) return hit;
   const ref = parseRuntimeRef(runtimeArn, accountId as string | undefined);

@@ -117,6 +117,8 @@ function nodeSource(stream: NodeReadable): Source {
     settle((w) => w.resolve(undefined));
   };
   const onError = (e: unknown) => {
+    // a body that ended is complete: a late error (a stream destroyed afterwards) changes nothing
+    if (ended) return;
     error ??= e;
     settle((w) => w.reject(error));
   };

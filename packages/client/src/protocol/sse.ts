@@ -244,7 +244,8 @@ export class SseDecoder {
   private addData(value: string): void {
     if (this.data === undefined) this.data = value;
     else (this.moreData ??= []).push(value);
-    this.dataLength += value.length + 1;
+    // the joining LF counts from the second line on: an event of exactly maxEventBytes characters fits
+    this.dataLength += this.dataLength === 0 && this.moreData === undefined ? value.length : value.length + 1;
     if (this.dataLength > this.maxEventBytes) this.check(0);
   }
 

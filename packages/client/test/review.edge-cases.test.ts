@@ -1,0 +1,52 @@
+import { Readable } from "node:stream";
+import { InvokeCommand, RuntimeClient } from "@agentcore-runtime/client";
+import { openBody } from "../src/protocol/body";
+import { ARN, SESSION, startServer, TOKEN } from "./helpers/server";
+
+/** Edge cases found in review of the lean core, each with the behaviour users rely on. */
+
+test("an error after 'end' does not turn a body that ended into a failure", async () => {
+  const stream = new Readable({ read() {}, autoDestroy: false });
+  const body = openBody(stream);
+  stream.push(Buffer.from("abc"));
+  stream.push(null);
+  expect(Buffer.from((await body.read())!).toString()).toBe("abc");
+  await new Promise((r) => setImmediate(r));
+  expect(stream.readableEnded).toBe(true);
+  stream.destroy(new Error("late, after end"));
+  await new Promise((r) => setImmediate(r));
+  await expect(body.read()).resolves.toBeUndefined();
+});
+
+test("accountId '' is validated whatever the client sent before (the ARN memo keeps them apart)", async () => {
+  const queries: unknown[] = [];
+  const handler = {
+    handle: async (request: { query: unknown }) => {
+      queries.push(request.query);
+      return { response: { statusCode: 200, headers: {}, body: "{}" } };
+    },
+  };
+  const client = new RuntimeClient({ token: TOKEN, maxAttempts: 1, requestHandler: handler as never });
+  await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }));
+  const second = await client.send(new InvokeCommand({ runtimeArn: ARN, accountId: "", payload: {} })).catch((e) => e);
+  expect(second.name).toBe("InvalidArnError");
+  expect(queries).toEqual([{}]);
+});
+
+test("identifyOnResolve(true) still logs the stack on send, as @smithy/middleware-stack does", async () => {
+  const server = await startServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  client.middlewareStack.identifyOnResolve(true);
+  const spy = jest.spyOn(console, "log").mockImplementation(() => undefined);
+  try {
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
+    expect(spy).toHaveBeenCalledWith(expect.arrayContaining([expect.stringMatching(/retryMiddleware/)]));
+  } finally {
+    spy.mockRestore();
+    client.destroy();
+    await server.close();
+  }
+});
