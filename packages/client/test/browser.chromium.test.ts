@@ -4,7 +4,6 @@
  *
  * Skips only when no chromium is installed and CI is unset; under CI a missing chromium fails.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import type http from "node:http";
 import path from "node:path";
@@ -14,12 +13,12 @@ import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startEmulator } from "../../emulator/src";
 import { ARN, SESSION, TOKEN, startServer, until, type Recorded, type TestServer } from "./helpers/server";
+import { LAUNCH_ARGS, chromiumPath, skipWithoutChromium } from "./helpers/chromium";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BROWSER_DIST = path.join(ROOT, "packages/client/dist/index.browser.mjs");
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
 
 // Exactly what the SDK may send cross-origin; a header outside this list fails the preflight and the test.
 const ALLOW_HEADERS = [
@@ -33,24 +32,7 @@ const ALLOW_HEADERS = [
 ];
 const EXPOSE_HEADERS = ["X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", "x-amzn-RequestId", "x-amzn-ErrorType", "Retry-After"];
 
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      const found = execFileSync("which", [name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-      if (found) return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
-
-const chromiumPath = findChromium();
-const skip = !chromiumPath && !process.env.CI;
-if (skip) {
-  console.warn("browser.chromium.test: SKIPPED — no chromium on PATH (install the Debian `chromium` package or set CHROMIUM_PATH); under CI=true this fails instead");
-}
+const skip = skipWithoutChromium("browser.chromium.test");
 
 /** A concurrent `tsup` run empties dist for a moment; wait for the file rather than fail on the race. */
 async function waitForFile(file: string, timeoutMs = 30_000): Promise<void> {

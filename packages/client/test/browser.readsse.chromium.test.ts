@@ -5,7 +5,6 @@
  *
  * Skips only when no chromium is installed and CI is unset; under CI a missing chromium fails.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -15,35 +14,12 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { InvokeStreamCommand, RuntimeClient } from "@agentcore-runtime/client";
 import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
 import { startServer, type TestServer } from "./helpers/server";
+import { LAUNCH_ARGS, chromiumPath, skipWithoutChromium, until } from "./helpers/chromium";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BROWSER_DIST = path.join(ROOT, "packages/client/dist/index.browser.mjs");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
 
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      const found = execFileSync("which", [name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-      if (found) return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
-
-const chromiumPath = findChromium();
-const skip = !chromiumPath && !process.env.CI;
-if (skip) console.warn("browser.readsse.chromium.test: SKIPPED — no chromium on PATH; under CI=true this fails instead");
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const skip = skipWithoutChromium("browser.readsse.chromium.test");
 
 (skip ? describe.skip : describe)("readSSE in headless Chromium, through a Node proxy to the emulator", () => {
   let emulator: Emulator;

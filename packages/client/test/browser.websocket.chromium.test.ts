@@ -5,34 +5,18 @@
  *
  * Skips only when no chromium is installed and CI is unset; under CI a missing chromium fails.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 import { startServer, type TestServer } from "./helpers/server";
+import { LAUNCH_ARGS, chromiumPath, skipWithoutChromium } from "./helpers/chromium";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BROWSER_DIST = path.join(ROOT, "packages/client/dist/index.browser.mjs");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
 
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      const found = execFileSync("which", [name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-      if (found) return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
-
-const chromiumPath = findChromium();
-const skip = !chromiumPath && !process.env.CI;
-if (skip) console.warn("browser.websocket.chromium.test: SKIPPED — no chromium on PATH; under CI=true this fails instead");
+const skip = skipWithoutChromium("browser.websocket.chromium.test");
 
 (skip ? describe.skip : describe)("WebSocket from headless Chromium to the emulator, cross-origin", () => {
   let emulator: Emulator;
