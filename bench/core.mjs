@@ -520,7 +520,7 @@ async function caseHeap() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 6. 1,000 concurrent SSE streams (bench/concurrency.mjs's workload), one child process per side per round.
+// 6. 1,000 concurrent SSE streams, all opened before any is read, one child process per side per round.
 async function childConcurrency(side) {
   const EVENTS = 20;
   let opened = 0;
