@@ -250,7 +250,7 @@ export class Shell {
 
   constructor(
     readonly id: string,
-    private readonly session: Session,
+    session: Session,
     private readonly registry: Map<string, Shell>,
     private readonly options: ShellOptions,
     cwd: string | undefined,
