@@ -36,11 +36,11 @@ const client: Options = {
   treeshake: true,
   splitting: false,
   // Node: the used parts of @smithy are bundled in, tree-shaken, so an import loads one file instead of
-  // @smithy/core's submodules one by one (most of a cold start). The Node HTTP handler stays a package of its
-  // own, import()ed on the first send, so an import loads neither it nor node:http(s)/http2.
-  noExternal: [/^@smithy\/(?!node-http-handler)/],
+  // @smithy/core's submodules one by one (most of a cold start). The default HTTP handler's node:http(s) are
+  // import()ed on the first send, so an import loads neither.
+  noExternal: [/^@smithy\//],
   // `ws` (optional peer dependency) is import()ed on the first WebSocket connect in Node, never at import
-  external: ["@smithy/node-http-handler", "ws"],
+  external: ["ws"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
 };
 

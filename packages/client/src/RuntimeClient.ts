@@ -9,6 +9,7 @@ import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
 import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
+import { Abort } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
@@ -33,7 +34,8 @@ export class RuntimeClient {
   #handler: HttpHandler | Promise<HttpHandler> | undefined;
   #destroyed = false;
   /** Calls in flight (streams included), aborted by destroy(). */
-  readonly #live = new Set<AbortController>();
+  readonly #live = new Set<Abort>();
+  readonly #handlerOf = () => this.#requestHandler();
 
   constructor(config: RuntimeClientConfig = {}) {
     this.config = resolveConfig(config);
@@ -52,25 +54,27 @@ export class RuntimeClient {
     if (this.#destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
     checkCallOptions(options);
     const { config } = this;
-    const call = new AbortController();
+    const call = new Abort();
     this.#live.add(call);
-    const cleanups: (() => void)[] = [() => this.#live.delete(call)];
+    let stopDeadline: (() => void) | undefined;
+    let stopUser: (() => void) | undefined;
     const userSignal = options.abortSignal;
     if (userSignal) {
-      // AbortSignal.timeout() (reason: a TimeoutError) → DeadlineExceededError; any other abort → AbortError
       const onAbort = () => call.abort(callerAbortError(userSignal.reason));
       if (userSignal.aborted) onAbort();
       else {
         userSignal.addEventListener("abort", onAbort, { once: true });
-        cleanups.push(() => userSignal.removeEventListener("abort", onAbort));
+        stopUser = () => userSignal.removeEventListener("abort", onAbort);
       }
     }
     const deadline = options.deadline ?? config.deadline;
-    if (deadline !== undefined && !call.signal.aborted) {
-      cleanups.push(startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`))));
+    if (deadline !== undefined && !call.aborted) {
+      stopDeadline = startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)));
     }
     const release = () => {
-      for (const fn of cleanups.splice(0)) fn();
+      this.#live.delete(call);
+      stopUser?.();
+      stopDeadline?.();
     };
     const context: RuntimeContext = {
       commandName: command.commandName,
@@ -78,14 +82,18 @@ export class RuntimeClient {
       command,
       config,
       logger: config.logger,
-      signal: call.signal,
+      abort: call,
+      // a real AbortSignal only for whoever asks (a user's middleware); the SDK itself listens to `abort`
+      get signal() {
+        return call.signal;
+      },
       requestTimeout: options.requestTimeout ?? config.requestTimeout,
       idleTimeout: options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown }),
       limits:
         options.maxEventBytes === undefined && options.maxResponseBytes === undefined
           ? config.limits
           : { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes },
-      requestHandler: () => this.#requestHandler(),
+      requestHandler: this.#handlerOf,
     };
     try {
       const { output } = await this.#pipeline.resolve(command, context)({ input: command.input });

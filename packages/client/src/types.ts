@@ -3,6 +3,7 @@
 import type { HttpHandler } from "@smithy/protocol-http";
 import type { HandlerExecutionContext } from "@smithy/types";
 import type { AgentRuntimeError, ResponseMetadata } from "./protocol/errors";
+import type { Abort } from "./protocol/abort";
 import type { ResponseLimits } from "./protocol/limits";
 
 /** The data-plane operation a command calls: invoke (`/invocations`), commands (`/commands`) or stop (`/stopruntimesession`). */
@@ -147,7 +148,12 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   /** The client's logger, if any. */
   logger?: Logger;
   /** Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /**
+   * The call's abort state that `signal` mirrors, without the cost of an `AbortSignal` (made only when read).
+   * @internal
+   */
+  abort: Abort;
   /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
   requestTimeout?: number;
   /** This call's idle timeout (ms). */

@@ -256,7 +256,10 @@ describe("package.json exports under Node", () => {
     for (const t of targets) expect([t, fs.existsSync(path.join(ROOT, "packages/client", t))]).toEqual([t, true]);
     for (const f of ["index.js", "index.mjs"]) {
       const text = fs.readFileSync(path.join(DIST, f), "utf8");
-      expect([f, text.includes("@smithy/node-http-handler"), text.includes("@smithy/fetch-http-handler")]).toEqual([f, true, false]);
+      // the Node default handler is the SDK's own, on node:http(s) loaded by import() on the first send
+      const lazyHttp = /import\(\s*["'](node:)?http["']\s*\)/.test(text);
+      expect([f, lazyHttp, text.includes("@smithy/node-http-handler"), text.includes("@smithy/fetch-http-handler")]).toEqual([f, true, false, false]);
+      expect([f, /require\(\s*["'](node:)?https?["']\s*\)|^import .* from ["'](node:)?https?["']/m.test(text)]).toEqual([f, false]);
     }
     for (const f of ["index.browser.js", "index.browser.mjs"]) {
       const text = fs.readFileSync(path.join(DIST, f), "utf8");

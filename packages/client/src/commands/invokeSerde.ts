@@ -1,4 +1,5 @@
 import type { HttpRequest } from "@smithy/protocol-http";
+import type { Abort } from "../protocol/abort";
 import type { RuntimeContext } from "../types";
 import { readAll, type BodyReader } from "../protocol/body";
 import { concatBytes, utf8Text } from "../protocol/bytes";
@@ -42,7 +43,7 @@ function payloadStreamError(e: unknown): unknown {
  * Reads a streamed payload (web ReadableStream, Node Readable, async iterable) up to one byte past the limit.
  * The call's abort (abortSignal, deadline, destroy()) cancels the source and ends the wait at once.
  */
-async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>, signal: AbortSignal): Promise<Uint8Array> {
+async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>, abort: Abort): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
   const add = (chunk: unknown) => {
@@ -66,11 +67,10 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
       await iterator.return?.();
     };
   }
-  if (signal.aborted) throw signal.reason;
-  let onAbort: (() => void) | undefined;
+  if (abort.aborted) throw abort.reason;
+  let unlisten: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    unlisten = abort.listen(() => reject(abort.reason));
   });
   aborted.catch(() => undefined);
   try {
@@ -79,7 +79,7 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
       try {
         result = await Promise.race([next(), aborted]);
       } catch (e) {
-        throw signal.aborted ? signal.reason : payloadStreamError(e);
+        throw abort.aborted ? abort.reason : payloadStreamError(e);
       }
       if (result.done) break;
       if (add(result.value)) break;
@@ -89,13 +89,13 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
     void stop().catch(() => undefined);
     throw e;
   } finally {
-    signal.removeEventListener("abort", onAbort!);
+    unlisten!();
   }
   if (total > LIMITS.payloadBytes) void stop().catch(() => undefined);
   return concatBytes(parts);
 }
 
-async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint8Array> {
+async function payloadBytes(payload: unknown, abort: Abort): Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   // a lone surrogate would reach the agent as U+FFFD: refused, like any other input that cannot be sent as given
   if (typeof payload === "string") return utf8(checkWellFormed("payload", payload));
@@ -107,7 +107,7 @@ async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint
     return new Uint8Array(await payload.arrayBuffer());
   }
   if (typeof payload === "object" && (typeof (payload as ReadableStream).getReader === "function" || Symbol.asyncIterator in payload)) {
-    return collect(payload as AsyncIterable<unknown>, signal);
+    return collect(payload as AsyncIterable<unknown>, abort);
   }
   // these serialise to {} and would reach the agent empty
   if (payload instanceof Map || payload instanceof Set || typeof payload === "function" || typeof payload === "symbol") {
@@ -124,7 +124,7 @@ async function payloadBytes(payload: unknown, signal: AbortSignal): Promise<Uint
 }
 
 export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
-  const body = await payloadBytes(input.payload, context.signal);
+  const body = await payloadBytes(input.payload, context.abort);
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
     "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),

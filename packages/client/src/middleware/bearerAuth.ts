@@ -5,6 +5,7 @@ import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
 import { heldSecret, redact } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
+import { unlessAborted } from "../protocol/abort";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
 /**
@@ -18,26 +19,6 @@ export const bearerAuthMiddlewareOptions: FinalizeRequestHandlerOptions & Absolu
   override: true,
 };
 
-/** Waits for a (possibly shared) promise, giving up with the signal's reason on abort without cancelling it. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** The client's token: held out of `config`'s properties by RuntimeClient, or a plain `token` of a config passed directly. */
 function configToken(config: RuntimeClientConfig | ResolvedConfig): string | TokenProvider | undefined {
   return (heldSecret(config) as string | TokenProvider | undefined) ?? (config as RuntimeClientConfig).token;
 }
@@ -99,13 +80,13 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       // a fixed token needs no memo, no wait and no refresh
       if (typeof token === "string") return send(checkToken(token));
       source ??= tokenSource(token!);
-      const first = await unlessAborted(source.get(false), context.signal);
+      const first = await unlessAborted(source.get(false), context.abort);
       try {
         return await send(first);
       } catch (e) {
-        if (!source.refreshable || context.signal.aborted || !UnauthorizedException.isInstance(e)) throw e;
+        if (!source.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e)) throw e;
         context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
-        return send(await unlessAborted(source.get(true, first), context.signal));
+        return send(await unlessAborted(source.get(true, first), context.abort));
       }
     }
   };

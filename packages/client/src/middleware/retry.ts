@@ -186,7 +186,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     let totalRetryDelay = 0;
     const metadata = (attempt: number) => ({ attempts: Math.max(attempt, sent.count), totalRetryDelay });
     for (let attempt = 1; ; attempt++) {
-      if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, metadata(attempt));
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest({
@@ -201,7 +201,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         return result;
       } catch (e) {
         // an abort or deadline wins over whatever the interrupted attempt produced
-        if (context.signal.aborted) throw withMetadata(context.signal.reason, metadata(attempt));
+        if (context.abort.aborted) throw withMetadata(context.abort.reason, metadata(attempt));
         if (!AgentRuntimeError.isInstance(e)) throw e;
         const error = withMetadata(e, metadata(attempt)) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;

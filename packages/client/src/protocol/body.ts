@@ -1,6 +1,7 @@
 import { concatBytes } from "./bytes";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "./errors";
-import { startTimer } from "./timers";
+import type { Abort } from "./abort";
+import { Watchdog } from "./timers";
 
 /** A response body read chunk by chunk, with an idle timeout between chunks and cancellation. */
 export interface BodyReader {
@@ -12,7 +13,9 @@ export interface BodyReader {
 
 export interface BodyOptions {
   /** Aborts the read in progress (user abort, deadline); its reason is what the read throws. */
-  signal?: AbortSignal;
+  abort?: Abort;
+  /** The attempt's timer (already used for the wait for headers), reused for the idle timeout. */
+  watchdog?: Watchdog;
   /** Milliseconds of silence allowed between chunks; undefined or Infinity for none. */
   idleTimeout?: number;
   /** Called once when the body is finished, failed or cancelled. */
@@ -167,11 +170,13 @@ function networkError(cause: unknown): AgentRuntimeError {
 }
 
 export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
-  const { signal, idleTimeout, onClose } = options;
+  const { abort, idleTimeout, onClose } = options;
   const source = sourceOf(body);
+  const watchdog = options.watchdog ?? (idleTimeout !== undefined ? new Watchdog() : undefined);
   let closed = false;
   let failure: unknown;
   let rejectPending: ((e: unknown) => void) | undefined;
+  let unlisten: (() => void) | undefined;
 
   const close = async (reason?: unknown) => {
     if (closed) return;
@@ -179,25 +184,33 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
     if (reason !== undefined) failure = reason;
     // a read waiting for data settles now, not when the next chunk or the idle timer comes
     rejectPending?.(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
-    signal?.removeEventListener("abort", onAbort);
+    unlisten?.();
+    watchdog?.close();
     try {
       await source.cancel();
     } finally {
       onClose?.();
     }
   };
-  const onAbort = () => {
-    const reason = signal?.reason;
-    rejectPending?.(reason);
-    void close(reason);
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
+  if (abort) {
+    unlisten = abort.listen(() => {
+      const reason = abort.reason;
+      rejectPending?.(reason);
+      void close(reason);
+    });
+  }
 
   const finish = () => {
     if (closed) return;
     closed = true;
-    signal?.removeEventListener("abort", onAbort);
+    unlisten?.();
+    watchdog?.close();
     onClose?.();
+  };
+  const onIdle = () => {
+    const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
+    rejectPending?.(error);
+    void close(error);
   };
 
   return {
@@ -206,21 +219,14 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
         if (failure !== undefined) throw failure;
         return undefined;
       }
-      if (signal?.aborted) {
-        await close(signal.reason);
-        throw signal.reason;
+      if (abort?.aborted) {
+        await close(abort.reason);
+        throw abort.reason;
       }
-      let stopTimer: (() => void) | undefined;
       try {
         const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
           rejectPending = reject;
-          if (idleTimeout !== undefined) {
-            stopTimer = startTimer(idleTimeout, () => {
-              const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
-              reject(error);
-              void close(error);
-            });
-          }
+          if (idleTimeout !== undefined) watchdog!.arm(idleTimeout, onIdle);
           source.next().then(resolve, (e) => reject(networkError(e)));
         });
         if (chunk === undefined) finish();
@@ -230,7 +236,7 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
         throw failure ?? e;
       } finally {
         rejectPending = undefined;
-        stopTimer?.();
+        watchdog?.disarm();
       }
     },
     cancel: (reason?: unknown) => close(reason),

@@ -2,6 +2,7 @@ import type { HttpResponse } from "@smithy/protocol-http";
 import { invokeEvents } from "../commands/invokeSerde";
 import type { RuntimeResponseHeaders } from "../commands/serde";
 import type { RuntimeContext } from "../types";
+import { Abort } from "./abort";
 import { openBody, readAll } from "./body";
 import { errorFromResponse } from "./errors";
 import { DEFAULT_LIMITS } from "./limits";
@@ -21,6 +22,13 @@ export interface ReadSSEOptions {
 /** Longest error body read from a failed response, for its message. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
+function abortFrom(signal: AbortSignal): Abort {
+  const abort = new Abort();
+  if (signal.aborted) abort.abort(signal.reason);
+  else signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
+  return abort;
+}
+
 function headersOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
   response.headers.forEach((value, key) => (out[key] = value));
@@ -38,7 +46,7 @@ export function readSSE(source: Response | ReadableStream<Uint8Array>, options: 
   const isResponse = typeof (source as Response).status === "number" && typeof (source as Response).headers === "object" && !("getReader" in source);
   const response = isResponse ? (source as Response) : undefined;
   const bodySource = response ? response.body : (source as ReadableStream<Uint8Array>);
-  const body = openBody(bodySource, { signal: options.signal, idleTimeout: options.idleTimeout });
+  const body = openBody(bodySource, { abort: options.signal && abortFrom(options.signal), idleTimeout: options.idleTimeout });
   const statusCode = response?.status ?? 200;
   // no session here (the caller fetched the body): errors carry no sessionId, as streamFailure skips an undefined one
   const head = { statusCode, contentType: "text/event-stream", $metadata: { httpStatusCode: statusCode } } as RuntimeResponseHeaders;

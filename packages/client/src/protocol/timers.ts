@@ -23,6 +23,90 @@ export function startTimer(ms: number, fn: () => void): () => void {
 }
 
 /** A duration option in ms: a positive number, or `Infinity` for none; anything else is rejected before sending. */
+/**
+ * Watchdogs share one timer (per module, so per page or process): `arm` only records a due time, and the one
+ * setTimeout is moved only when a new due time is earlier than the one it waits for. Calls with the same
+ * timeout (the common case) arm and disarm with no timer operation at all; the sweep that fires at the
+ * earliest due time finds the expired watchdogs and re-aims the timer at the next one.
+ */
+const armed = new Set<Watchdog>();
+let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+let sweepAt = Infinity;
+// whether the timer keeps a Node process alive: only while some watchdog is armed (the old per-wait timers
+// did the same); toggling that is much cheaper than clearing and re-creating a timer per wait
+let sweepRefed = false;
+
+function refSweep(refed: boolean): void {
+  if (sweepTimer === undefined || sweepRefed === refed) return;
+  sweepRefed = refed;
+  const timer = sweepTimer as { ref?(): void; unref?(): void };
+  if (refed) timer.ref?.();
+  else timer.unref?.();
+}
+
+function aimSweep(due: number): void {
+  if (sweepTimer !== undefined && sweepAt <= due) return refSweep(true);
+  clearTimeout(sweepTimer);
+  sweepAt = due;
+  sweepTimer = setTimeout(sweep, Math.min(Math.max(due - Date.now(), 0), MAX_TIMER_MS));
+  sweepRefed = true;
+}
+
+function sweep(): void {
+  sweepTimer = undefined;
+  sweepAt = Infinity;
+  const now = Date.now();
+  let next = Infinity;
+  for (const watchdog of armed) {
+    const due = watchdog.due!;
+    if (due <= now) {
+      armed.delete(watchdog);
+      watchdog.expire();
+    } else if (due < next) next = due;
+  }
+  // expire() may have armed others (they aimed the timer themselves)
+  if (next < Infinity) aimSweep(next);
+}
+
+/**
+ * A timeout for a sequence of waits (an attempt's wait for headers, then each read of its body): `arm(ms, fn)`
+ * when a wait starts, `disarm()` when it ends, `close()` when there will be no more. `fn` runs when one wait
+ * lasts `ms`. Any `ms` is safe (chained past 2^31-1 ms; `Infinity` never fires). Only armed watchdogs keep
+ * the shared timer, and so a process, alive.
+ */
+export class Watchdog {
+  /** When the current wait times out (ms since the epoch); undefined while not armed. */
+  due: number | undefined;
+  #fn: (() => void) | undefined;
+  #closed = false;
+
+  arm(ms: number, fn: () => void): void {
+    if (this.#closed || !(ms < Infinity)) return;
+    this.#fn = fn;
+    this.due = Date.now() + ms;
+    armed.add(this);
+    aimSweep(this.due);
+  }
+
+  disarm(): void {
+    if (this.due === undefined) return;
+    this.due = undefined;
+    armed.delete(this);
+    if (armed.size === 0) refSweep(false);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.disarm();
+  }
+
+  /** Called by the sweep when the wait timed out. */
+  expire(): void {
+    this.due = undefined;
+    this.#fn?.();
+  }
+}
+
 export function checkDuration(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {

@@ -3,7 +3,8 @@ import { decideRetryable } from "../middleware/retry";
 import type { RuntimeContext } from "../types";
 import { openBody, type BodyReader } from "./body";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "./errors";
-import { startTimer } from "./timers";
+import { Watchdog } from "./timers";
+import { Abort } from "./abort";
 
 /** A response whose body the transport opened: read it chunk by chunk, under the call's idle timeout and abort. */
 export type RuntimeResponse = HttpResponse & { body: BodyReader };
@@ -14,7 +15,7 @@ export interface SentCounter {
 }
 
 /** The default Node handler can say whether a request still waits in its pool for a socket. */
-type PoolAware = HttpHandler & { waitingForSocket?(request: HttpRequest): boolean };
+type PoolAware = HttpHandler & { waitingForSocket?(request: HttpRequest): boolean; takesLightAbort?: boolean };
 
 /**
  * Maps what an HTTP handler throws before a response into a typed error (NetworkError or
@@ -47,28 +48,28 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
  * reader under the idle timeout and the call's abort signal.
  */
 export async function transport(request: HttpRequest, context: RuntimeContext, sent?: SentCounter): Promise<{ response: RuntimeResponse }> {
-  const callSignal = context.signal;
-  if (callSignal.aborted) throw callSignal.reason;
+  const call = context.abort;
+  if (call.aborted) throw call.reason;
   let handler = context.requestHandler() as PoolAware | Promise<PoolAware>;
   if (handler instanceof Promise) {
     // the default Node handler is loaded on the first send
     handler = await handler;
-    if (callSignal.aborted) throw callSignal.reason;
+    if (call.aborted) throw call.reason;
   }
   const http = handler;
   if (sent) sent.count++;
-  const attempt = new AbortController();
-  const onCallAbort = () => attempt.abort(callSignal.reason);
-  callSignal.addEventListener("abort", onCallAbort, { once: true });
-  const detach = () => callSignal.removeEventListener("abort", onCallAbort);
-  let stopTimer: (() => void) | undefined;
+  // this attempt's abort: the call's (caller, deadline, destroy()) or its own timeouts; it ends with the body
+  const attempt = new Abort();
+  const unfollow = attempt.follow(call);
+  // one timer for the attempt: the wait for headers, then each wait for a body chunk (idleTimeout)
+  const watchdog = new Watchdog();
   // without a requestTimeout the idle timeout also bounds the wait for headers (as the Python SDK's read
   // timeout does), so a half-open connection cannot hang a call forever
   const headersWithin = context.requestTimeout ?? context.idleTimeout;
   if (headersWithin !== undefined) {
     const ms = headersWithin;
     const option = context.requestTimeout === undefined ? "idleTimeout" : "requestTimeout";
-    stopTimer = startTimer(ms, () => {
+    watchdog.arm(ms, () => {
       // a request the connection pool never gave a socket was never sent: say so, it is not a slow server
       const queued = http.waitingForSocket?.(request) === true;
       const message = queued
@@ -79,28 +80,29 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
   }
   try {
     // settles on the handler's answer or on our own abort, whichever comes first; a rejection after our own
-    // abort is superseded by the abort's typed reason
+    // abort is superseded by the abort's typed reason. Our default Node handler takes the light abort state;
+    // any other handler (fetch, a user's) gets a real AbortSignal.
+    const abortSignal = http.takesLightAbort === true ? attempt : attempt.signal;
     const { response } = await new Promise<{ response: HttpResponse }>((resolve, reject) => {
-      const onAbort = () => reject(attempt.signal.reason);
-      attempt.signal.addEventListener("abort", onAbort, { once: true });
-      http.handle(request, { abortSignal: attempt.signal as any }).then(
+      const stop = attempt.listen(() => reject(attempt.reason));
+      http.handle(request, { abortSignal: abortSignal as any }).then(
         (result) => {
-          attempt.signal.removeEventListener("abort", onAbort);
+          stop();
           resolve(result as { response: HttpResponse });
         },
         (e) => {
-          attempt.signal.removeEventListener("abort", onAbort);
+          stop();
           reject(e);
         },
       );
     });
-    stopTimer?.();
-    response.body = openBody(response.body, { signal: attempt.signal, idleTimeout: context.idleTimeout, onClose: detach });
+    watchdog.disarm();
+    response.body = openBody(response.body, { abort: attempt, idleTimeout: context.idleTimeout, watchdog, onClose: unfollow });
     return { response: response as RuntimeResponse };
   } catch (e) {
-    stopTimer?.();
-    detach();
-    if (attempt.signal.aborted) throw attempt.signal.reason;
+    watchdog.close();
+    unfollow();
+    if (attempt.aborted) throw attempt.reason;
     throw transportError(e, context);
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * One lightweight abort state per call and per attempt, instead of `AbortController`s: a Node
+ * `AbortController` and its `EventTarget` signal cost more than the rest of a small invoke's bookkeeping
+ * together. A real `AbortSignal` is made only when something asks for one (`signal`: a user's middleware,
+ * `fetch`, a custom HTTP handler, a retry strategy's `sleep`).
+ *
+ * It also satisfies `@smithy/types`' `AbortSignal` (`aborted`, `onabort`), which is what the HTTP handlers of
+ * `@smithy/node-http-handler` and `@smithy/fetch-http-handler` accept.
+ */
+export class Abort {
+  aborted = false;
+  reason: unknown;
+  /** Set by an HTTP handler that takes a `@smithy/types` AbortSignal; called once, on abort. */
+  onabort: ((this: unknown, event?: unknown) => unknown) | null = null;
+  #listeners: (() => void)[] | undefined;
+  #controller: AbortController | undefined;
+
+  /** Aborts with `reason` (once; later calls change nothing) and runs every listener. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const fn of listeners) fn();
+    this.onabort?.({ type: "abort" });
+  }
+
+  /** Runs `fn` once on abort (at once if already aborted); returns a function that stops listening. */
+  listen(fn: () => void): () => void {
+    if (this.aborted) {
+      fn();
+      return noop;
+    }
+    const listeners = (this.#listeners ??= []);
+    listeners.push(fn);
+    return () => {
+      const at = listeners.indexOf(fn);
+      if (at !== -1) listeners.splice(at, 1);
+    };
+  }
+
+  /** Aborts this one too when `parent` aborts (with the parent's reason); returns the unlink function. */
+  follow(parent: Abort): () => void {
+    return parent.listen(() => this.abort(parent.reason));
+  }
+
+  /** A real `AbortSignal` tied to this state, made on first use. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+}
+
+const noop = () => undefined;
+
+/** Waits for a (possibly shared) promise, giving up with the abort's reason on abort without cancelling it. */
+export function unlessAborted<T>(promise: Promise<T>, abort: Abort): Promise<T> {
+  if (abort.aborted) return Promise.reject(abort.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = abort.listen(() => reject(abort.reason));
+    promise.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (e) => {
+        stop();
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,170 @@
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-http";
+import type { Logger } from "../types";
+
+/** What the default Node handler is made from: `node:http` and `node:https`, loaded on the first send. */
+export interface NodeModules {
+  http: typeof import("node:http");
+  https: typeof import("node:https");
+}
+
+export interface NodeHandlerOptions {
+  /** Milliseconds to establish a connection; undefined for none. */
+  connectionTimeout?: number;
+  /** Sockets per host; default Infinity, so open streams never starve later calls. */
+  maxSockets?: number;
+  /** Receives the pool warning (socket usage at capacity); nothing goes to the console. */
+  logger?: Logger;
+}
+
+/** The signal forms a handler may be given: the SDK's own light abort state, or a DOM `AbortSignal`. */
+type AbortLike = { aborted: boolean; reason?: unknown; onabort?: unknown; addEventListener?: AbortSignal["addEventListener"] };
+
+/** Above this Node's own timers fire at once; such a connect timeout means "none" (about 25 days). */
+const LONGEST_CONNECT_TIMEOUT = 2 ** 31 - 1;
+/** The pool warning is logged at most this often. */
+const WARN_EVERY_MS = 15_000;
+
+/**
+ * The default HTTP handler in Node: one `node:http(s)` request per call on keep-alive agents, nothing else.
+ * Per request it arms no timer of its own (the call's timeouts are the transport's; a connect timeout only
+ * while a new socket connects) and hands the response stream over as it comes. Any `HttpHandler`
+ * (e.g. `@smithy/node-http-handler`'s NodeHttpHandler) can replace it through `requestHandler`.
+ */
+export class NodeRequestHandler implements HttpHandler {
+  readonly metadata = { handlerProtocol: "http/1.1" };
+  /** Takes the call's light abort state (see protocol/abort.ts) as well as an AbortSignal. */
+  readonly takesLightAbort = true;
+  readonly #http: NodeModules["http"];
+  readonly #https: NodeModules["https"];
+  readonly #httpAgent: HttpAgent;
+  readonly #httpsAgent: HttpsAgent;
+  readonly #options: NodeHandlerOptions;
+  #warnedAt = -Infinity;
+
+  constructor(modules: NodeModules, options: NodeHandlerOptions = {}) {
+    this.#http = modules.http;
+    this.#https = modules.https;
+    this.#options = options;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity };
+    this.#httpAgent = new modules.http.Agent(agentOptions);
+    this.#httpsAgent = new modules.https.Agent(agentOptions);
+  }
+
+  handle(request: HttpRequest, { abortSignal }: { abortSignal?: AbortLike } = {}): Promise<{ response: HttpResponse }> {
+    return new Promise((resolve, reject) => {
+      if (abortSignal?.aborted) return reject(abortError(abortSignal));
+      const secure = request.protocol === "https:";
+      const agent = secure ? this.#httpsAgent : this.#httpAgent;
+      let path = request.path;
+      const query = queryString(request.query);
+      if (query) path += `?${query}`;
+      const hostname = request.hostname.startsWith("[") && request.hostname.endsWith("]") ? request.hostname.slice(1, -1) : request.hostname;
+      const options: RequestOptions = { host: hostname, port: request.port, method: request.method, path, headers: request.headers, agent };
+      const req = (secure ? this.#https : this.#http).request(options, (res: IncomingMessage) => {
+        resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
+      });
+      req.on("error", reject);
+      if (abortSignal) {
+        const onAbort = () => {
+          req.destroy();
+          reject(abortError(abortSignal));
+        };
+        if (typeof abortSignal.addEventListener === "function") {
+          abortSignal.addEventListener("abort", onAbort, { once: true });
+          req.once("close", () => (abortSignal as AbortSignal).removeEventListener("abort", onAbort));
+        } else abortSignal.onabort = onAbort;
+      }
+      this.#watchSocket(req, agent);
+      const body = request.body as Uint8Array | string | undefined;
+      req.end(body === undefined || body === null || body.length === 0 ? undefined : body);
+    });
+  }
+
+  /** Whether `request` (matched by its invocation id and attempt) waits in the pool, never given a socket. */
+  waitingForSocket(request: HttpRequest): boolean {
+    const id = request.headers["amz-sdk-invocation-id"];
+    if (id === undefined) return false;
+    const attempt = request.headers["amz-sdk-request"];
+    for (const agent of [this.#httpAgent, this.#httpsAgent]) {
+      for (const queue of Object.values(agent.requests) as (ClientRequest[] | undefined)[]) {
+        for (const req of queue ?? []) if (req.getHeader("amz-sdk-invocation-id") === id && req.getHeader("amz-sdk-request") === attempt) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Part of smithy's `HttpHandler`; this handler has no settings to change after construction. */
+  updateHttpClientConfig(): void {}
+
+  /** Part of smithy's `HttpHandler`: the settings this handler was created with. */
+  httpHandlerConfigs(): NodeHandlerOptions {
+    return { ...this.#options };
+  }
+
+  destroy(): void {
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */
+  #watchSocket(req: ClientRequest, agent: HttpAgent | HttpsAgent): void {
+    const { connectionTimeout } = this.#options;
+    if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent);
+    if (connectionTimeout === undefined || connectionTimeout >= LONGEST_CONNECT_TIMEOUT) return;
+    req.once("socket", (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error(`Socket timed out without establishing a connection within ${connectionTimeout} ms`), { name: "TimeoutError" }));
+      }, connectionTimeout);
+      const clear = () => clearTimeout(timer);
+      socket.once("connect", clear);
+      req.once("close", clear);
+    });
+  }
+
+  /** Warns (to the logger, at most every 15 s) when requests queue behind a full pool: twice as many as sockets. */
+  #warnIfSaturated(agent: HttpAgent | HttpsAgent): void {
+    let sockets = 0;
+    let waiting = 0;
+    for (const list of Object.values(agent.sockets)) sockets += list?.length ?? 0;
+    for (const list of Object.values(agent.requests)) waiting += list?.length ?? 0;
+    if (sockets < agent.maxSockets || waiting < 2 * agent.maxSockets) return;
+    const now = Date.now();
+    if (now - this.#warnedAt < WARN_EVERY_MS) return;
+    this.#warnedAt = now;
+    this.#options.logger?.warn?.(
+      `agentcore: socket usage at capacity=${sockets} and ${waiting} additional requests are enqueued; raise maxSockets, or close streams you no longer read`,
+    );
+  }
+}
+
+function abortError(signal: AbortLike): unknown {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  return Object.assign(new Error(reason === undefined ? "Request aborted" : String(reason)), { name: "AbortError" });
+}
+
+/** Response headers as one string each (repeated ones joined with ","), lower-case names. */
+function flatHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = typeof value === "string" ? value : value.join(",");
+  }
+  return out;
+}
+
+function queryString(query: HttpRequest["query"] | undefined): string {
+  if (!query) return "";
+  let out = "";
+  for (const key of Object.keys(query).sort()) {
+    const value = query[key];
+    if (Array.isArray(value)) for (const v of value) out += `${out ? "&" : ""}${escape(key)}=${escape(v)}`;
+    else out += `${out ? "&" : ""}${escape(key)}${value || typeof value === "string" ? `=${escape(value)}` : ""}`;
+  }
+  return out;
+}
+
+const escape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
