@@ -74,7 +74,11 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       }
       const send = async (value: string) => {
         secrets.push(value);
-        return next({ ...args, request: new HttpRequest({ ...request, headers: { ...request.headers, Authorization: `Bearer ${value}` } }) });
+        const authorized = new HttpRequest(request);
+        const headers = { ...request.headers };
+        headers.Authorization = `Bearer ${value}`;
+        authorized.headers = headers;
+        return next({ ...args, request: authorized });
       };
       if (perCall !== undefined) return send(checkToken(perCall));
       // a fixed token needs no memo, no wait and no refresh

@@ -189,11 +189,12 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
       if (context.abort.aborted) throw withMetadata(context.abort.reason, metadata(attempt));
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
-      const request = new HttpRequest({
-        ...original,
-        query: { ...original.query },
-        headers: { ...original.headers, "amz-sdk-invocation-id": invocationId, "amz-sdk-request": `attempt=${attempt}; max=${max}` },
-      });
+      const request = new HttpRequest(original);
+      request.query = { ...original.query };
+      const headers = { ...original.headers };
+      headers["amz-sdk-invocation-id"] = invocationId;
+      headers["amz-sdk-request"] = `attempt=${attempt}; max=${max}`;
+      request.headers = headers;
       try {
         const result = await next({ ...args, request, sent } as typeof args);
         const output = result.output as { $metadata?: Record<string, unknown> };

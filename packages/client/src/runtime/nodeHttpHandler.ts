@@ -148,6 +148,8 @@ function abortError(signal: AbortLike): unknown {
 
 /** Response headers as one string each (repeated ones joined with ","), lower-case names. */
 function flatHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
+  // Node joins every repeated header but set-cookie: without one, its object is already flat
+  if (headers["set-cookie"] === undefined) return headers as Record<string, string>;
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
