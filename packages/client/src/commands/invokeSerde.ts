@@ -144,8 +144,16 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
   return buildRequest(input, context, "invocations", { traceLimit: LIMITS.traceInvoke, sessionId: sessionIdFor(input), headers, body });
 }
 
+let lastType: string | undefined;
+let lastIsSse = false;
+
 export function isEventStream(contentType: string | undefined): boolean {
-  return !!contentType && /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
+  // one content type in a row is the common case: remembered, not matched again
+  if (contentType !== lastType) {
+    lastType = contentType;
+    lastIsSse = !!contentType && /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
+  }
+  return lastIsSse;
 }
 
 function sseError(event: SseEvent): AgentRuntimeError | undefined {

@@ -5,7 +5,7 @@ import type { RuntimeContext } from "../types";
 import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
-import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, headerValue, type ResponseMetadata } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type ResponseMetadata } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
 import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
@@ -205,10 +205,14 @@ export function sessionIdFor(target: RuntimeTarget, required = false): string {
 }
 
 export function metadataOf(response: HttpResponse): ResponseMetadata {
-  const raw = headerValue(response.headers, "x-amzn-requestid");
+  return metadataFrom(response.statusCode, lowerCased(response.headers));
+}
+
+function metadataFrom(statusCode: number, headers: Record<string, string>): ResponseMetadata {
+  const raw = Object.hasOwn(headers, "x-amzn-requestid") ? headers["x-amzn-requestid"] : undefined;
   // a header is the server's text: nothing shaped like a credential is copied from it
   const requestId = raw === undefined ? undefined : redact(raw);
-  return requestId === undefined ? { httpStatusCode: response.statusCode } : { httpStatusCode: response.statusCode, requestId };
+  return requestId === undefined ? { httpStatusCode: statusCode } : { httpStatusCode: statusCode, requestId };
 }
 
 /**
@@ -247,22 +251,42 @@ function definedOnly(record: object): Record<string, unknown> {
   return out;
 }
 
+/** The typed output fields read from response headers, by lower-case header name. */
+const RESPONSE_FIELDS: [keyof RuntimeResponseHeaders, string][] = [
+  ["contentType", "content-type"],
+  ["sessionId", SESSION_HEADER.toLowerCase()],
+  ["mcpSessionId", "mcp-session-id"],
+  ["mcpProtocolVersion", "mcp-protocol-version"],
+  ["traceId", "x-amzn-trace-id"],
+  ["traceparent", "traceparent"],
+  ["tracestate", "tracestate"],
+  ["baggage", "baggage"],
+];
+
+/**
+ * The headers with lower-case names (the object itself when they are already, as Node's and fetch's are);
+ * where two names differ only in case, the first wins, as `headerValue` finds it.
+ */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  for (const key in headers) {
+    if (key !== key.toLowerCase()) {
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        const lower = name.toLowerCase();
+        if (!Object.hasOwn(out, lower)) out[lower] = value;
+      }
+      return out;
+    }
+  }
+  return headers;
+}
+
 export function responseHeaders(response: HttpResponse, context: Pick<RuntimeContext, "sessionId">): RuntimeResponseHeaders {
-  const h = (name: string) => headerValue(response.headers, name);
+  const headers = lowerCased(response.headers);
   // a response without the session header still names the session: the one the request sent
-  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, sessionId: context.sessionId ?? "", $metadata: metadataOf(response) };
-  const fields: [keyof RuntimeResponseHeaders, string][] = [
-    ["contentType", "content-type"],
-    ["sessionId", SESSION_HEADER],
-    ["mcpSessionId", "mcp-session-id"],
-    ["mcpProtocolVersion", "mcp-protocol-version"],
-    ["traceId", "x-amzn-trace-id"],
-    ["traceparent", "traceparent"],
-    ["tracestate", "tracestate"],
-    ["baggage", "baggage"],
-  ];
-  for (const [key, name] of fields) {
-    const value = h(name);
+  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, sessionId: context.sessionId ?? "", $metadata: metadataFrom(response.statusCode, headers) };
+  for (const [key, name] of RESPONSE_FIELDS) {
+    const value = Object.hasOwn(headers, name) ? headers[name] : undefined;
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
