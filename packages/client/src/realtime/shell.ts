@@ -1,8 +1,6 @@
 // Interactive shells over `/ws/shells` (PROTOCOL.md, "Interactive shells"): binary frames of one channel byte
 // and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
-import { sessionIdFor } from "../commands/serde";
-import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
-import { uuidv4 } from "../protocol/uuid";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, sessionIdFor, uuidv4 } from "./internals";
 import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;

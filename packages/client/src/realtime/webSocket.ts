@@ -1,24 +1,30 @@
 // Real-time connections over WebSocket with bearer auth: `/ws` (bidirectional streaming) here, `/ws/shells` in
 // shell.ts. The URL comes from the same endpoint resolution and input validation as the HTTPS commands.
 import type { RuntimeClient } from "../RuntimeClient";
-import { buildRequest, sessionIdFor, SESSION_HEADER, type RuntimePath } from "../commands/serde";
-import { isLoopbackHost } from "../protocol/endpoint";
+import type { RuntimePath } from "../commands/serde";
+import type { WebSocketClosedError } from "../protocol/errors";
+import { nodeSocketFactory } from "../runtime/webSocketRuntime";
+import type { TokenSource } from "../tokens/cache";
+import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import {
   AgentRuntimeError,
+  buildRequest,
   callerAbortError,
+  checkToken,
   clientError,
   ClientErrorNames,
+  endpointFromEnvironment,
   errorFromResponse,
   headerValue,
+  heldSecret,
+  isLoopbackHost,
+  LIMITS,
+  redact,
+  sessionIdFor,
+  SESSION_HEADER,
+  tokenSource,
   UnauthorizedException,
-  type WebSocketClosedError,
-} from "../protocol/errors";
-import { heldSecret, redact } from "../protocol/redact";
-import { checkToken, LIMITS } from "../protocol/validate";
-import { endpointFromEnvironment } from "../runtime/runtimeConfig";
-import { nodeSocketFactory } from "../runtime/webSocketRuntime";
-import { tokenSource, type TokenSource } from "../tokens/cache";
-import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
+} from "./internals";
 import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike } from "./socket";
 
 export type { WebSocketConstructorLike } from "./socket";
