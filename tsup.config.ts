@@ -47,6 +47,19 @@ const realtimeImport: Plugin = {
   },
 };
 
+// ... and in the CommonJS build that import() becomes a require(): an import() from CommonJS would start Node's ESM
+// loader, which costs more than loading the file itself. (tsup's own plugins run on esbuild's output, before its
+// tree-shaking pass turns it into CommonJS; that pass keeps a require() as it is.)
+const REALTIME_IMPORT = 'import("./realtime.js")';
+const realtimeRequire: NonNullable<Options["plugins"]>[number] = {
+  name: "realtime-require",
+  renderChunk(code, info) {
+    if (this.format !== "cjs" || !info.path.endsWith(`${path.sep}index.js`)) return undefined;
+    if (!code.includes(REALTIME_IMPORT)) throw new Error(`${info.path}: no ${REALTIME_IMPORT} to turn into a require()`);
+    return { code: code.replace(REALTIME_IMPORT, 'Promise.resolve().then(() => require("./realtime.js"))') };
+  },
+};
+
 // 2. The real-time file: only the real-time modules. internals.ts (what they use of the rest of the package)
 // becomes empty bindings that the root entry fills with its own modules through linkInternals when it has
 // loaded the file, so no error class, WeakMap or other module is copied. Any other value import that leaves the
@@ -104,6 +117,7 @@ const client: Options = {
   external: ["@smithy/node-http-handler", "ws"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
   esbuildPlugins: [realtimeImport],
+  plugins: [realtimeRequire],
 };
 
 // dist/realtime.js / .mjs (see realtimeInternals above): no declarations, it is no entry point of the package
@@ -113,6 +127,7 @@ const realtimeChunk: Options = {
   dts: false,
   clean: false,
   esbuildPlugins: [realtimeInternals],
+  plugins: [],
 };
 
 // `@agentcore-runtime/client/sigv4`: entries of their own, so the root entry's bundles do not change by a byte.
