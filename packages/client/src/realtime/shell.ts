@@ -499,6 +499,8 @@ class Shell implements ShellSession {
  * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
  * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter); 1000, 1003
  * and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function openShell(client: WebSocketConfig, input: OpenShellInput, options: OpenShellOptions = {}): Promise<ShellSession> {
   if (typeof input !== "object" || input === null) throw clientError(ClientErrorNames.invalidParameter, "The input must be an object with runtimeArn", { fields: { field: "input" } });

@@ -203,6 +203,8 @@ async function prepare(input: WebSocketConnectionInput, config: WebSocketConfig 
  * The URL, headers and subprotocols to open a WebSocket to the runtime's `/ws` with a bearer token, for any
  * WebSocket client: Node clients send `headers`; browsers pass `protocols` (`new WebSocket(url, protocols)`).
  * `config` is a RuntimeClient (its token, provider included, and endpoint settings) or a plain client config.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function getWebSocketConnection(input: WebSocketConnectionInput, config?: WebSocketConfig): Promise<WebSocketConnectionInfo> {
   const secrets: (string | undefined)[] = [input?.bearerToken];
@@ -641,6 +643,8 @@ async function attempt(
  * once it is open. A refused upgrade throws the same typed error as an HTTPS call (401 UnauthorizedException,
  * 404 ResourceNotFoundException, 429 ThrottlingException, …) in Node with `ws`; the platform WebSocket
  * (browsers) hides the response, so there it is a NetworkError that cannot say why.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function connectWebSocket(client: WebSocketConfig, input: WebSocketConnectionInput, options: ConnectWebSocketOptions = {}): Promise<WebSocketConnection> {
   const { connection } = await openConnection(client, input, "ws", undefined, options ?? {});
