@@ -1,14 +1,15 @@
 // The root entry's real-time functions, loading their implementation (impl.ts: webSocket.ts, shell.ts and the
 // Node `ws` adapter, about a fifth of the package) on the first call. Most applications never open a WebSocket,
 // and an import should not pay for parsing that code: the Node builds (tsup.config.ts) build impl.ts as a file
-// of its own, dist/realtime.js (.mjs), and this import() loads it.
+// of its own, dist/realtime.js (.mjs), and this import() loads it (a require() in the CommonJS build).
 //
 // That file holds the real-time modules only. Everything else they use (the error classes, the redaction
 // helpers and the WeakMap holding a client's token, serde, validation, the token cache) must be this entry's
 // own, not copies: `instanceof`, a client's held token and the rest have to be the same objects on both sides.
 // So the real-time code takes those through internals.ts, which that build swaps for empty bindings, and
 // `linkInternals` below fills them with this entry's modules before any real-time function runs. (The file
-// cannot import them from the root entry: they are not its exports.) Where impl.ts is an ordinary module
+// cannot import them from the root entry, which does not export them, and a second file both import would
+// cost every import another file to load.) Where impl.ts is an ordinary module
 // (tests, the browser builds, which swap this file for lazy.browser.ts anyway) `linkInternals` does nothing.
 import * as internals from "./internals";
 import type { ConnectWebSocketOptions, WebSocketConfig, WebSocketConnection, WebSocketConnectionInfo, WebSocketConnectionInput } from "./webSocket";
