@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig, type Options } from "tsup";
-import type { Plugin } from "esbuild";
+import { build as esbuild, type Plugin } from "esbuild";
 
 // `tsup --env.BUILD js` (npm run build:js, used by `npm run demo`): JavaScript only, no type declarations,
 // which take most of a full build's time. It leaves dist/ in place (no clean), so declarations from an
@@ -16,10 +18,82 @@ const clientVersion: string = JSON.parse(readFileSync(new URL("./packages/client
 const browserRuntime: Plugin = {
   name: "browser-runtime",
   setup(build) {
-    build.onResolve({ filter: /\/(runtimeConfig|webSocketRuntime)$/ }, async (args) => {
+    build.onResolve({ filter: /\/(runtimeConfig|webSocketRuntime|lazy)$/ }, async (args) => {
       const swapped = `${args.path}.browser`;
       const resolved = await build.resolve(swapped, { resolveDir: args.resolveDir, kind: args.kind });
       return resolved.errors.length ? undefined : { path: resolved.path };
+    });
+  },
+};
+
+// Node: the real-time code (src/realtime/impl.ts: WebSocket and shells, about a fifth of the package) is a file
+// of its own, dist/realtime.js (.mjs), that the root entry import()s on the first call (src/realtime/lazy.ts),
+// so a cold import does not parse it. Two plugins make the split:
+const REALTIME = fileURLToPath(new URL("./packages/client/src/realtime", import.meta.url));
+const REALTIME_ONLY = new Set([
+  ...["impl", "webSocket", "shell", "socket"].map((name) => path.join(REALTIME, `${name}.ts`)),
+  path.join(REALTIME, "../runtime/webSocketRuntime.ts"),
+]);
+const INTERNALS = path.join(REALTIME, "internals.ts");
+
+// 1. The root entry: lazy.ts's import("./impl") stays an import, of the sibling file of the same format.
+const realtimeImport: Plugin = {
+  name: "realtime-import",
+  setup(build) {
+    const ext = build.initialOptions.outExtension?.[".js"] ?? ".js";
+    build.onResolve({ filter: /^\.\/impl$/ }, (args) =>
+      args.importer === path.join(REALTIME, "lazy.ts") ? { path: `./realtime${ext}`, external: true } : undefined,
+    );
+  },
+};
+
+// ... and in the CommonJS build that import() becomes a require(): an import() from CommonJS would start Node's ESM
+// loader, which costs more than loading the file itself. (tsup's own plugins run on esbuild's output, before its
+// tree-shaking pass turns it into CommonJS; that pass keeps a require() as it is.)
+const REALTIME_IMPORT = 'import("./realtime.js")';
+const realtimeRequire: NonNullable<Options["plugins"]>[number] = {
+  name: "realtime-require",
+  renderChunk(code, info) {
+    if (this.format !== "cjs" || !info.path.endsWith(`${path.sep}index.js`)) return undefined;
+    if (!code.includes(REALTIME_IMPORT)) throw new Error(`${info.path}: no ${REALTIME_IMPORT} to turn into a require()`);
+    return { code: code.replace(REALTIME_IMPORT, 'Promise.resolve().then(() => require("./realtime.js"))') };
+  },
+};
+
+// 2. The real-time file: only the real-time modules. internals.ts (what they use of the rest of the package)
+// becomes empty bindings that the root entry fills with its own modules through linkInternals when it has
+// loaded the file, so no error class, WeakMap or other module is copied. Any other value import that leaves the
+// real-time modules fails the build, rather than quietly bundling a second copy.
+const realtimeInternals: Plugin = {
+  name: "realtime-internals",
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, async (args) => {
+      // (pluginData marks the resolve call below, which passes through here too)
+      if (args.pluginData === "inner" || !REALTIME_ONLY.has(args.importer)) return undefined;
+      const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "inner" });
+      if (resolved.errors.length) return undefined;
+      // a relative name: it shows in the output's comments and source map
+      if (resolved.path === INTERNALS) return { path: "src/realtime/internals.ts", namespace: "realtime-internals" };
+      if (REALTIME_ONLY.has(resolved.path)) return undefined;
+      return { errors: [{ text: `${path.relative(REALTIME, args.importer)} imports ${args.path}: the real-time code takes what it uses of the rest of the package through internals.ts` }] };
+    });
+    build.onLoad({ filter: /.*/, namespace: "realtime-internals" }, async () => {
+      // the names internals.ts exports, as esbuild sees them (type-only ones are gone)
+      const { metafile } = await esbuild({ entryPoints: [INTERNALS], bundle: false, write: false, metafile: true, format: "esm", logLevel: "silent" });
+      const names = Object.values(metafile.outputs).flatMap((out) => out.exports).filter((name) => name !== "linkInternals");
+      return {
+        contents: [
+          `export let ${names.join(", ")};`,
+          "let linked = false;",
+          "export function linkInternals(internals) {",
+          "  if (linked) return;",
+          "  linked = true;",
+          `  ({ ${names.join(", ")} } = internals);`,
+          "}",
+        ].join("\n"),
+        loader: "js",
+        resolveDir: REALTIME,
+      };
     });
   },
 };
@@ -42,6 +116,18 @@ const client: Options = {
   // `ws` (optional peer dependency) is import()ed on the first WebSocket connect in Node, never at import
   external: ["ws"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
+  esbuildPlugins: [realtimeImport],
+  plugins: [realtimeRequire],
+};
+
+// dist/realtime.js / .mjs (see realtimeInternals above): no declarations, it is no entry point of the package
+const realtimeChunk: Options = {
+  ...client,
+  entry: { realtime: "packages/client/src/realtime/impl.ts" },
+  dts: false,
+  clean: false,
+  esbuildPlugins: [realtimeInternals],
+  plugins: [],
 };
 
 // `@agentcore-runtime/client/sigv4`: entries of their own, so the root entry's bundles do not change by a byte.
@@ -49,6 +135,7 @@ const clientSigv4: Options = { ...client, entry: { sigv4: "packages/client/src/s
 
 const builds: Options[] = [
   client,
+  realtimeChunk,
   clientSigv4,
   {
     ...client,

@@ -75,7 +75,7 @@ export type { StandardRetryOptions } from "./middleware/retry";
 export { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 export { fromOAuthClientCredentials, fromCognitoClientCredentials, cognitoTokenUrl } from "./tokens/oauth";
 export type { OAuthClientCredentialsOptions, CognitoClientCredentialsOptions } from "./tokens/oauth";
-export { getWebSocketConnection, connectWebSocket } from "./realtime/webSocket";
+export { getWebSocketConnection, connectWebSocket, openShell } from "./realtime/lazy";
 export type {
   WebSocketConnectionInput,
   WebSocketConnectionInfo,
@@ -87,5 +87,4 @@ export type {
   ConnectionTarget,
   WebSocketConstructorLike,
 } from "./realtime/webSocket";
-export { openShell } from "./realtime/shell";
 export type { ShellSession, ShellExit, OpenShellInput, OpenShellOptions, ShellReconnectOptions } from "./realtime/shell";

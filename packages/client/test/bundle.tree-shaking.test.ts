@@ -226,7 +226,7 @@ describe("the SigV4 subpath bundles separately", () => {
 });
 
 describe("package.json exports under Node", () => {
-  beforeAll(() => waitForDist(["index.js", "index.mjs", "index.d.ts", "index.d.mts", "index.browser.js", "index.browser.mjs"]));
+  beforeAll(() => waitForDist(["index.js", "index.mjs", "index.d.ts", "index.d.mts", "index.browser.js", "index.browser.mjs", "realtime.js", "realtime.mjs"]));
 
   // Each child resolves the package by name from the repository root, builds a client and makes one real call.
   const callLoopback = (load: string) => `
@@ -262,6 +262,93 @@ describe("package.json exports under Node", () => {
     const out = runNode(["--input-type=module", "-e", script]);
     expect(fs.realpathSync(out.resolved)).toBe(path.join(fs.realpathSync(DIST), "index.mjs"));
     expect(out).toMatchObject({ json: { ok: true, auth: "Bearer tok-123" }, handler: "RuntimeClient", throttling: "function" });
+  });
+
+  // The real-time functions stay root exports, but in the Node builds their code is dist/realtime.js (.mjs),
+  // import()ed on the first call, so a cold import does not parse it (src/realtime/lazy.ts). Each child checks
+  // the file is not loaded by the import, then connects to a `ws` server on 127.0.0.1 through it: with the
+  // client's token (held in the root entry's WeakMap: a copy of that module would find none and get a 401),
+  // an abnormal close and a refused upgrade raising the root entry's own error classes (not copies of them).
+  const realtimeCall = (load: string, chunkLoaded: string) => `
+    const sdk = ${load};
+    const before = ${chunkLoaded};
+    const { WebSocketServer } = await import("ws");
+    const server = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      verifyClient: (info, cb) => (info.req.headers.authorization === "Bearer tok-123" ? cb(true) : cb(false, 401, "Unauthorized")),
+    });
+    server.on("connection", (ws) => ws.on("message", (data) => (String(data) === "drop" ? ws.terminate() : ws.send("echo " + data))));
+    await new Promise((r) => server.once("listening", r));
+    const endpoint = "http://127.0.0.1:" + server.address().port;
+    const target = { runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1234567890" };
+    const connection = await sdk.connectWebSocket(new sdk.RuntimeClient({ endpoint, token: "tok-123" }), target);
+    const messages = connection[Symbol.asyncIterator]();
+    connection.send("hi");
+    const echo = (await messages.next()).value;
+    connection.send("drop");
+    const closed = await messages.next().then(() => undefined, (e) => e);
+    const refused = await sdk.connectWebSocket(new sdk.RuntimeClient({ endpoint, token: "wrong-token" }), target).then(() => undefined, (e) => e);
+    const info = await sdk.getWebSocketConnection(target, { endpoint, token: "tok-123" });
+    server.close();
+    const own = (e, Class) => Object.getPrototypeOf(e) === Class.prototype && e instanceof sdk.AgentRuntimeError;
+    console.log(JSON.stringify({
+      before,
+      after: ${chunkLoaded},
+      echo,
+      closed: [closed?.name, closed?.code, own(closed, sdk.WebSocketClosedError)],
+      refused: [refused?.name, own(refused, sdk.UnauthorizedException)],
+      url: info.url.startsWith("ws://127.0.0.1:"),
+    }));
+  `;
+  const realtimeExpected = {
+    before: false,
+    after: true,
+    echo: "echo hi",
+    closed: ["WebSocketClosedError", 1006, true],
+    refused: ["UnauthorizedException", true],
+    url: true,
+  };
+
+  test("the real-time code is dist/realtime.js, require()d by no import and loaded by the first connectWebSocket", () => {
+    const chunk = JSON.stringify(path.join(fs.realpathSync(DIST), "realtime.js"));
+    const chunkLoaded = `Object.keys(require.cache).includes(${chunk})`;
+    const script = `(async () => { ${realtimeCall(`require("${PKG}")`, chunkLoaded)} })().catch((e) => { console.error(e); process.exit(1); });`;
+    expect(runNode(["-e", script])).toEqual(realtimeExpected);
+  });
+
+  test("the real-time code is dist/realtime.mjs, loaded by no import and by the first connectWebSocket", () => {
+    // module hooks see every file the ESM loader loads; they run on a thread of their own and report by message
+    const hooks = `let port; export function initialize(data) { port = data.port; } export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`;
+    const script = `
+      const { register } = await import("node:module");
+      const { MessageChannel } = await import("node:worker_threads");
+      const { port1, port2 } = new MessageChannel();
+      const loaded = [];
+      port1.on("message", (url) => loaded.push(url));
+      port1.unref();
+      register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}), { data: { port: port2 }, transferList: [port2] });
+      const settle = () => new Promise((r) => setTimeout(r, 200));
+      const chunk = ${JSON.stringify(new URL(`file://${path.join(fs.realpathSync(DIST), "realtime.mjs")}`).href)};
+      const root = ${JSON.stringify(new URL(`file://${path.join(fs.realpathSync(DIST), "index.mjs")}`).href)};
+      ${realtimeCall(`await import("${PKG}").then(async (m) => { await settle(); if (!loaded.includes(root)) throw new Error("the hooks did not see the root entry load: " + loaded.join(", ")); return m; })`, `await settle().then(() => loaded.includes(chunk))`)}
+    `;
+    expect(runNode(["--input-type=module", "-e", script])).toEqual(realtimeExpected);
+  });
+
+  test("the root Node builds hold no real-time code, and the real-time files no copy of the root's modules", () => {
+    const text = (f: string) => fs.readFileSync(path.join(DIST, f), "utf8");
+    // strings of the errors module (the error classes' brand) and of the redaction module, defined once each
+    const SHARED_MARKERS = ["@agentcore-runtime/client.AgentRuntimeError", "[REDACTED]"];
+    for (const f of ["index.js", "index.mjs"]) {
+      for (const m of WEBSOCKET_MARKERS) expect([f, m, text(f).includes(m)]).toEqual([f, m, false]);
+      for (const m of SHARED_MARKERS) expect([f, m, text(f).includes(m)]).toEqual([f, m, true]);
+    }
+    for (const f of ["realtime.js", "realtime.mjs"]) {
+      for (const m of WEBSOCKET_MARKERS) expect([f, m, text(f).includes(m)]).toEqual([f, m, true]);
+      for (const m of SHARED_MARKERS) expect([f, m, text(f).includes(m)]).toEqual([f, m, false]);
+      expect([f, /\bclass \w+ extends\b/.test(text(f))]).toEqual([f, false]);
+    }
   });
 
   test("every file the exports map names exists, and the Node builds import no browser handler", () => {

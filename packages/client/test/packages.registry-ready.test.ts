@@ -100,6 +100,15 @@ describe.each(NAMES)("packages/%s", (name) => {
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE"]));
     expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$|RETRIES\.md$)/.test(f))).toEqual([]);
+    // every file of its own that the build loads at run time is packed too (the client's real-time code,
+    // dist/realtime.js and .mjs, is import()ed by the root entry on the first call)
+    const siblings = files
+      .filter((f) => /\.(c|m)?js$/.test(f))
+      .flatMap((f) =>
+        [...fs.readFileSync(path.join(dir, f), "utf8").matchAll(/(?:\bimport\(|\brequire\(|\bfrom)\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => path.posix.join(path.posix.dirname(f), m[1])),
+      );
+    expect(siblings.filter((f) => !files.includes(f))).toEqual([]);
+    if (name === "client") expect(siblings).toEqual(expect.arrayContaining(["dist/realtime.js", "dist/realtime.mjs"]));
   }, 60_000);
 
   test("its README stands alone: install and links sections, and no relative link leaves the package", () => {

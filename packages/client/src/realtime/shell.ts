@@ -1,8 +1,6 @@
 // Interactive shells over `/ws/shells` (PROTOCOL.md, "Interactive shells"): binary frames of one channel byte
 // and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
-import { sessionIdFor } from "../commands/serde";
-import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
-import { uuidv4 } from "../protocol/uuid";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, sessionIdFor, uuidv4 } from "./internals";
 import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
@@ -501,6 +499,8 @@ class Shell implements ShellSession {
  * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
  * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter); 1000, 1003
  * and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function openShell(client: WebSocketConfig, input: OpenShellInput, options: OpenShellOptions = {}): Promise<ShellSession> {
   if (typeof input !== "object" || input === null) throw clientError(ClientErrorNames.invalidParameter, "The input must be an object with runtimeArn", { fields: { field: "input" } });

@@ -1,24 +1,30 @@
 // Real-time connections over WebSocket with bearer auth: `/ws` (bidirectional streaming) here, `/ws/shells` in
 // shell.ts. The URL comes from the same endpoint resolution and input validation as the HTTPS commands.
 import type { RuntimeClient } from "../RuntimeClient";
-import { buildRequest, sessionIdFor, SESSION_HEADER, type RuntimePath } from "../commands/serde";
-import { isLoopbackHost } from "../protocol/endpoint";
+import type { RuntimePath } from "../commands/serde";
+import type { WebSocketClosedError } from "../protocol/errors";
+import { nodeSocketFactory } from "../runtime/webSocketRuntime";
+import type { TokenSource } from "../tokens/cache";
+import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import {
   AgentRuntimeError,
+  buildRequest,
   callerAbortError,
+  checkToken,
   clientError,
   ClientErrorNames,
+  endpointFromEnvironment,
   errorFromResponse,
   headerValue,
+  heldSecret,
+  isLoopbackHost,
+  LIMITS,
+  redact,
+  sessionIdFor,
+  SESSION_HEADER,
+  tokenSource,
   UnauthorizedException,
-  type WebSocketClosedError,
-} from "../protocol/errors";
-import { heldSecret, redact } from "../protocol/redact";
-import { checkToken, LIMITS } from "../protocol/validate";
-import { endpointFromEnvironment } from "../runtime/runtimeConfig";
-import { nodeSocketFactory } from "../runtime/webSocketRuntime";
-import { tokenSource, type TokenSource } from "../tokens/cache";
-import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
+} from "./internals";
 import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike } from "./socket";
 
 export type { WebSocketConstructorLike } from "./socket";
@@ -197,6 +203,8 @@ async function prepare(input: WebSocketConnectionInput, config: WebSocketConfig 
  * The URL, headers and subprotocols to open a WebSocket to the runtime's `/ws` with a bearer token, for any
  * WebSocket client: Node clients send `headers`; browsers pass `protocols` (`new WebSocket(url, protocols)`).
  * `config` is a RuntimeClient (its token, provider included, and endpoint settings) or a plain client config.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function getWebSocketConnection(input: WebSocketConnectionInput, config?: WebSocketConfig): Promise<WebSocketConnectionInfo> {
   const secrets: (string | undefined)[] = [input?.bearerToken];
@@ -635,6 +643,8 @@ async function attempt(
  * once it is open. A refused upgrade throws the same typed error as an HTTPS call (401 UnauthorizedException,
  * 404 ResourceNotFoundException, 429 ThrottlingException, …) in Node with `ws`; the platform WebSocket
  * (browsers) hides the response, so there it is a NetworkError that cannot say why.
+ *
+ * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
 export async function connectWebSocket(client: WebSocketConfig, input: WebSocketConnectionInput, options: ConnectWebSocketOptions = {}): Promise<WebSocketConnection> {
   const { connection } = await openConnection(client, input, "ws", undefined, options ?? {});
