@@ -1,6 +1,6 @@
 import type { HttpHandler, HttpRequest } from "@smithy/protocol-http";
 import type { Logger } from "../types";
-import { NodeRequestHandler } from "./nodeHttpHandler";
+import { NodeRequestHandler, type NodeModules } from "./nodeHttpHandler";
 
 export interface DefaultHandlerOptions {
   connectionTimeout?: number;
@@ -22,7 +22,12 @@ export interface DefaultRequestHandler extends HttpHandler {
  * node:http(s) are loaded then too, so an import of the package loads neither.
  */
 export async function createDefaultRequestHandler(options: DefaultHandlerOptions): Promise<DefaultRequestHandler> {
-  const [http, https] = await Promise.all([import("node:http"), import("node:https")]);
+  // process.getBuiltinModule (Node 20.16+) loads them at once; an import() from the CommonJS build would
+  // first start Node's ESM loader, which costs more than the modules themselves
+  const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const [http, https] = builtin
+    ? [builtin("node:http") as NodeModules["http"], builtin("node:https") as NodeModules["https"]]
+    : await Promise.all([import("node:http"), import("node:https")]);
   return new NodeRequestHandler({ http, https }, options);
 }
 
