@@ -29,6 +29,9 @@ export function startTimer(ms: number, fn: () => void): () => void {
  * timeout (the common case) arm and disarm with no timer operation at all; the sweep that fires at the
  * earliest due time finds the expired watchdogs and re-aims the timer at the next one.
  */
+/** Milliseconds on a clock that a change of the system time does not move (as setTimeout's own). */
+const monotonicNow = (): number => performance.now();
+
 const armed = new Set<Watchdog>();
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 let sweepAt = Infinity;
@@ -48,14 +51,14 @@ function aimSweep(due: number): void {
   if (sweepTimer !== undefined && sweepAt <= due) return refSweep(true);
   clearTimeout(sweepTimer);
   sweepAt = due;
-  sweepTimer = setTimeout(sweep, Math.min(Math.max(due - Date.now(), 0), MAX_TIMER_MS));
+  sweepTimer = setTimeout(sweep, Math.min(Math.max(due - monotonicNow(), 0), MAX_TIMER_MS));
   sweepRefed = true;
 }
 
 function sweep(): void {
   sweepTimer = undefined;
   sweepAt = Infinity;
-  const now = Date.now();
+  const now = monotonicNow();
   let next = Infinity;
   for (const watchdog of armed) {
     const due = watchdog.due!;
@@ -75,7 +78,7 @@ function sweep(): void {
  * the shared timer, and so a process, alive.
  */
 export class Watchdog {
-  /** When the current wait times out (ms since the epoch); undefined while not armed. */
+  /** When the current wait times out (`performance.now()` ms); undefined while not armed. */
   due: number | undefined;
   #fn: (() => void) | undefined;
   #closed = false;
@@ -83,7 +86,7 @@ export class Watchdog {
   arm(ms: number, fn: () => void): void {
     if (this.#closed || !(ms < Infinity)) return;
     this.#fn = fn;
-    this.due = Date.now() + ms;
+    this.due = monotonicNow() + ms;
     armed.add(this);
     aimSweep(this.due);
   }
