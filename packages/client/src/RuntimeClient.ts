@@ -71,10 +71,14 @@ export class RuntimeClient {
     if (deadline !== undefined && !call.aborted) {
       stopDeadline = startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)));
     }
+    // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
+    let replaced: AbortSignal | undefined;
+    let stopReplaced: (() => void) | undefined;
     const release = () => {
       this.#live.delete(call);
       stopUser?.();
       stopDeadline?.();
+      stopReplaced?.();
     };
     const context: RuntimeContext = {
       commandName: command.commandName,
@@ -85,7 +89,20 @@ export class RuntimeClient {
       abort: call,
       // a real AbortSignal only for whoever asks (a user's middleware); the SDK itself listens to `abort`
       get signal() {
-        return call.signal;
+        return replaced ?? call.signal;
+      },
+      // a middleware's own signal in its place aborts the call too, with its reason, as it did when the
+      // transport listened to context.signal itself
+      set signal(value: AbortSignal) {
+        stopReplaced?.();
+        stopReplaced = undefined;
+        replaced = value;
+        const onAbort = () => call.abort(value.reason);
+        if (value.aborted) onAbort();
+        else {
+          value.addEventListener("abort", onAbort, { once: true });
+          stopReplaced = () => value.removeEventListener("abort", onAbort);
+        }
       },
       requestTimeout: options.requestTimeout ?? config.requestTimeout,
       idleTimeout: options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown }),

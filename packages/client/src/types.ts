@@ -147,8 +147,12 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   config: ResolvedConfig;
   /** The client's logger, if any. */
   logger?: Logger;
-  /** Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError.
+   * A middleware may put its own signal in its place (e.g. `AbortSignal.any([context.signal, mine])`): when that
+   * one aborts, the call aborts with its reason.
+   */
+  signal: AbortSignal;
   /**
    * The call's abort state that `signal` mirrors, without the cost of an `AbortSignal` (made only when read).
    * @internal

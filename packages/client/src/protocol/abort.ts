@@ -36,6 +36,8 @@ export class Abort {
     const listeners = (this.#listeners ??= []);
     listeners.push(fn);
     return () => {
+      // while abort() runs the listeners, the list it runs stays as it is
+      if (this.aborted) return;
       const at = listeners.indexOf(fn);
       if (at !== -1) listeners.splice(at, 1);
     };

@@ -22,11 +22,17 @@ export interface ReadSSEOptions {
 /** Longest error body read from a failed response, for its message. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
-function abortFrom(signal: AbortSignal): Abort {
+/** An abort state that follows the caller's signal, and the function that stops following it. */
+function abortFrom(signal: AbortSignal | undefined): { abort?: Abort; detach?: () => void } {
+  if (!signal) return {};
   const abort = new Abort();
-  if (signal.aborted) abort.abort(signal.reason);
-  else signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
-  return abort;
+  if (signal.aborted) {
+    abort.abort(signal.reason);
+    return { abort };
+  }
+  const onAbort = () => abort.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return { abort, detach: () => signal.removeEventListener("abort", onAbort) };
 }
 
 function headersOf(response: Response): Record<string, string> {
@@ -46,7 +52,9 @@ export function readSSE(source: Response | ReadableStream<Uint8Array>, options: 
   const isResponse = typeof (source as Response).status === "number" && typeof (source as Response).headers === "object" && !("getReader" in source);
   const response = isResponse ? (source as Response) : undefined;
   const bodySource = response ? response.body : (source as ReadableStream<Uint8Array>);
-  const body = openBody(bodySource, { abort: options.signal && abortFrom(options.signal), idleTimeout: options.idleTimeout });
+  // the listener on the caller's signal goes when the body is done, so a long-lived signal collects none
+  const { abort, detach } = abortFrom(options.signal);
+  const body = openBody(bodySource, { abort, idleTimeout: options.idleTimeout, onClose: detach });
   const statusCode = response?.status ?? 200;
   // no session here (the caller fetched the body): errors carry no sessionId, as streamFailure skips an undefined one
   const head = { statusCode, contentType: "text/event-stream", $metadata: { httpStatusCode: statusCode } } as RuntimeResponseHeaders;

@@ -35,6 +35,11 @@ const monotonicNow = (): number => performance.now();
 const armed = new Set<Watchdog>();
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 let sweepAt = Infinity;
+// the setTimeout/clearTimeout the timer was made with: when the global ones change (fake timers in a test
+// suite, and back), a new timer is made with the current ones instead of waiting on the other clock
+// (plain variables, called unbound: a browser's clearTimeout refuses another `this` than the window)
+let sweepSet: typeof setTimeout | undefined;
+let sweepClear: typeof clearTimeout | undefined;
 // whether the timer keeps a Node process alive: only while some watchdog is armed (the old per-wait timers
 // did the same); toggling that is much cheaper than clearing and re-creating a timer per wait
 let sweepRefed = false;
@@ -48,8 +53,10 @@ function refSweep(refed: boolean): void {
 }
 
 function aimSweep(due: number): void {
-  if (sweepTimer !== undefined && sweepAt <= due) return refSweep(true);
-  clearTimeout(sweepTimer);
+  if (sweepTimer !== undefined && sweepAt <= due && sweepSet === setTimeout) return refSweep(true);
+  if (sweepTimer !== undefined && sweepClear) sweepClear(sweepTimer);
+  sweepSet = setTimeout;
+  sweepClear = clearTimeout;
   sweepAt = due;
   sweepTimer = setTimeout(sweep, Math.min(Math.max(due - monotonicNow(), 0), MAX_TIMER_MS));
   sweepRefed = true;
@@ -59,16 +66,25 @@ function sweep(): void {
   sweepTimer = undefined;
   sweepAt = Infinity;
   const now = monotonicNow();
-  let next = Infinity;
-  for (const watchdog of armed) {
-    const due = watchdog.due!;
-    if (due <= now) {
-      armed.delete(watchdog);
+  const expired: Watchdog[] = [];
+  for (const watchdog of armed) if (watchdog.due! <= now) expired.push(watchdog);
+  expired.sort((a, b) => a.due! - b.due!);
+  for (const watchdog of expired) armed.delete(watchdog);
+  // each in turn, whatever one of them throws (a user's retryStrategy runs in there): a throw is rethrown
+  // once the others ran and the timer is aimed again, as an uncaught error of this timer, like before
+  let failure: { error: unknown } | undefined;
+  for (const watchdog of expired) {
+    try {
       watchdog.expire();
-    } else if (due < next) next = due;
+    } catch (error) {
+      failure ??= { error };
+    }
   }
-  // expire() may have armed others (they aimed the timer themselves)
+  // from what is armed now: expire() may have armed or disarmed others
+  let next = Infinity;
+  for (const watchdog of armed) if (watchdog.due! < next) next = watchdog.due!;
   if (next < Infinity) aimSweep(next);
+  if (failure) throw failure.error;
 }
 
 /**

@@ -60,8 +60,10 @@ export class NodeRequestHandler implements HttpHandler {
       let path = request.path;
       const query = queryString(request.query);
       if (query) path += `?${query}`;
+      if (request.fragment) path += `#${request.fragment}`;
       const hostname = request.hostname.startsWith("[") && request.hostname.endsWith("]") ? request.hostname.slice(1, -1) : request.hostname;
       const options: RequestOptions = { host: hostname, port: request.port, method: request.method, path, headers: request.headers, agent };
+      if (request.username != null || request.password != null) options.auth = `${request.username ?? ""}:${request.password ?? ""}`;
       const req = (secure ? this.#https : this.#http).request(options, (res: IncomingMessage) => {
         resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
       });
@@ -76,9 +78,17 @@ export class NodeRequestHandler implements HttpHandler {
           req.once("close", () => (abortSignal as AbortSignal).removeEventListener("abort", onAbort));
         } else abortSignal.onabort = onAbort;
       }
-      this.#watchSocket(req, agent);
-      const body = request.body as Uint8Array | string | undefined;
-      req.end(body === undefined || body === null || body.length === 0 ? undefined : body);
+      this.#watchSocket(req, agent, options);
+      // the SDK sends bytes or a string; a stream (from a user's middleware) is piped, as @smithy's handler does
+      const body = request.body as Uint8Array | string | { pipe?(to: ClientRequest): unknown } | undefined | null;
+      try {
+        if (body != null && typeof (body as { pipe?: unknown }).pipe === "function") (body as { pipe(to: ClientRequest): unknown }).pipe(req);
+        else req.end(body == null || (body as Uint8Array | string).length === 0 ? undefined : (body as Uint8Array | string));
+      } catch (e) {
+        // an unsendable body fails this call and frees its socket
+        req.destroy(e as Error);
+        reject(e);
+      }
     });
   }
 
@@ -109,9 +119,9 @@ export class NodeRequestHandler implements HttpHandler {
   }
 
   /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */
-  #watchSocket(req: ClientRequest, agent: HttpAgent | HttpsAgent): void {
+  #watchSocket(req: ClientRequest, agent: HttpAgent | HttpsAgent, options: RequestOptions): void {
     const { connectionTimeout } = this.#options;
-    if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent);
+    if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent, agent.getName(options));
     if (connectionTimeout === undefined || connectionTimeout >= LONGEST_CONNECT_TIMEOUT) return;
     req.once("socket", (socket) => {
       if (!socket.connecting) return;
@@ -124,12 +134,10 @@ export class NodeRequestHandler implements HttpHandler {
     });
   }
 
-  /** Warns (to the logger, at most every 15 s) when requests queue behind a full pool: twice as many as sockets. */
-  #warnIfSaturated(agent: HttpAgent | HttpsAgent): void {
-    let sockets = 0;
-    let waiting = 0;
-    for (const list of Object.values(agent.sockets)) sockets += list?.length ?? 0;
-    for (const list of Object.values(agent.requests)) waiting += list?.length ?? 0;
+  /** Warns (to the logger, at most every 15 s) when requests to one host queue behind its full pool: twice as many as sockets. */
+  #warnIfSaturated(agent: HttpAgent | HttpsAgent, name: string): void {
+    const sockets = agent.sockets[name]?.length ?? 0;
+    const waiting = agent.requests[name]?.length ?? 0;
     if (sockets < agent.maxSockets || waiting < 2 * agent.maxSockets) return;
     const now = Date.now();
     if (now - this.#warnedAt < WARN_EVERY_MS) return;
