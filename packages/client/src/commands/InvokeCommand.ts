@@ -33,7 +33,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
   readonly commandName = "InvokeCommand";
   readonly operation = "invoke" as const;
 
-  async serialize(input: InvokeCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+  serialize(input: InvokeCommandInput, context: RuntimeContext): Promise<HttpRequest> {
     return serializeInvoke(input, context);
   }
 

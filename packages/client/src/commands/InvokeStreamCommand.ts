@@ -20,7 +20,7 @@ export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput
   readonly commandName = "InvokeStreamCommand";
   readonly operation = "invoke" as const;
 
-  async serialize(input: InvokeStreamCommandInput, context: RuntimeContext): Promise<HttpRequest> {
+  serialize(input: InvokeStreamCommandInput, context: RuntimeContext): Promise<HttpRequest> {
     return serializeInvoke(input, context);
   }
 

@@ -95,7 +95,8 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
   return concatBytes(parts);
 }
 
-async function payloadBytes(payload: unknown, abort: Abort): Promise<Uint8Array> {
+/** The payload's bytes: at once for what is already in memory, a promise for a Blob or a stream. */
+function payloadBytes(payload: unknown, abort: Abort): Uint8Array | Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   // a lone surrogate would reach the agent as U+FFFD: refused, like any other input that cannot be sent as given
   if (typeof payload === "string") return utf8(checkWellFormed("payload", payload));
@@ -104,7 +105,7 @@ async function payloadBytes(payload: unknown, abort: Abort): Promise<Uint8Array>
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
   if (typeof Blob !== "undefined" && payload instanceof Blob) {
     if (payload.size > LIMITS.payloadBytes) checkPayloadSize(payload.size);
-    return new Uint8Array(await payload.arrayBuffer());
+    return payload.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   }
   if (typeof payload === "object" && (typeof (payload as ReadableStream).getReader === "function" || Symbol.asyncIterator in payload)) {
     return collect(payload as AsyncIterable<unknown>, abort);
@@ -124,7 +125,8 @@ async function payloadBytes(payload: unknown, abort: Abort): Promise<Uint8Array>
 }
 
 export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
-  const body = await payloadBytes(input.payload, context.abort);
+  const bytes = payloadBytes(input.payload, context.abort);
+  const body = bytes instanceof Uint8Array ? bytes : await bytes;
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
     "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),

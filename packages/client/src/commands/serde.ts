@@ -219,8 +219,13 @@ function metadataFrom(statusCode: number, headers: Record<string, string>): Resp
  * Reads an error response's body (draining the connection) and throws its typed error; returns for 2xx. The
  * error keeps a snapshot of the response with the bytes read, never the live body, and none of the call's tokens.
  */
-export async function throwIfError(response: RuntimeResponse, context: RuntimeContext): Promise<void> {
-  if (response.statusCode >= 200 && response.statusCode < 300) return;
+export function throwIfError(response: RuntimeResponse, context: RuntimeContext): Promise<never> | undefined {
+  // a 2xx costs no promise: the commands `await` undefined
+  if (response.statusCode >= 200 && response.statusCode < 300) return undefined;
+  return throwFromResponse(response, context);
+}
+
+async function throwFromResponse(response: RuntimeResponse, context: RuntimeContext): Promise<never> {
   let bytes: Uint8Array = new Uint8Array(0);
   try {
     bytes = await readAll(response.body, ERROR_BODY_LIMIT);

@@ -72,7 +72,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
           );
         }
       }
-      const send = async (value: string) => {
+      const send = (value: string) => {
         secrets.push(value);
         const authorized = new HttpRequest(request);
         const headers = { ...request.headers };

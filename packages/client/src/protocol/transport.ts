@@ -82,20 +82,23 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     // settles on the handler's answer or on our own abort, whichever comes first; a rejection after our own
     // abort is superseded by the abort's typed reason. Our default Node handler takes the light abort state;
     // any other handler (fetch, a user's) gets a real AbortSignal.
-    const abortSignal = http.takesLightAbort === true ? attempt : attempt.signal;
-    const { response } = await new Promise<{ response: HttpResponse }>((resolve, reject) => {
-      const stop = attempt.listen(() => reject(attempt.reason));
-      http.handle(request, { abortSignal: abortSignal as any }).then(
-        (result) => {
-          stop();
-          resolve(result as { response: HttpResponse });
-        },
-        (e) => {
-          stop();
-          reject(e);
-        },
-      );
-    });
+    // (ours rejects at once on abort itself, so it needs no race)
+    const { response } =
+      http.takesLightAbort === true
+        ? ((await http.handle(request, { abortSignal: attempt as any })) as { response: HttpResponse })
+        : await new Promise<{ response: HttpResponse }>((resolve, reject) => {
+            const stop = attempt.listen(() => reject(attempt.reason));
+            http.handle(request, { abortSignal: attempt.signal as any }).then(
+              (result) => {
+                stop();
+                resolve(result as { response: HttpResponse });
+              },
+              (e) => {
+                stop();
+                reject(e);
+              },
+            );
+          });
     watchdog.disarm();
     response.body = openBody(response.body, { abort: attempt, idleTimeout: context.idleTimeout, watchdog, onClose: unfollow });
     return { response: response as RuntimeResponse };
