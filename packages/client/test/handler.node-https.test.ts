@@ -8,15 +8,14 @@
  * `openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj "/CN=127.0.0.1"
  *  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost"`. Test-only; it guards nothing.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { runNodeScript } from "./helpers/child";
 import { ARN, TOKEN } from "./helpers/server";
 
 const CERT = path.join(__dirname, "fixtures/tls/cert.pem");
-const ROOT = path.resolve(__dirname, "../../..");
 
 let server: https.Server;
 let port: number;
@@ -46,7 +45,7 @@ beforeEach(() => {
 });
 
 /** Runs three invokes in a fresh node (no destroy(): it must exit on its own) and returns what it printed. */
-function child(env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: { ok: boolean; json?: unknown[]; error?: Record<string, unknown> } }> {
+async function child(env: Record<string, string | undefined>): Promise<{ status: number | null; out: { ok: boolean; json?: unknown[]; error?: Record<string, unknown> } }> {
   const script = `
     const { RuntimeClient, InvokeCommand } = require("@agentcore-runtime/client");
     (async () => {
@@ -60,21 +59,9 @@ function child(env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: { 
       }
     })();
   `;
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["-e", script], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    const kill = setTimeout(() => p.kill("SIGKILL"), 20_000);
-    p.on("close", (status) => {
-      clearTimeout(kill);
-      if (stderr.trim()) return reject(new Error(`child wrote to stderr: ${stderr}`));
-      resolve({ status, out: JSON.parse(stdout.trim().split("\n").pop() || "{}") });
-    });
-  });
+  const { status, stdout, stderr } = await runNodeScript(script, { env });
+  if (stderr.trim()) throw new Error(`child wrote to stderr: ${stderr}`);
+  return { status, out: JSON.parse(stdout.trim().split("\n").pop() || "{}") };
 }
 
 test("with the CA trusted, calls go over TLS, verified, on one reused connection", async () => {

@@ -3,11 +3,10 @@
  * due time, whatever others are armed; a disarmed one never fires; and a process with only disarmed
  * watchdogs exits (the shared timer does not hold it).
  */
-import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { Watchdog } from "../src/protocol/timers";
+import { runNodeScript } from "./helpers/child";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -96,19 +95,8 @@ test("a process whose calls are done exits although their idle timeout was 10 mi
     })();
   `;
   const started = Date.now();
-  const child = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    // not spawnSync: this process serves the child's calls meanwhile
-    const p = spawn(process.execPath, ["-e", script], { cwd: path.resolve(__dirname, "../../.."), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    const kill = setTimeout(() => p.kill("SIGKILL"), 20_000);
-    p.on("close", (status) => {
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  // (not spawnSync: this process serves the child's calls meanwhile)
+  const child = await runNodeScript(script);
   await new Promise<void>((r) => server.close(() => r()));
   expect([child.status, child.stdout.trim(), child.stderr]).toEqual([0, "done", ""]);
   expect(Date.now() - started).toBeLessThan(15_000);

@@ -1,14 +1,5 @@
 import type { HttpHandler, HttpRequest } from "@smithy/protocol-http";
-import type { Logger } from "../types";
-import { NodeRequestHandler, type NodeModules } from "./nodeHttpHandler";
-
-export interface DefaultHandlerOptions {
-  connectionTimeout?: number;
-  /** Sockets per host; default Infinity (Node's own default), so open streams never starve later calls. */
-  maxSockets?: number;
-  /** Receives the handler's warnings (socket pool at capacity); nothing goes to the console. */
-  logger?: Logger;
-}
+import { NodeRequestHandler, type NodeHandlerOptions, type NodeModules } from "./nodeHttpHandler";
 
 export interface DefaultRequestHandler extends HttpHandler {
   /** Whether this attempt of `request` sits in the agent's queue, never given a socket. */
@@ -21,7 +12,7 @@ export interface DefaultRequestHandler extends HttpHandler {
  * The Node default: pooled keep-alive sockets, created on the first send, never at import or construction.
  * node:http(s) are loaded then too, so an import of the package loads neither.
  */
-export async function createDefaultRequestHandler(options: DefaultHandlerOptions): Promise<DefaultRequestHandler> {
+export async function createDefaultRequestHandler(options: NodeHandlerOptions): Promise<DefaultRequestHandler> {
   // process.getBuiltinModule (Node 20.16+) loads them at once; an import() from the CommonJS build would
   // first start Node's ESM loader, which costs more than the modules themselves
   const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
