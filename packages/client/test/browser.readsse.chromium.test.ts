@@ -12,9 +12,10 @@ import { pipeline } from "node:stream/promises";
 import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { InvokeStreamCommand, RuntimeClient } from "@agentcore-runtime/client";
-import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 import { startServer, type TestServer } from "./helpers/server";
 import { LAUNCH_ARGS, chromiumPath, skipWithoutChromium, until } from "./helpers/chromium";
+import { foreverAgent } from "./helpers/agents";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BROWSER_DIST = path.join(ROOT, "packages/client/dist/index.browser.mjs");
@@ -29,19 +30,6 @@ const skip = skipWithoutChromium("browser.readsse.chromium.test");
   let page: Page;
   const pageErrors: string[] = [];
   const aborted: string[] = [];
-
-  function forever(ctx: AgentContext): AsyncGenerator<string> {
-    ctx.signal.addEventListener("abort", () => aborted.push(ctx.sessionId), { once: true });
-    return (async function* () {
-      for (let i = 0; !ctx.signal.aborted; i++) {
-        yield `tick ${i} `;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 20);
-          ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-        });
-      }
-    })();
-  }
 
   beforeAll(async () => {
     if (!chromiumPath) throw new Error("chromium is required under CI=true but was not found on PATH");
@@ -65,7 +53,7 @@ const skip = skipWithoutChromium("browser.readsse.chromium.test");
 
     emulator = await startEmulator({
       port: 0,
-      agent: (payload, ctx) => ((payload as { prompt?: string })?.prompt === "forever" ? forever(ctx) : defaultAgent(payload, ctx)),
+      agent: foreverAgent({ aborted }),
     });
     client = new RuntimeClient({ endpoint: emulator.url, token: await emulator.issueToken() });
 

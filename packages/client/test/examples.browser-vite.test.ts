@@ -11,9 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 import { startServer, type TestServer } from "./helpers/server";
 import { LAUNCH_ARGS, chromiumPath, skipWithoutChromium, until } from "./helpers/chromium";
+import { foreverAgent } from "./helpers/agents";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const EXAMPLE = path.join(ROOT, "examples/browser-vite");
@@ -33,20 +34,6 @@ const skip = skipWithoutChromium("examples.browser-vite.test");
   const pageErrors: string[] = [];
   const aborted: string[] = [];
 
-  function forever(ctx: AgentContext): AsyncGenerator<string> {
-    ctx.signal.addEventListener("abort", () => aborted.push(ctx.sessionId), { once: true });
-    return (async function* () {
-      for (let i = 0; !ctx.signal.aborted; i++) {
-        yield `tick ${i} `;
-        await new Promise<void>((resolve) => {
-          const done = () => (clearTimeout(timer), ctx.signal.removeEventListener("abort", done), resolve());
-          const timer = setTimeout(done, 20);
-          ctx.signal.addEventListener("abort", done, { once: true });
-        });
-      }
-    })();
-  }
-
   beforeAll(async () => {
     if (!chromiumPath) throw new Error("chromium is required under CI=true but was not found on PATH");
     const started = Date.now();
@@ -64,7 +51,7 @@ await build({ root: process.cwd(), logLevel: "error", build: { outDir: process.e
 
     emulator = await startEmulator({
       port: 0,
-      agent: (payload, ctx) => ((payload as { prompt?: string })?.prompt === "forever" ? forever(ctx) : defaultAgent(payload, ctx)),
+      agent: foreverAgent({ aborted }),
     });
     token = await emulator.issueToken();
 

@@ -10,8 +10,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { readSSE } from "@agentcore-runtime/client";
-import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 import { startServer, type TestServer } from "./helpers/server";
+import { foreverAgent, until } from "./helpers/agents";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const EXAMPLE = path.join(ROOT, "examples/lambda-streaming.mjs");
@@ -40,28 +41,6 @@ let emulator: Emulator;
 let token: string;
 const aborted: string[] = [];
 const runtimes: Runtime[] = [];
-
-function forever(ctx: AgentContext): AsyncGenerator<string> {
-  ctx.signal.addEventListener("abort", () => aborted.push(ctx.sessionId), { once: true });
-  return (async function* () {
-    for (let i = 0; !ctx.signal.aborted; i++) {
-      yield `tick ${i} `;
-      await new Promise<void>((resolve) => {
-        const done = () => (clearTimeout(timer), ctx.signal.removeEventListener("abort", done), resolve());
-        const timer = setTimeout(done, 20);
-        ctx.signal.addEventListener("abort", done, { once: true });
-      });
-    }
-  })();
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A concurrent build empties dist for a moment: wait for it rather than fail on the race. */
 async function waitForDist(): Promise<void> {
@@ -130,7 +109,7 @@ async function texts(source: Response | Buffer): Promise<string> {
 beforeAll(async () => {
   emulator = await startEmulator({
     port: 0,
-    agent: (payload, ctx) => ((payload as { prompt?: string })?.prompt === "forever" ? forever(ctx) : defaultAgent(payload, ctx)),
+    agent: foreverAgent({ aborted }),
   });
   token = await emulator.issueToken();
 });

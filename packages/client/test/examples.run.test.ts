@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { readSSE } from "@agentcore-runtime/client";
-import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
+import { foreverAgent, until } from "./helpers/agents";
 
 // Every script in examples/ runs as a user would run it (node, env vars AGENT_ARN, AGENTCORE_TOKEN,
 // BEDROCK_AGENTCORE_DP_ENDPOINT) against the emulator, importing the built package.
@@ -13,27 +14,6 @@ const run = promisify(execFile);
 let emulator: Emulator;
 let env: NodeJS.ProcessEnv;
 const aborted: string[] = [];
-
-function forever(ctx: AgentContext): AsyncGenerator<string> {
-  ctx.signal.addEventListener("abort", () => aborted.push(ctx.sessionId), { once: true });
-  return (async function* () {
-    for (let i = 0; !ctx.signal.aborted; i++) {
-      yield `tick ${i} `;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20);
-        ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
-    }
-  })();
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   // a concurrent build empties dist for a moment
@@ -45,7 +25,7 @@ beforeAll(async () => {
   emulator = await startEmulator({
     port: 0,
     exec: true,
-    agent: (payload, ctx) => ((payload as { prompt?: string })?.prompt === "forever" ? forever(ctx) : defaultAgent(payload, ctx)),
+    agent: foreverAgent({ aborted }),
   });
   env = { PATH: process.env.PATH, AGENT_ARN: emulator.runtimeArn, AGENTCORE_TOKEN: await emulator.issueToken(), BEDROCK_AGENTCORE_DP_ENDPOINT: emulator.url };
 });

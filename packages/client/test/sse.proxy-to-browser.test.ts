@@ -10,7 +10,8 @@ import {
   readSSE,
   type SseEvent,
 } from "@agentcore-runtime/client";
-import { defaultAgent, startEmulator, type AgentContext, type Emulator } from "@agentcore-runtime/emulator";
+import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
+import { foreverAgent, until } from "./helpers/agents";
 
 // A server streaming an agent's reply on to browsers: toSSEStream / toSSEResponse on the server side, readSSE on
 // the browser side, against the emulator; a browser that goes away must cancel the agent's stream upstream.
@@ -22,24 +23,10 @@ const abortedSessions: string[] = [];
 /** Sessions whose "forever" stream started. */
 const startedSessions: string[] = [];
 
-function forever(ctx: AgentContext): AsyncGenerator<string> {
-  startedSessions.push(ctx.sessionId);
-  ctx.signal.addEventListener("abort", () => abortedSessions.push(ctx.sessionId), { once: true });
-  return (async function* () {
-    for (let i = 0; !ctx.signal.aborted; i++) {
-      yield `tick ${i} `;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20);
-        ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
-    }
-  })();
-}
-
 beforeAll(async () => {
   emulator = await startEmulator({
     port: 0,
-    agent: (payload, ctx) => ((payload as { prompt?: string })?.prompt === "forever" ? forever(ctx) : defaultAgent(payload, ctx)),
+    agent: foreverAgent({ started: startedSessions, aborted: abortedSessions }),
   });
   client = new RuntimeClient({ endpoint: emulator.url, token: await emulator.issueToken() });
 });
@@ -51,14 +38,6 @@ afterAll(async () => {
 let n = 0;
 const sessionId = () => `sse-proxy-session-${String(++n).padStart(4, "0")}-0123456789abcdef`;
 const decoder = new TextDecoder();
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function drain<T>(stream: AsyncIterable<T>): Promise<{ items: T[]; error?: AgentRuntimeError }> {
   const items: T[] = [];
