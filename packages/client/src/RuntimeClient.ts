@@ -16,6 +16,62 @@ import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
 import type { MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
 
 /**
+ * One call's context: what its middleware, serializer and deserializer read. A class, so every call's context
+ * has one shape and its `signal` accessor is not re-created per call.
+ */
+class CallContext implements RuntimeContext {
+  commandName: string;
+  operation: RuntimeContext["operation"];
+  logger: RuntimeContext["logger"];
+  requestTimeout: number | undefined = undefined;
+  idleTimeout: number | undefined = undefined;
+  limits: RuntimeContext["limits"];
+  sessionId: string | undefined = undefined;
+  // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
+  #replaced: AbortSignal | undefined = undefined;
+  #stopReplaced: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly command: RuntimeContext["command"] & { commandName: string; operation: RuntimeContext["operation"] },
+    readonly config: ResolvedConfig,
+    readonly abort: Abort,
+    readonly requestHandler: RuntimeContext["requestHandler"],
+  ) {
+    this.commandName = command.commandName;
+    this.operation = command.operation;
+    this.logger = config.logger;
+    this.limits = config.limits;
+  }
+
+  /** A real AbortSignal only for whoever asks (a user's middleware); the SDK itself listens to `abort`. */
+  get signal(): AbortSignal {
+    return this.#replaced ?? this.abort.signal;
+  }
+
+  /**
+   * A middleware's own signal in its place aborts the call too, with its reason, as it did when the transport
+   * listened to context.signal itself.
+   */
+  set signal(value: AbortSignal) {
+    this.unfollowSignal();
+    this.#replaced = value;
+    const call = this.abort;
+    const onAbort = () => call.abort(value.reason);
+    if (value.aborted) onAbort();
+    else {
+      value.addEventListener("abort", onAbort, { once: true });
+      this.#stopReplaced = () => value.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Stops listening to a signal a middleware put in place of `signal`. */
+  unfollowSignal(): void {
+    this.#stopReplaced?.();
+    this.#stopReplaced = undefined;
+  }
+}
+
+/**
  * The client: resolved config, a middleware stack with AWS SDK v3 semantics and an HTTP handler.
  * Constructing it performs no I/O and creates no sockets, agents or timers.
  *
@@ -71,46 +127,17 @@ export class RuntimeClient {
     if (deadline !== undefined && !call.aborted) {
       stopDeadline = startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)));
     }
-    // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
-    let replaced: AbortSignal | undefined;
-    let stopReplaced: (() => void) | undefined;
+    const context = new CallContext(command, config, call, this.#handlerOf);
+    context.requestTimeout = options.requestTimeout ?? config.requestTimeout;
+    context.idleTimeout = options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown });
+    if (options.maxEventBytes !== undefined || options.maxResponseBytes !== undefined) {
+      context.limits = { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes };
+    }
     const release = () => {
       this.#live.delete(call);
       stopUser?.();
       stopDeadline?.();
-      stopReplaced?.();
-    };
-    const context: RuntimeContext = {
-      commandName: command.commandName,
-      operation: command.operation,
-      command,
-      config,
-      logger: config.logger,
-      abort: call,
-      // a real AbortSignal only for whoever asks (a user's middleware); the SDK itself listens to `abort`
-      get signal() {
-        return replaced ?? call.signal;
-      },
-      // a middleware's own signal in its place aborts the call too, with its reason, as it did when the
-      // transport listened to context.signal itself
-      set signal(value: AbortSignal) {
-        stopReplaced?.();
-        stopReplaced = undefined;
-        replaced = value;
-        const onAbort = () => call.abort(value.reason);
-        if (value.aborted) onAbort();
-        else {
-          value.addEventListener("abort", onAbort, { once: true });
-          stopReplaced = () => value.removeEventListener("abort", onAbort);
-        }
-      },
-      requestTimeout: options.requestTimeout ?? config.requestTimeout,
-      idleTimeout: options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown }),
-      limits:
-        options.maxEventBytes === undefined && options.maxResponseBytes === undefined
-          ? config.limits
-          : { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes },
-      requestHandler: this.#handlerOf,
+      context.unfollowSignal();
     };
     try {
       const { output } = await this.#pipeline.resolve(command, context)({ input: command.input });

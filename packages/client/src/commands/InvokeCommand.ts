@@ -24,8 +24,16 @@ export interface InvokeCommandOutput extends RuntimeResponseHeaders {
   events?: SseEvent[];
 }
 
+let lastType: string | undefined;
+let lastIsJson = false;
+
 function isJson(contentType: string | undefined): boolean {
-  return !!contentType && /^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType);
+  // one content type in a row is the common case: remembered, not matched again
+  if (contentType !== lastType) {
+    lastType = contentType;
+    lastIsJson = !!contentType && /^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType);
+  }
+  return lastIsJson;
 }
 
 /** Invokes the agent and waits for the whole response (JSON or SSE). */
@@ -38,7 +46,8 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
   }
 
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<InvokeCommandOutput> {
-    await throwIfError(response, context);
+    const failed = throwIfError(response, context);
+    if (failed) await failed;
     const head = responseHeaders(response, context);
     const body = response.body;
     const { maxResponseBytes } = context.limits;
@@ -70,18 +79,16 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     }
     const bytes = await readAll(body, maxResponseBytes, tooLarge);
     const raw = utf8Text(bytes);
-    const output: InvokeCommandOutput = { ...head, body: bytes, text: raw };
-    if (isJson(head.contentType) && raw.trim() !== "") {
-      try {
-        output.json = JSON.parse(raw);
-      } catch (e) {
-        throw clientError(ClientErrorNames.response, `The response says ${head.contentType} but its body is not valid JSON: ${(e as Error).message}`, {
-          $metadata: head.$metadata,
-          fields: { text: raw },
-        });
-      }
-      if (typeof output.json === "string") output.text = output.json;
+    if (!isJson(head.contentType) || raw.trim() === "") return { ...head, body: bytes, text: raw };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (e) {
+      throw clientError(ClientErrorNames.response, `The response says ${head.contentType} but its body is not valid JSON: ${(e as Error).message}`, {
+        $metadata: head.$metadata,
+        fields: { text: raw },
+      });
     }
-    return output;
+    return { ...head, body: bytes, text: typeof json === "string" ? json : raw, json };
   }
 }

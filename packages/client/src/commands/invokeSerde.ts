@@ -124,6 +124,15 @@ function payloadBytes(payload: unknown, abort: Abort): Uint8Array | Promise<Uint
   return utf8(json);
 }
 
+/** The optional invoke inputs sent as headers (1–1024 characters each). */
+const OPTIONAL_HEADERS: [keyof InvokeInput & string, string][] = [
+  ["userId", "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"],
+  ["mcpSessionId", "Mcp-Session-Id"],
+  ["mcpProtocolVersion", "Mcp-Protocol-Version"],
+  ["mcpMethod", "Mcp-Method"],
+  ["mcpName", "Mcp-Name"],
+];
+
 export async function serializeInvoke(input: InvokeInput, context: RuntimeContext): Promise<HttpRequest> {
   const bytes = payloadBytes(input.payload, context.abort);
   const body = bytes instanceof Uint8Array ? bytes : await bytes;
@@ -132,16 +141,10 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
     "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),
     Accept: checkHeaderValue("accept", input.accept ?? DEFAULT_ACCEPT),
   };
-  const optional: [string, string, unknown][] = [
-    ["userId", "X-Amzn-Bedrock-AgentCore-Runtime-User-Id", input.userId],
-    ["mcpSessionId", "Mcp-Session-Id", input.mcpSessionId],
-    ["mcpProtocolVersion", "Mcp-Protocol-Version", input.mcpProtocolVersion],
-    ["mcpMethod", "Mcp-Method", input.mcpMethod],
-    ["mcpName", "Mcp-Name", input.mcpName],
-  ];
-  for (const [field, header, value] of optional) {
-    const checked = checkOptionalHeader(field, value, 1, 1024);
-    if (checked !== undefined) headers[header] = checked;
+  for (const [field, header] of OPTIONAL_HEADERS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    headers[header] = checkOptionalHeader(field, value, 1, 1024)!;
   }
   return buildRequest(input, context, "invocations", { traceLimit: LIMITS.traceInvoke, sessionId: sessionIdFor(input), headers, body });
 }

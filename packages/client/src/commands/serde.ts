@@ -114,6 +114,27 @@ function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext
   return resolved;
 }
 
+/** The trace inputs sent as headers; the first two have each operation's own limit (undefined here). */
+const TRACE_HEADERS: [keyof RuntimeTarget & string, string, number | undefined][] = [
+  ["traceId", "X-Amzn-Trace-Id", undefined],
+  ["traceparent", "traceparent", undefined],
+  ["tracestate", "tracestate", LIMITS.tracestate],
+  ["baggage", "baggage", LIMITS.baggage],
+];
+
+/** `x-amz-user-agent`: the same string for every call with the same `userAgentAppId`, made once. */
+let lastAppId: unknown;
+let lastUserAgent: string | undefined;
+function userAgent(config: RuntimeContext["config"]): string {
+  const appId = config.userAgentAppId;
+  if (lastUserAgent === undefined || appId !== lastAppId) {
+    const suffix = appId ? ` app/${checkHeaderValue("userAgentAppId", appId)}` : "";
+    lastUserAgent = `agentcore-runtime-js/${SDK_VERSION}${suffix}`;
+    lastAppId = appId;
+  }
+  return lastUserAgent;
+}
+
 /**
  * Validates the target and builds the request skeleton: endpoint, encoded path, query, common headers.
  * Every failure is a typed AgentRuntimeError (InvalidArnError, InvalidParameterError with `field`,
@@ -157,18 +178,12 @@ export function buildRequest(
     headers[SESSION_HEADER] = options.sessionId;
     // the output's sessionId when the response does not echo it
     context.sessionId = options.sessionId;
-    const trace: [string, string, unknown, number][] = [
-      ["traceId", "X-Amzn-Trace-Id", target.traceId, options.traceLimit],
-      ["traceparent", "traceparent", target.traceparent, options.traceLimit],
-      ["tracestate", "tracestate", target.tracestate, LIMITS.tracestate],
-      ["baggage", "baggage", target.baggage, LIMITS.baggage],
-    ];
-    for (const [field, header, value, max] of trace) {
-      const checked = checkOptionalHeader(field, value, 1, max);
-      if (checked !== undefined) headers[header] = checked;
+    for (const [field, header, max] of TRACE_HEADERS) {
+      const value = target[field];
+      if (value === undefined) continue;
+      headers[header] = checkOptionalHeader(field, value, 1, max ?? options.traceLimit)!;
     }
-    const appId = config.userAgentAppId ? ` app/${checkHeaderValue("userAgentAppId", config.userAgentAppId)}` : "";
-    headers["x-amz-user-agent"] = `agentcore-runtime-js/${SDK_VERSION}${appId}`;
+    headers["x-amz-user-agent"] = userAgent(config);
     const body = options.body;
     headers["Content-Length"] = String(typeof body === "string" ? encoder.encode(body).length : body.length);
     checkHeaderBlock(headers, (name) => {

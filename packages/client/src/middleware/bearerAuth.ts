@@ -38,6 +38,17 @@ function perCallToken(input: unknown): string | undefined {
 export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
   let warnedInsecure = false;
+  // the header of the last token sent, as a client sends the same token call after call (held in this
+  // closure, like the token itself: nothing printable reaches it)
+  let lastToken: string | undefined;
+  let lastHeader = "";
+  const bearerHeader = (token: string) => {
+    if (token !== lastToken) {
+      lastHeader = `Bearer ${token}`;
+      lastToken = token;
+    }
+    return lastHeader;
+  };
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const request = args.request as HttpRequest;
@@ -76,7 +87,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
         secrets.push(value);
         const authorized = new HttpRequest(request);
         const headers = { ...request.headers };
-        headers.Authorization = `Bearer ${value}`;
+        headers.Authorization = bearerHeader(value);
         authorized.headers = headers;
         return next({ ...args, request: authorized });
       };

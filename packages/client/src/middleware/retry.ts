@@ -161,6 +161,10 @@ export const retryMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLoc
   override: true,
 };
 
+/** `amz-sdk-request` of a first attempt, made once per `maxAttempts`. */
+const FIRST_ATTEMPT: Record<number, string> = {};
+const firstAttempt = (max: number) => (FIRST_ATTEMPT[max] ??= `attempt=1; max=${max}`);
+
 /** Errors raised after a 2xx response arrived: the agent may be acting on the call, so they are never retried. */
 const accepted = new WeakSet<object>();
 
@@ -193,7 +197,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
       request.query = { ...original.query };
       const headers = { ...original.headers };
       headers["amz-sdk-invocation-id"] = invocationId;
-      headers["amz-sdk-request"] = `attempt=${attempt}; max=${max}`;
+      headers["amz-sdk-request"] = attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`;
       request.headers = headers;
       try {
         const result = await next({ ...args, request, sent } as typeof args);

@@ -9,6 +9,11 @@ export interface BodyReader {
   read(): Promise<Uint8Array | undefined>;
   /** Stops reading and releases the connection; safe to call more than once. */
   cancel(reason?: unknown): Promise<void>;
+  /**
+   * A chunk that has already arrived, without waiting: the chunk, `null` at the end of the body, or undefined
+   * when nothing is ready (then `read()` waits, and reports a failure). Optional: readers from elsewhere may lack it.
+   */
+  take?(): Uint8Array | null | undefined;
 }
 
 export interface BodyOptions {
@@ -25,7 +30,12 @@ export interface BodyOptions {
 type Source = {
   next(): Promise<Uint8Array | undefined>;
   cancel(): Promise<void> | void;
+  /** What has arrived already: a chunk, null at the end, undefined when nothing is ready or the source failed. */
+  take?(): Uint8Array | null | undefined;
 };
+
+/** A Node stream is paused (backpressure) once this many bytes wait unread; a small body arrives whole. */
+const QUEUE_BYTES = 64 * 1024;
 
 const encoder = /* @__PURE__ */ new TextEncoder();
 
@@ -41,15 +51,17 @@ function sourceOf(body: unknown): Source {
   if (body == null) return { next: async () => undefined, cancel: () => undefined };
   if (typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer) {
     let chunk: Uint8Array | undefined = toBytes(body);
+    const take = () => {
+      const out = chunk;
+      chunk = undefined;
+      return out ?? null;
+    };
     return {
-      next: async () => {
-        const out = chunk;
-        chunk = undefined;
-        return out;
-      },
+      next: async () => take() ?? undefined,
       cancel: () => {
         chunk = undefined;
       },
+      take,
     };
   }
   const web = body as ReadableStream<Uint8Array>;
@@ -95,10 +107,13 @@ type NodeReadable = {
 
 /**
  * A Node stream (the response of node:http) read through its events: one chunk is handed over per read and
- * the stream is paused while a chunk waits (backpressure). Cheaper per chunk than its async iterator.
+ * the stream is paused while more than QUEUE_BYTES wait unread (backpressure). Cheaper per chunk than its
+ * async iterator.
  */
 function nodeSource(stream: NodeReadable): Source {
   const queue: Uint8Array[] = [];
+  let queued = 0;
+  let paused = false;
   let ended = false;
   let error: unknown;
   let waiting: { resolve(chunk: Uint8Array | undefined): void; reject(e: unknown): void } | undefined;
@@ -112,8 +127,21 @@ function nodeSource(stream: NodeReadable): Source {
     if (waiting) settle((w) => w.resolve(bytes));
     else {
       queue.push(bytes);
-      stream.pause();
+      queued += bytes.length;
+      if (queued > QUEUE_BYTES && !paused) {
+        paused = true;
+        stream.pause();
+      }
     }
+  };
+  const shift = () => {
+    const chunk = queue.shift()!;
+    queued -= chunk.length;
+    if (paused && queued <= QUEUE_BYTES / 2) {
+      paused = false;
+      stream.resume();
+    }
+    return chunk;
   };
   const onEnd = () => {
     ended = true;
@@ -140,20 +168,21 @@ function nodeSource(stream: NodeReadable): Source {
   };
   return {
     next() {
-      if (queue.length > 0) {
-        const chunk = queue.shift()!;
-        if (queue.length === 0) stream.resume();
-        return Promise.resolve(chunk);
-      }
+      if (queue.length > 0) return Promise.resolve(shift());
       if (error !== undefined) return Promise.reject(error);
       if (ended) return Promise.resolve(undefined);
       return new Promise((resolve, reject) => {
         waiting = { resolve, reject };
       });
     },
+    take() {
+      if (queue.length > 0) return shift();
+      return ended && error === undefined ? null : undefined;
+    },
     cancel() {
       detach();
       queue.length = 0;
+      queued = 0;
       // destroying the stream frees the socket at once; 'error' stays handled so a late one is not thrown
       stream.destroy();
     },
@@ -240,6 +269,14 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
       }
     },
     cancel: (reason?: unknown) => close(reason),
+    take: source.take
+      ? () => {
+          if (closed || abort?.aborted) return undefined;
+          const ready = source.take!();
+          if (ready === null) finish();
+          return ready;
+        }
+      : undefined,
   };
 }
 
@@ -248,7 +285,9 @@ export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: (
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const chunk = await reader.read();
+    // what has arrived already is taken at once; only a wait for more data costs a promise
+    const ready = reader.take?.();
+    const chunk = ready === undefined ? await reader.read() : ready ?? undefined;
     if (chunk === undefined) break;
     total += chunk.length;
     if (total > limit) {
