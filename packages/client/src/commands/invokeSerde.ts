@@ -138,8 +138,9 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
   const body = bytes instanceof Uint8Array ? bytes : await bytes;
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
-    "Content-Type": checkHeaderValue("contentType", input.contentType ?? "application/json"),
-    Accept: checkHeaderValue("accept", input.accept ?? DEFAULT_ACCEPT),
+    // the defaults are known-good constants: only a caller's value is checked
+    "Content-Type": input.contentType === undefined ? "application/json" : checkHeaderValue("contentType", input.contentType),
+    Accept: input.accept === undefined ? DEFAULT_ACCEPT : checkHeaderValue("accept", input.accept),
   };
   for (const [field, header] of OPTIONAL_HEADERS) {
     const value = input[field];

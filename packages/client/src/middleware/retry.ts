@@ -201,8 +201,11 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
       request.headers = headers;
       try {
         const result = await next({ ...args, request, sent } as typeof args);
-        const output = result.output as { $metadata?: Record<string, unknown> };
-        if (output?.$metadata) Object.assign(output.$metadata, metadata(attempt));
+        const $metadata = (result.output as { $metadata?: Record<string, unknown> } | undefined)?.$metadata;
+        if ($metadata) {
+          $metadata.attempts = Math.max(attempt, sent.count);
+          $metadata.totalRetryDelay = totalRetryDelay;
+        }
         return result;
       } catch (e) {
         // an abort or deadline wins over whatever the interrupted attempt produced

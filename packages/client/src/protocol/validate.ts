@@ -118,8 +118,8 @@ export function checkHeaderBlock(headers: Record<string, string>, fieldOf: (name
   let total = 0;
   let largest = "";
   let largestSize = -1;
-  for (const [name, value] of Object.entries(headers)) {
-    const size = name.length + value.length + 4; // ": " and CRLF
+  for (const name of Object.keys(headers)) {
+    const size = name.length + headers[name].length + 4; // ": " and CRLF
     total += size;
     if (size > largestSize) {
       largestSize = size;
