@@ -147,98 +147,98 @@ export interface EventStreamDecoderOptions {
  * The tests hold it to @smithy/eventstream-codec's decoding, frame for frame.
  */
 export class EventStreamDecoder {
-  private readonly maxEventBytes: number;
+  readonly #maxEventBytes: number;
 
   constructor(options: EventStreamDecoderOptions = {}) {
-    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
-  private buf = new Uint8Array(0);
-  private start = 0;
-  private end = 0;
+  #buf = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
   /** Bytes of the stream consumed so far, for error messages. */
-  private offset = 0;
-  private failed: AgentRuntimeError | undefined;
+  #offset = 0;
+  #failed: AgentRuntimeError | undefined;
 
   /** Feeds bytes; returns the frames they complete (views into internal memory, valid until the next push). */
   push(chunk: Uint8Array): Message[] {
-    if (this.failed) throw this.failed;
+    if (this.#failed) throw this.#failed;
     const messages: Message[] = [];
     try {
-      return this.pushInner(chunk, messages);
+      return this.#pushInner(chunk, messages);
     } catch (e) {
       // frames decoded before the bad one are still delivered; the error comes on the next call
       if (!messages.length) throw e;
-      this.failed = e as AgentRuntimeError;
+      this.#failed = e as AgentRuntimeError;
       return messages;
     }
   }
 
-  private pushInner(chunk: Uint8Array, messages: Message[]): Message[] {
-    if (this.end === this.start) {
+  #pushInner(chunk: Uint8Array, messages: Message[]): Message[] {
+    if (this.#end === this.#start) {
       // fast path: whole frames straight from the chunk, copying only a trailing partial frame
-      const used = this.drain(chunk, 0, chunk.length, messages);
-      if (used < chunk.length) this.append(chunk.subarray(used));
+      const used = this.#drain(chunk, 0, chunk.length, messages);
+      if (used < chunk.length) this.#append(chunk.subarray(used));
       return messages;
     }
-    this.append(chunk);
-    this.start = this.drain(this.buf, this.start, this.end, messages);
-    if (this.start === this.end) this.start = this.end = 0;
+    this.#append(chunk);
+    this.#start = this.#drain(this.#buf, this.#start, this.#end, messages);
+    if (this.#start === this.#end) this.#start = this.#end = 0;
     return messages;
   }
 
   /** End of body: leftover bytes mean the stream was cut inside a frame. */
   finish(): void {
-    if (this.failed) throw this.failed;
-    const left = this.end - this.start;
+    if (this.#failed) throw this.#failed;
+    const left = this.#end - this.#start;
     if (left > 0) {
-      throw framingError(`the response ended in the middle of a frame (${left} bytes of an incomplete frame at byte ${this.offset})`);
+      throw framingError(`the response ended in the middle of a frame (${left} bytes of an incomplete frame at byte ${this.#offset})`);
     }
   }
 
   /** Decodes every complete frame in bytes[from, to); returns the index after the last one. */
-  private drain(bytes: Uint8Array, from: number, to: number, out: Message[]): number {
+  #drain(bytes: Uint8Array, from: number, to: number, out: Message[]): number {
     let at = from;
     while (to - at >= PRELUDE) {
       const view = new DataView(bytes.buffer, bytes.byteOffset + at, PRELUDE);
       const total = view.getUint32(0, false);
       const headersLength = view.getUint32(4, false);
       if (crc32(bytes, at, at + 8) !== view.getUint32(8, false)) {
-        throw framingError(`prelude checksum mismatch at byte ${this.offset}`);
+        throw framingError(`prelude checksum mismatch at byte ${this.#offset}`);
       }
-      if (total > this.maxEventBytes) throw limitExceeded("maxEventBytes", this.maxEventBytes, `An event-stream frame (${total} bytes, at byte ${this.offset})`);
+      if (total > this.#maxEventBytes) throw limitExceeded("maxEventBytes", this.#maxEventBytes, `An event-stream frame (${total} bytes, at byte ${this.#offset})`);
       if (total < MIN_FRAME || headersLength > total - MIN_FRAME) {
-        throw framingError(`impossible frame length ${total} (headers ${headersLength}) at byte ${this.offset}`);
+        throw framingError(`impossible frame length ${total} (headers ${headersLength}) at byte ${this.#offset}`);
       }
       if (to - at < total) break;
       const end = at + total;
       if (crc32(bytes, at, end - 4) !== ((bytes[end - 4] << 24) | (bytes[end - 3] << 16) | (bytes[end - 2] << 8) | bytes[end - 1]) >>> 0) {
-        throw framingError(`message checksum mismatch (frame at byte ${this.offset})`);
+        throw framingError(`message checksum mismatch (frame at byte ${this.#offset})`);
       }
       const headers = decodeHeaders(bytes, at + PRELUDE, headersLength);
-      if (typeof headers === "string") throw framingError(`${headers} (frame at byte ${this.offset})`);
+      if (typeof headers === "string") throw framingError(`${headers} (frame at byte ${this.#offset})`);
       out.push({ headers, body: bytes.subarray(at + PRELUDE + headersLength, end - 4) });
       at += total;
-      this.offset += total;
+      this.#offset += total;
     }
     return at;
   }
 
-  private append(chunk: Uint8Array): void {
-    const live = this.end - this.start;
-    if (this.end + chunk.length > this.buf.length) {
-      if (live + chunk.length <= this.buf.length) {
-        this.buf.copyWithin(0, this.start, this.end);
+  #append(chunk: Uint8Array): void {
+    const live = this.#end - this.#start;
+    if (this.#end + chunk.length > this.#buf.length) {
+      if (live + chunk.length <= this.#buf.length) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
       } else {
-        const next = new Uint8Array(Math.max(live + chunk.length, this.buf.length * 2, 4096));
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
+        const next = new Uint8Array(Math.max(live + chunk.length, this.#buf.length * 2, 4096));
+        next.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = next;
       }
-      this.start = 0;
-      this.end = live;
+      this.#start = 0;
+      this.#end = live;
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+    this.#buf.set(chunk, this.#end);
+    this.#end += chunk.length;
   }
 }
 

@@ -98,42 +98,42 @@ export interface SseEnd {
  * `maxEventBytes`, so a body that never ends an event cannot grow without limit.
  */
 export class SseDecoder {
-  private readonly utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
-  private readonly maxEventBytes: number;
-  private started = false;
+  readonly #utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+  readonly #maxEventBytes: number;
+  #started = false;
   /** The previous text ended with CR: an LF that starts the next one belongs to it. */
-  private skipLF = false;
+  #skipLF = false;
   /** An unfinished line, in pieces (joined once its end arrives). */
-  private carry: string[] = [];
-  private carryLength = 0;
+  #carry: string[] = [];
+  #carryLength = 0;
   /** The event's data: its first line, then (rarely) the others. */
-  private data: string | undefined;
-  private moreData: string[] | undefined;
-  private dataLength = 0;
-  private eventType: string | undefined;
-  private id: string | undefined;
+  #data: string | undefined;
+  #moreData: string[] | undefined;
+  #dataLength = 0;
+  #eventType: string | undefined;
+  #id: string | undefined;
   /** A non-comment line arrived since the last blank line. */
-  private open = false;
-  private out: SseEvent[] = [];
-  private failed: unknown;
+  #open = false;
+  #out: SseEvent[] = [];
+  #failed: unknown;
 
   constructor(options: SseDecoderOptions = {}) {
-    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
   /** Feeds bytes; returns the events completed by them. Throws `ResponseLimitExceededError` past `maxEventBytes`. */
   push(chunk: Uint8Array): SseEvent[] {
-    if (this.failed) throw this.failed;
+    if (this.#failed) throw this.#failed;
     if (chunk.length === 0) return [];
-    const text = this.utf8.decode(chunk, { stream: true });
+    const text = this.#utf8.decode(chunk, { stream: true });
     try {
-      this.feed(text);
+      this.#feed(text);
     } catch (e) {
       // events completed before the limit was crossed are still delivered; the error comes on the next call
-      this.failed = e;
-      if (this.out.length === 0) throw e;
+      this.#failed = e;
+      if (this.#out.length === 0) throw e;
     }
-    return this.take();
+    return this.#take();
   }
 
   /**
@@ -141,36 +141,36 @@ export class SseDecoder {
    * one was cut off, `dropped` holds what it would have been (so an agent error in it is never lost).
    */
   finish(): SseEnd {
-    if (this.failed) throw this.failed;
-    const rest = this.utf8.decode();
-    if (rest) this.feed(rest);
-    if (this.carryLength > 0) {
-      const line = this.carry.join("");
-      this.carry = [];
-      this.carryLength = 0;
+    if (this.#failed) throw this.#failed;
+    const rest = this.#utf8.decode();
+    if (rest) this.#feed(rest);
+    if (this.#carryLength > 0) {
+      const line = this.#carry.join("");
+      this.#carry = [];
+      this.#carryLength = 0;
       // an unfinished line counts for the truncation check and the partial text, but is not dispatched
       if (line.charCodeAt(0) !== 58 /* : */) {
-        this.open = true;
-        this.field(line);
+        this.#open = true;
+        this.#field(line);
       }
     }
-    const truncated = this.open;
-    const partial = truncated ? this.partialText() : "";
-    this.dispatch();
-    const dropped = truncated ? this.take() : [];
-    this.reset();
+    const truncated = this.#open;
+    const partial = truncated ? this.#partialText() : "";
+    this.#dispatch();
+    const dropped = truncated ? this.#take() : [];
+    this.#reset();
     return { events: [], dropped, truncated, partial };
   }
 
-  private feed(input: string): void {
+  #feed(input: string): void {
     let text = input;
-    if (!this.started && text.length > 0) {
-      this.started = true;
+    if (!this.#started && text.length > 0) {
+      this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     let pos = 0;
-    if (this.skipLF && text.length > 0) {
-      this.skipLF = false;
+    if (this.#skipLF && text.length > 0) {
+      this.#skipLF = false;
       if (text.charCodeAt(0) === 10) pos = 1;
     }
     const length = text.length;
@@ -178,22 +178,22 @@ export class SseDecoder {
     let cr = text.indexOf("\r", pos);
     while (lf !== -1 || cr !== -1) {
       const end = lf === -1 ? cr : cr === -1 ? lf : lf < cr ? lf : cr;
-      if (this.carryLength > 0) {
-        this.carry.push(text.slice(pos, end));
-        const line = this.carry.join("");
-        this.carry = [];
-        this.carryLength = 0;
-        this.line(line);
+      if (this.#carryLength > 0) {
+        this.#carry.push(text.slice(pos, end));
+        const line = this.#carry.join("");
+        this.#carry = [];
+        this.#carryLength = 0;
+        this.#line(line);
       } else if (end > pos + 4 && text.startsWith("data:", pos)) {
         // the common line, read without slicing it out first
-        this.open = true;
-        this.addData(text.slice(text.charCodeAt(pos + 5) === 32 ? pos + 6 : pos + 5, end));
+        this.#open = true;
+        this.#addData(text.slice(text.charCodeAt(pos + 5) === 32 ? pos + 6 : pos + 5, end));
       } else {
-        this.line(text.slice(pos, end));
+        this.#line(text.slice(pos, end));
       }
       if (end === cr) {
         if (end + 1 === length) {
-          this.skipLF = true;
+          this.#skipLF = true;
           pos = length;
           break;
         }
@@ -206,88 +206,88 @@ export class SseDecoder {
     }
     if (pos < length) {
       const rest = pos === 0 ? text : text.slice(pos);
-      this.carry.push(rest);
-      this.carryLength += rest.length;
-      this.check(this.carryLength);
+      this.#carry.push(rest);
+      this.#carryLength += rest.length;
+      this.#check(this.#carryLength);
     }
   }
 
-  private line(line: string): void {
+  #line(line: string): void {
     if (line.length === 0) {
-      this.dispatch();
+      this.#dispatch();
       return;
     }
     if (line.charCodeAt(0) === 58 /* : */) return;
-    this.open = true;
-    this.field(line);
+    this.#open = true;
+    this.#field(line);
   }
 
-  private field(line: string): void {
+  #field(line: string): void {
     const colon = line.indexOf(":");
     const name = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (name) {
       case "data":
-        this.addData(value);
+        this.#addData(value);
         break;
       case "event":
-        this.eventType = value;
+        this.#eventType = value;
         break;
       case "id":
-        if (!value.includes("\u0000")) this.id = value;
+        if (!value.includes("\u0000")) this.#id = value;
         break;
       // "retry" and unknown fields are ignored, as the spec says
     }
   }
 
-  private addData(value: string): void {
-    if (this.data === undefined) this.data = value;
-    else (this.moreData ??= []).push(value);
+  #addData(value: string): void {
+    if (this.#data === undefined) this.#data = value;
+    else (this.#moreData ??= []).push(value);
     // the joining LF counts from the second line on: an event of exactly maxEventBytes characters fits
-    this.dataLength += this.dataLength === 0 && this.moreData === undefined ? value.length : value.length + 1;
-    if (this.dataLength > this.maxEventBytes) this.check(0);
+    this.#dataLength += this.#dataLength === 0 && this.#moreData === undefined ? value.length : value.length + 1;
+    if (this.#dataLength > this.#maxEventBytes) this.#check(0);
   }
 
-  private check(unfinished: number): void {
-    if (this.dataLength + unfinished > this.maxEventBytes) {
-      throw limitExceeded("maxEventBytes", this.maxEventBytes, "A server-sent event");
+  #check(unfinished: number): void {
+    if (this.#dataLength + unfinished > this.#maxEventBytes) {
+      throw limitExceeded("maxEventBytes", this.#maxEventBytes, "A server-sent event");
     }
   }
 
-  private dispatch(): void {
-    if (this.data !== undefined) {
-      const data = this.moreData === undefined ? this.data : [this.data, ...this.moreData].join("\n");
+  #dispatch(): void {
+    if (this.#data !== undefined) {
+      const data = this.#moreData === undefined ? this.#data : [this.#data, ...this.#moreData].join("\n");
       const event = new SseEventImpl(data);
-      if (this.eventType) event.event = this.eventType;
-      if (this.id !== undefined) event.id = this.id;
-      this.out.push(event);
+      if (this.#eventType) event.event = this.#eventType;
+      if (this.#id !== undefined) event.id = this.#id;
+      this.#out.push(event);
     }
-    this.reset();
+    this.#reset();
   }
 
-  private reset(): void {
-    this.data = undefined;
-    this.moreData = undefined;
-    this.dataLength = 0;
-    this.eventType = undefined;
-    this.id = undefined;
-    this.open = false;
+  #reset(): void {
+    this.#data = undefined;
+    this.#moreData = undefined;
+    this.#dataLength = 0;
+    this.#eventType = undefined;
+    this.#id = undefined;
+    this.#open = false;
   }
 
   /** The unfinished event's fields, as the lines that carried them. */
-  private partialText(): string {
+  #partialText(): string {
     const lines: string[] = [];
-    if (this.eventType !== undefined) lines.push(`event: ${this.eventType}`);
-    if (this.id !== undefined) lines.push(`id: ${this.id}`);
-    if (this.data !== undefined) for (const d of [this.data, ...(this.moreData ?? [])]) lines.push(`data: ${d}`);
+    if (this.#eventType !== undefined) lines.push(`event: ${this.#eventType}`);
+    if (this.#id !== undefined) lines.push(`id: ${this.#id}`);
+    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) lines.push(`data: ${d}`);
     return lines.join("\n");
   }
 
-  private take(): SseEvent[] {
-    if (this.out.length === 0) return [];
-    const events = this.out;
-    this.out = [];
+  #take(): SseEvent[] {
+    if (this.#out.length === 0) return [];
+    const events = this.#out;
+    this.#out = [];
     return events;
   }
 }
