@@ -2,9 +2,10 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { readAll } from "../protocol/body";
+import { utf8Bytes } from "../protocol/bytes";
 import { uuidv4 } from "../protocol/uuid";
 import { checkClientToken, LIMITS } from "../protocol/validate";
-import { buildRequest, responseHeaders, sessionIdFor, throwIfError, utf8, type RuntimeTarget } from "./serde";
+import { buildRequest, responseHeaders, sessionIdFor, throwIfError, type RuntimeTarget } from "./serde";
 
 /** Input of `StopSessionCommand`: the runtime and the session to stop. */
 export interface StopSessionCommandInput extends RuntimeTarget {
@@ -34,7 +35,7 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
   async serialize(input: StopSessionCommandInput, context: RuntimeContext): Promise<HttpRequest> {
     const sessionId = sessionIdFor(input, true);
     const clientToken = input.clientToken === undefined ? uuidv4() : checkClientToken(input.clientToken);
-    const body = utf8(JSON.stringify({ clientToken }));
+    const body = utf8Bytes(JSON.stringify({ clientToken }));
     return buildRequest(input, context, "stopruntimesession", {
       traceLimit: LIMITS.traceCommands,
       sessionId,

@@ -1,11 +1,12 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../types";
 import type { BodyReader } from "../protocol/body";
+import { utf8Bytes } from "../protocol/bytes";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
 import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../protocol/eventStream";
 import { checkCommand, checkTimeout, LIMITS } from "../protocol/validate";
-import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
+import { buildRequest, sessionIdFor, streamFailure, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `ExecuteCommandCommand` and `ExecuteCommandStreamCommand`. */
 export interface ExecuteInput extends RuntimeTarget {
@@ -19,7 +20,7 @@ export interface ExecuteInput extends RuntimeTarget {
 export function serializeExecute(input: ExecuteInput, context: RuntimeContext): HttpRequest {
   const command = checkCommand(input.command);
   const timeout = checkTimeout(input.timeout);
-  const body = utf8(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
+  const body = utf8Bytes(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
   const headers = { "Content-Type": "application/json", Accept: "application/vnd.amazon.eventstream" };
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
 }

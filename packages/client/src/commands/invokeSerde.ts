@@ -2,12 +2,12 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { Abort } from "../protocol/abort";
 import type { RuntimeContext } from "../types";
 import { readAll, type BodyReader } from "../protocol/body";
-import { concatBytes, utf8Text } from "../protocol/bytes";
+import { concatBytes, utf8Bytes, utf8Text } from "../protocol/bytes";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
 import { SseDecoder, sseErrorPayload, sseEvent, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, checkWellFormed, LIMITS, checkHeaderValue } from "../protocol/validate";
-import { buildRequest, sessionIdFor, streamFailure, utf8, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
+import { buildRequest, sessionIdFor, streamFailure, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
 export interface InvokeInput extends RuntimeTarget {
@@ -47,7 +47,7 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
   const parts: Uint8Array[] = [];
   let total = 0;
   const add = (chunk: unknown) => {
-    const bytes = typeof chunk === "string" ? utf8(chunk) : chunk instanceof Uint8Array ? chunk : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : invalidPayload("a streamed payload must yield strings or bytes");
+    const bytes = typeof chunk === "string" ? utf8Bytes(chunk) : chunk instanceof Uint8Array ? chunk : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : invalidPayload("a streamed payload must yield strings or bytes");
     parts.push(bytes);
     total += bytes.length;
     return total > LIMITS.payloadBytes;
@@ -99,7 +99,7 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
 function payloadBytes(payload: unknown, abort: Abort): Uint8Array | Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   // a lone surrogate would reach the agent as U+FFFD: refused, like any other input that cannot be sent as given
-  if (typeof payload === "string") return utf8(checkWellFormed("payload", payload));
+  if (typeof payload === "string") return utf8Bytes(checkWellFormed("payload", payload));
   if (payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -121,7 +121,7 @@ function payloadBytes(payload: unknown, abort: Abort): Uint8Array | Promise<Uint
     invalidPayload(`payload cannot be serialised as JSON: ${(e as Error).message}`);
   }
   if (json === undefined) invalidPayload("payload cannot be serialised as JSON");
-  return utf8(json);
+  return utf8Bytes(json);
 }
 
 /** The optional invoke inputs sent as headers (1–1024 characters each). */

@@ -4,6 +4,7 @@ import type { RuntimeResponse } from "../protocol/transport";
 import type { RuntimeContext } from "../types";
 import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
+import { utf8Bytes } from "../protocol/bytes";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
 import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type ResponseMetadata } from "../protocol/errors";
 import { redact } from "../protocol/redact";
@@ -185,7 +186,7 @@ export function buildRequest(
     }
     headers["x-amz-user-agent"] = userAgent(config);
     const body = options.body;
-    headers["Content-Length"] = String(typeof body === "string" ? encoder.encode(body).length : body.length);
+    headers["Content-Length"] = String(typeof body === "string" ? utf8Bytes(body).length : body.length);
     checkHeaderBlock(headers, (name) => {
       const lower = name.toLowerCase();
       if (lower === "x-amz-user-agent") return "userAgentAppId";
@@ -310,9 +311,4 @@ export function responseHeaders(response: HttpResponse, context: Pick<RuntimeCon
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
-}
-
-const encoder = /* @__PURE__ */ new TextEncoder();
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
 }

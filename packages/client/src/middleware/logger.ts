@@ -2,6 +2,7 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext } from "../types";
 import { AgentRuntimeError } from "../protocol/errors";
+import { utf8Text } from "../protocol/bytes";
 import { redact } from "../protocol/redact";
 
 /** Where `loggerMiddleware` sits: finalizeRequest, low priority, so it logs each attempt as sent. */
@@ -28,7 +29,7 @@ function clip(text: string): string {
 
 function requestPayload(body: unknown): string | undefined {
   if (typeof body === "string") return clip(body);
-  if (body instanceof Uint8Array) return clip(new TextDecoder().decode(body.subarray(0, PAYLOAD_LIMIT + 4)));
+  if (body instanceof Uint8Array) return clip(utf8Text(body.subarray(0, PAYLOAD_LIMIT + 4)));
   return undefined;
 }
 

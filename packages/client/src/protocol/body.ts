@@ -1,4 +1,4 @@
-import { concatBytes } from "./bytes";
+import { concatBytes, utf8Bytes } from "./bytes";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "./errors";
 import type { Abort } from "./abort";
 import { Watchdog } from "./timers";
@@ -37,11 +37,9 @@ type Source = {
 /** A Node stream is paused (backpressure) once this many bytes wait unread; a small body arrives whole. */
 const QUEUE_BYTES = 64 * 1024;
 
-const encoder = /* @__PURE__ */ new TextEncoder();
-
 function toBytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
-  if (typeof value === "string") return encoder.encode(value);
+  if (typeof value === "string") return utf8Bytes(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw clientError(ClientErrorNames.response, `Unsupported response body chunk of type ${typeof value}`);

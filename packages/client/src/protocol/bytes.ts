@@ -12,7 +12,14 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+const encoder = /* @__PURE__ */ new TextEncoder();
 const decoder = /* @__PURE__ */ new TextDecoder();
+
+/** `text` as UTF-8 bytes. */
+export function utf8Bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
 /** UTF-8 text of bytes (one shared decoder: constructing one per call costs more than a small decode). */
 export function utf8Text(bytes: Uint8Array): string {
   return decoder.decode(bytes);

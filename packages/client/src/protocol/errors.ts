@@ -1,4 +1,5 @@
 import type { HttpResponse } from "@smithy/protocol-http";
+import { utf8Bytes, utf8Text } from "./bytes";
 import { redact, type Secrets } from "./redact";
 import type { SseEvent } from "./sse";
 
@@ -301,22 +302,22 @@ export interface InvalidArnError extends AgentRuntimeError {
   field?: string;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const InvalidArnError = /* @__PURE__ */ defineError<InvalidArnError>("InvalidArnError");
+export const InvalidArnError = /* @__PURE__ */ defineError<InvalidArnError>(ClientErrorNames.invalidArn);
 /** An input or option failed validation before anything was sent. */
 export interface InvalidParameterError extends AgentRuntimeError {
   /** The input or option that was wrong, e.g. `sessionId`, `headers`, `payload`, `requestTimeout`. */
   field?: string;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const InvalidParameterError = /* @__PURE__ */ defineError<InvalidParameterError>("InvalidParameterError");
+export const InvalidParameterError = /* @__PURE__ */ defineError<InvalidParameterError>(ClientErrorNames.invalidParameter);
 /** Plain http to a host that is not loopback, without `allowInsecureHttp`. */
 export interface InsecureEndpointError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const InsecureEndpointError = /* @__PURE__ */ defineError<InsecureEndpointError>("InsecureEndpointError");
+export const InsecureEndpointError = /* @__PURE__ */ defineError<InsecureEndpointError>(ClientErrorNames.insecureEndpoint);
 /** No endpoint could be resolved: a bad `endpoint` URL, a bad or missing region. */
 export interface EndpointError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const EndpointError = /* @__PURE__ */ defineError<EndpointError>("EndpointError");
+export const EndpointError = /* @__PURE__ */ defineError<EndpointError>(ClientErrorNames.endpoint);
 /** No usable bearer token: the token provider failed, returned nothing usable, or the token is malformed. */
 export interface TokenProviderError extends AgentRuntimeError {
   /** `bearerToken` when a command's token is malformed. */
@@ -327,11 +328,11 @@ export interface TokenProviderError extends AgentRuntimeError {
   oauthError?: string;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const TokenProviderError = /* @__PURE__ */ defineError<TokenProviderError>("TokenProviderError");
+export const TokenProviderError = /* @__PURE__ */ defineError<TokenProviderError>(ClientErrorNames.token);
 /** The caller's `abortSignal` aborted (its reason is the `cause`), a stream was cancelled, or the client was destroyed. */
 export interface AbortError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const AbortError = /* @__PURE__ */ defineError<AbortError>("AbortError");
+export const AbortError = /* @__PURE__ */ defineError<AbortError>(ClientErrorNames.aborted);
 /** No connection within `connectionTimeout`; nothing was sent, so it is retried. */
 export interface ConnectionTimeoutError extends AgentRuntimeError {
   /** `ETIMEDOUT` when an HTTP connection timed out; absent when a WebSocket upgrade did. */
@@ -340,25 +341,25 @@ export interface ConnectionTimeoutError extends AgentRuntimeError {
   beforeResponse?: boolean;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const ConnectionTimeoutError = /* @__PURE__ */ defineError<ConnectionTimeoutError>("ConnectionTimeoutError");
+export const ConnectionTimeoutError = /* @__PURE__ */ defineError<ConnectionTimeoutError>(ClientErrorNames.connectionTimeout);
 /** No response headers within `requestTimeout` (or the idle timeout when none is set). */
 export interface RequestTimeoutError extends AgentRuntimeError {
   /** The request waited for a free pooled connection and was never sent. */
   neverSent?: boolean;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const RequestTimeoutError = /* @__PURE__ */ defineError<RequestTimeoutError>("RequestTimeoutError");
+export const RequestTimeoutError = /* @__PURE__ */ defineError<RequestTimeoutError>(ClientErrorNames.requestTimeout);
 /** No body data for `idleTimeout` ms. */
 export interface IdleTimeoutError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const IdleTimeoutError = /* @__PURE__ */ defineError<IdleTimeoutError>("IdleTimeoutError");
+export const IdleTimeoutError = /* @__PURE__ */ defineError<IdleTimeoutError>(ClientErrorNames.idleTimeout);
 /**
  * The call did not finish within its `deadline`, or the caller's `abortSignal` timed out (`AbortSignal.timeout()`;
  * its `TimeoutError` reason is the `cause`).
  */
 export interface DeadlineExceededError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const DeadlineExceededError = /* @__PURE__ */ defineError<DeadlineExceededError>("DeadlineExceededError");
+export const DeadlineExceededError = /* @__PURE__ */ defineError<DeadlineExceededError>(ClientErrorNames.deadline);
 /** The connection failed: before a response (`beforeResponse`) or while its body streamed. */
 export interface NetworkError extends AgentRuntimeError {
   /** The errno code, e.g. `ECONNRESET`, when the platform gave one. */
@@ -367,26 +368,26 @@ export interface NetworkError extends AgentRuntimeError {
   beforeResponse?: boolean;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const NetworkError = /* @__PURE__ */ defineError<NetworkError>("NetworkError");
+export const NetworkError = /* @__PURE__ */ defineError<NetworkError>(ClientErrorNames.network);
 /** An event-stream frame (a command stream) is malformed: bad prelude, CRC, header or length. */
 export interface EventStreamFramingError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const EventStreamFramingError = /* @__PURE__ */ defineError<EventStreamFramingError>("EventStreamFramingError");
+export const EventStreamFramingError = /* @__PURE__ */ defineError<EventStreamFramingError>(ClientErrorNames.framing);
 /** A stream ended early: an SSE body inside an event, or a command stream without its `contentStop`. */
 export interface TruncatedStreamError extends AgentRuntimeError {
   /** The unfinished SSE event's lines (`event: …`, `data: …`), when an SSE body ended inside one. */
   partial?: string;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const TruncatedStreamError = /* @__PURE__ */ defineError<TruncatedStreamError>("TruncatedStreamError");
+export const TruncatedStreamError = /* @__PURE__ */ defineError<TruncatedStreamError>(ClientErrorNames.truncated);
 /** A response stream was iterated a second time (streams can be read once). */
 export interface StreamAlreadyConsumedError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const StreamAlreadyConsumedError = /* @__PURE__ */ defineError<StreamAlreadyConsumedError>("StreamAlreadyConsumedError");
+export const StreamAlreadyConsumedError = /* @__PURE__ */ defineError<StreamAlreadyConsumedError>(ClientErrorNames.streamConsumed);
 /** The response was not what its headers promised (e.g. invalid JSON, an unknown body type). */
 export interface InvalidResponseError extends AgentRuntimeError {}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const InvalidResponseError = /* @__PURE__ */ defineError<InvalidResponseError>("InvalidResponseError");
+export const InvalidResponseError = /* @__PURE__ */ defineError<InvalidResponseError>(ClientErrorNames.response);
 /** A response crossed `maxEventBytes` or `maxResponseBytes`; the body was cancelled. */
 export interface ResponseLimitExceededError extends AgentRuntimeError {
   /** The option that was crossed. */
@@ -395,7 +396,7 @@ export interface ResponseLimitExceededError extends AgentRuntimeError {
   limitBytes?: number;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>("ResponseLimitExceededError");
+export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>(ClientErrorNames.limit);
 /** A WebSocket or shell connection closed abnormally after its upgrade (1000 is a normal end, not an error). */
 export interface WebSocketClosedError extends AgentRuntimeError {
   /** The close code: 1001 going away, 1006 dropped, 1008 policy, 1009 too big, 1011 server error, 4000 taken over, … */
@@ -404,7 +405,7 @@ export interface WebSocketClosedError extends AgentRuntimeError {
   reason?: string;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
-export const WebSocketClosedError = /* @__PURE__ */ defineError<WebSocketClosedError>("WebSocketClosedError");
+export const WebSocketClosedError = /* @__PURE__ */ defineError<WebSocketClosedError>(ClientErrorNames.webSocketClosed);
 
 /** The instance type of each client-side failure, by name. */
 export interface ClientErrorsByName {
@@ -521,8 +522,8 @@ export { headerValue };
  */
 export function errorFromResponse(response: HttpResponse, body: string | Uint8Array, $metadata: ResponseMetadata, secrets?: Secrets): AgentRuntimeError {
   const status = response.statusCode;
-  const bodyBytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const bodyText = typeof body === "string" ? body : new TextDecoder().decode(body);
+  const bodyBytes = typeof body === "string" ? utf8Bytes(body) : body;
+  const bodyText = typeof body === "string" ? body : utf8Text(body);
   let parsedBody: Record<string, unknown> | undefined;
   const trimmed = bodyText.trim();
   if (trimmed.startsWith("{")) {

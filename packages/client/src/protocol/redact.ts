@@ -1,6 +1,8 @@
 // The one place the package removes credentials from what it shows: error messages, error fields and causes,
 // `$response` snapshots, log lines. Browser-safe (no node: imports).
 
+import { utf8Bytes, utf8Text } from "./bytes";
+
 export const REDACTED = "[REDACTED]";
 
 /** Exact secrets shorter than this are not replaced: they would mangle ordinary text. */
@@ -33,14 +35,11 @@ function redactString(text: string, secrets: string[]): string {
   return out;
 }
 
-const decoder = /* @__PURE__ */ new TextDecoder();
-const encoder = /* @__PURE__ */ new TextEncoder();
-
 function redactBytes(view: ArrayBufferView, secrets: string[]): ArrayBufferView {
   if (!(view instanceof Uint8Array)) return view;
-  const text = decoder.decode(view);
+  const text = utf8Text(view);
   const clean = redactString(text, secrets);
-  return clean === text ? view : encoder.encode(clean);
+  return clean === text ? view : utf8Bytes(clean);
 }
 
 /** Live Node objects (sockets, requests, responses, streams): never kept inside an error, whatever they hold. */
