@@ -71,8 +71,10 @@ export function resolveStack(clientStack: MiddlewareStack<any, any>, commandStac
 /** A client's stack with its sorted order cached; any change to the stack (add, remove, use, …) drops the cache. */
 export class Pipeline {
   #order: Factory[] | undefined;
+  readonly #stack: MiddlewareStack<any, any>;
 
-  constructor(private readonly stack: MiddlewareStack<any, any>) {
+  constructor(stack: MiddlewareStack<any, any>) {
+    this.#stack = stack;
     const target = stack as unknown as Record<string, (...args: unknown[]) => unknown>;
     for (const name of MUTATORS) {
       const original = target[name];
@@ -86,11 +88,11 @@ export class Pipeline {
   /** The handler for one call: the client's middleware, the command's own (if any), serde and the transport. */
   resolve(command: { hasOwnMiddleware?(): boolean; middlewareStack: MiddlewareStack<any, any> }, context: RuntimeContext): Handler {
     // a command with middleware of its own, or a stack asked to log itself on resolve: resolved per call
-    if (command.hasOwnMiddleware?.() !== false || this.stack.identifyOnResolve()) {
+    if (command.hasOwnMiddleware?.() !== false || this.#stack.identifyOnResolve()) {
       // a command with middleware of its own: merged as the AWS SDK does, per call
-      return resolveStack(this.stack, command.middlewareStack, context);
+      return resolveStack(this.#stack, command.middlewareStack, context);
     }
-    const order = (this.#order ??= orderOf(addSerde(this.stack.clone())));
+    const order = (this.#order ??= orderOf(addSerde(this.#stack.clone())));
     let handler = terminal(context);
     for (const factory of order) handler = factory(handler, context);
     return handler;
