@@ -6,7 +6,7 @@ import { checkCallOptions, resolveConfig } from "./config";
 import { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
 import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
-import { IDLE_TIMEOUTS } from "./operations";
+import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
 import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
 import { Abort } from "./protocol/abort";
@@ -129,7 +129,7 @@ export class RuntimeClient {
     }
     const context = new CallContext(command, config, call, this.#handlerOf);
     context.requestTimeout = options.requestTimeout ?? config.requestTimeout;
-    context.idleTimeout = options.idleTimeout ?? IDLE_TIMEOUTS[command.operation]?.(config, command.input as { timeout?: unknown });
+    context.idleTimeout = options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown });
     if (options.maxEventBytes !== undefined || options.maxResponseBytes !== undefined) {
       context.limits = { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes };
     }

@@ -1,6 +1,6 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
-import { DEFAULT_RETRY } from "../operations";
+import { OPERATIONS } from "../operations";
 import { AgentRuntimeError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
 import { startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
@@ -8,8 +8,12 @@ import type { Operation, RetryClass, RetryOptions, RetryStrategy, RuntimeContext
 
 export type { RetryClass, RetryClassSwitches, RetryOptions, RetryStrategy } from "../types";
 
-/** Each operation's default retry classes. */
-export { DEFAULT_RETRY } from "../operations";
+/** Each operation's default retry classes (the `retry` column of the operations table). */
+export const DEFAULT_RETRY: Record<Operation, Record<RetryClass, boolean>> = {
+  invoke: OPERATIONS.invoke.retry,
+  commands: OPERATIONS.commands.retry,
+  stop: OPERATIONS.stop.retry,
+};
 
 /** Errno codes of a connection that was never made: safe to repeat for every operation. */
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
@@ -65,7 +69,7 @@ export function decideRetryable<E extends AgentRuntimeError>(error: E, context: 
 
 /** Whether `cls` is retried for `operation` under `options` (per-operation switch, then global, then default). */
 export function isRetryEnabled(cls: RetryClass, operation: Operation, options: RetryOptions = {}): boolean {
-  return options[operation]?.[cls] ?? options[cls] ?? DEFAULT_RETRY[operation][cls];
+  return options[operation]?.[cls] ?? options[cls] ?? OPERATIONS[operation].retry[cls];
 }
 
 /**
