@@ -50,3 +50,24 @@ test("identifyOnResolve(true) still logs the stack on send, as @smithy/middlewar
     await server.close();
   }
 });
+
+test("a token is checked whenever it changes: a malformed per-call token after good calls is refused before sending", async () => {
+  const server = await startServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  try {
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
+    const bad = await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {}, bearerToken: "two words" })).catch((e) => e);
+    expect(bad).toMatchObject({ name: "TokenProviderError", field: "bearerToken" });
+    expect(JSON.stringify(bad)).not.toContain("two words");
+    // the client's own token still works, and the server saw only the good calls, each with its header
+    await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  } finally {
+    client.destroy();
+    await server.close();
+  }
+});

@@ -38,13 +38,13 @@ function perCallToken(input: unknown): string | undefined {
 export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
   let warnedInsecure = false;
-  // the header of the last token sent, as a client sends the same token call after call (held in this
-  // closure, like the token itself: nothing printable reaches it)
+  // the header of the last token sent, checked once, as a client sends the same token call after call (held
+  // in this closure, like the token itself: nothing printable reaches it)
   let lastToken: string | undefined;
   let lastHeader = "";
   const bearerHeader = (token: string) => {
     if (token !== lastToken) {
-      lastHeader = `Bearer ${token}`;
+      lastHeader = `Bearer ${checkToken(token)}`;
       lastToken = token;
     }
     return lastHeader;
@@ -84,16 +84,17 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
         }
       }
       const send = (value: string) => {
+        const authorization = bearerHeader(value);
         secrets.push(value);
         const authorized = new HttpRequest(request);
         const headers = { ...request.headers };
-        headers.Authorization = bearerHeader(value);
+        headers.Authorization = authorization;
         authorized.headers = headers;
         return next({ ...args, request: authorized });
       };
-      if (perCall !== undefined) return send(checkToken(perCall));
+      if (perCall !== undefined) return send(perCall);
       // a fixed token needs no memo, no wait and no refresh
-      if (typeof token === "string") return send(checkToken(token));
+      if (typeof token === "string") return send(token);
       source ??= tokenSource(token!);
       const first = await unlessAborted(source.get(false), context.abort);
       try {
