@@ -29,7 +29,6 @@ class CallContext implements RuntimeContext {
   sessionId: string | undefined = undefined;
   // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
   #replaced: AbortSignal | undefined = undefined;
-  #stopReplaced: (() => void) | undefined = undefined;
 
   constructor(
     readonly command: RuntimeContext["command"] & { commandName: string; operation: RuntimeContext["operation"] },
@@ -53,22 +52,23 @@ class CallContext implements RuntimeContext {
    * listened to context.signal itself.
    */
   set signal(value: AbortSignal) {
-    this.unfollowSignal();
+    unfollowSignal(this);
     this.#replaced = value;
     const call = this.abort;
     const onAbort = () => call.abort(value.reason);
     if (value.aborted) onAbort();
     else {
       value.addEventListener("abort", onAbort, { once: true });
-      this.#stopReplaced = () => value.removeEventListener("abort", onAbort);
+      replacedSignals.set(this, () => value.removeEventListener("abort", onAbort));
     }
   }
+}
 
-  /** Stops listening to a signal a middleware put in place of `signal`. */
-  unfollowSignal(): void {
-    this.#stopReplaced?.();
-    this.#stopReplaced = undefined;
-  }
+/** How to stop listening to a signal a middleware put in place of `context.signal` (rare: kept aside). */
+const replacedSignals = new WeakMap<CallContext, () => void>();
+function unfollowSignal(context: CallContext): void {
+  replacedSignals.get(context)?.();
+  replacedSignals.delete(context);
 }
 
 /**
@@ -137,7 +137,7 @@ export class RuntimeClient {
       this.#live.delete(call);
       stopUser?.();
       stopDeadline?.();
-      context.unfollowSignal();
+      unfollowSignal(context);
     };
     try {
       const { output } = await this.#pipeline.resolve(command, context)({ input: command.input });

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import { InvokeCommand, RuntimeClient } from "@agentcore-runtime/client";
+import util from "node:util";
+import { InvokeCommand, InvokeStreamCommand, RuntimeClient } from "@agentcore-runtime/client";
 import { openBody } from "../src/protocol/body";
 import { ARN, SESSION, startServer, TOKEN } from "./helpers/server";
 
@@ -66,6 +67,39 @@ test("a token is checked whenever it changes: a malformed per-call token after g
     // the client's own token still works, and the server saw only the good calls, each with its header
     await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  } finally {
+    client.destroy();
+    await server.close();
+  }
+});
+
+test("a middleware may wrap an output's stream in a Proxy: it iterates, errors still pass through the SDK, the call is freed", async () => {
+  const server = await startServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: one\n\n");
+    setTimeout(() => res.end("data: two\n\n"), 20);
+  });
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { stream?: object };
+      if (output.stream) output.stream = new Proxy(output.stream, {});
+      return result;
+    },
+    { step: "initialize", name: "wrapStream" },
+  );
+  try {
+    const out = await client.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} }));
+    expect(util.types.isProxy(out.stream)).toBe(true);
+    const texts: string[] = [];
+    for await (const event of out.stream) texts.push(event.text);
+    expect(texts).toEqual(["one", "two"]);
+    // iterated once: a second time is the SDK's typed error, through the proxy too
+    const again = async () => {
+      for await (const event of out.stream) texts.push(event.text);
+    };
+    await expect(again()).rejects.toMatchObject({ name: "StreamAlreadyConsumedError" });
   } finally {
     client.destroy();
     await server.close();

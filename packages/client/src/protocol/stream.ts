@@ -8,30 +8,28 @@ import { DEFAULT_HEARTBEAT_MS, encodeSseError, encodeSseEvent, heartbeatText, SS
  * `toSSEStream()` and `toSSEResponse()` give the bytes a server sends on to a browser.
  */
 export class RuntimeStream<T> implements AsyncIterable<T> {
-  #used = false;
-  #closed = false;
-  readonly #closeHandlers: (() => void)[] = [];
-  #errorMaps: ((e: unknown) => unknown)[] = [];
+  // ordinary (TypeScript-private) fields, not `#` ones: a middleware may wrap an output's stream in a Proxy
+  private used = false;
+  private closed = false;
+  private readonly closeHandlers: (() => void)[] = [];
+  private readonly errorMaps: ((e: unknown) => unknown)[] = [];
 
-  readonly #produce: () => AsyncGenerator<T, void, undefined>;
-  readonly #release: (reason?: unknown) => Promise<void>;
-
-  constructor(produce: () => AsyncGenerator<T, void, undefined>, release: (reason?: unknown) => Promise<void>) {
-    this.#produce = produce;
-    this.#release = release;
-  }
+  constructor(
+    private readonly produce: () => AsyncGenerator<T, void, undefined>,
+    private readonly release: (reason?: unknown) => Promise<void>,
+  ) {}
 
   /**
    * `for await` over the items; a stream can be iterated once (a second time throws `StreamAlreadyConsumedError`), and
    * leaving the loop early cancels the HTTP body.
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#used) {
+    if (this.used) {
       throw clientError(ClientErrorNames.streamConsumed, "This stream was already iterated or cancelled; a response stream can be read once");
     }
-    this.#used = true;
-    const generator = this.#produce();
-    const done = () => this.#markClosed();
+    this.used = true;
+    const generator = this.produce();
+    const done = () => this.markClosed();
     return {
       next: async () => {
         try {
@@ -40,13 +38,13 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
           return result;
         } catch (e) {
           done();
-          throw this.#mapped(e);
+          throw this.mapped(e);
         }
       },
       return: async () => {
         try {
           // release first: a read pending inside the generator settles at once, so its return() is not stuck behind it
-          await this.#release();
+          await this.release();
           await generator.return(undefined).catch(() => undefined);
         } finally {
           done();
@@ -58,11 +56,11 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
 
   /** Stops reading and releases the connection without iterating. */
   async cancel(reason?: unknown): Promise<void> {
-    this.#used = true;
+    this.used = true;
     try {
-      await this.#release(clientError(ClientErrorNames.aborted, "The stream was cancelled", { cause: reason }));
+      await this.release(clientError(ClientErrorNames.aborted, "The stream was cancelled", { cause: reason }));
     } finally {
-      this.#markClosed();
+      this.markClosed();
     }
   }
 
@@ -165,24 +163,24 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
    * the call's tokens this way, since a stream fails after the middleware returned).
    */
   mapErrors(fn: (e: unknown) => unknown): void {
-    this.#errorMaps.push(fn);
+    this.errorMaps.push(fn);
   }
 
-  #mapped(e: unknown): unknown {
+  private mapped(e: unknown): unknown {
     let out = e;
-    for (const fn of this.#errorMaps) out = fn(out);
+    for (const fn of this.errorMaps) out = fn(out);
     return out;
   }
 
   /** Runs `fn` once the stream is over: ended, failed or cancelled. */
   onClose(fn: () => void): void {
-    if (this.#closed) fn();
-    else this.#closeHandlers.push(fn);
+    if (this.closed) fn();
+    else this.closeHandlers.push(fn);
   }
 
-  #markClosed(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const fn of this.#closeHandlers.splice(0)) fn();
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.closeHandlers.splice(0)) fn();
   }
 }
