@@ -7,9 +7,19 @@ import type { RuntimeContext } from "./types";
 type Handler = (args: any) => Promise<any>;
 type Factory = (next: Handler, context: any) => Handler;
 
-/** Builds the request from the command's input (the command is the context's, so one function serves all). */
-const serializerMiddleware: Factory = (next, context: RuntimeContext) => async (args) =>
-  next({ ...args, request: await context.command.serialize(args.input, context) });
+/**
+ * Builds the request from the command's input (the command is the context's, so one function serves all).
+ * Not async: the attempt is next()'s own promise, chained once on the serializer's.
+ */
+const serializerMiddleware: Factory = (next, context: RuntimeContext) => (args) => {
+  let request: unknown;
+  try {
+    request = context.command.serialize(args.input, context);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return request instanceof Promise ? request.then((built) => next({ ...args, request: built })) : next({ ...args, request });
+};
 
 /**
  * Turns the response into the command's output. A failed deserialization releases the body (an unread

@@ -67,7 +67,8 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       throw redact(e, secrets);
     }
 
-    async function authorize(perCall: string | undefined, token: string | TokenProvider | undefined) {
+    // not async: a fixed token's attempt is next()'s own promise, without an extra promise around it
+    function authorize(perCall: string | undefined, token: string | TokenProvider | undefined): Promise<any> {
       if (request.protocol === "http:" && !isLoopbackHost(request.hostname)) {
         if (config.allowInsecureHttp !== true) {
           throw clientError(
@@ -95,15 +96,17 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       if (perCall !== undefined) return send(perCall);
       // a fixed token needs no memo, no wait and no refresh
       if (typeof token === "string") return send(token);
-      source ??= tokenSource(token!);
-      const first = await unlessAborted(source.get(false), context.abort);
-      try {
-        return await send(first);
-      } catch (e) {
-        if (!source.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e)) throw e;
-        context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
-        return send(await unlessAborted(source.get(true, first), context.abort));
-      }
+      const provided = (source ??= tokenSource(token!));
+      return (async () => {
+        const first = await unlessAborted(provided.get(false), context.abort);
+        try {
+          return await send(first);
+        } catch (e) {
+          if (!provided.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e)) throw e;
+          context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
+          return send(await unlessAborted(provided.get(true, first), context.abort));
+        }
+      })();
     }
   };
 }
