@@ -53,6 +53,22 @@ describe("session id generation", () => {
     Object.defineProperty(globalThis, "crypto", { value: { getRandomValues: (b: Uint8Array) => real.getRandomValues(b) }, configurable: true });
     expect(uuidv4()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+  test("UUIDv4s across many random batches: well formed, version 4, RFC variant, all different", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = uuidv4();
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(5000);
+  });
+  test("random bytes come from the crypto in place now: one replaced mid-batch is used at once", () => {
+    uuidv4(); // a batch from the real crypto is in use
+    Object.defineProperty(globalThis, "crypto", { value: { getRandomValues: (b: Uint8Array) => b.fill(0xff) }, configurable: true });
+    expect(uuidv4()).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
+    Object.defineProperty(globalThis, "crypto", { value: { getRandomValues: (b: Uint8Array) => b.fill(0) }, configurable: true });
+    expect(uuidv4()).toBe("00000000-0000-4000-8000-000000000000");
+  });
   test("without Web Crypto it is a typed error naming sessionId, not a TypeError", () => {
     Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
     const e = thrown(() => uuidv4());
