@@ -3,7 +3,7 @@ import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
-import { readAll } from "../protocol/body";
+import { readAll, type BodyReader } from "../protocol/body";
 import { limitExceeded } from "../protocol/limits";
 import { concatBytes, utf8Text } from "../protocol/bytes";
 import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
@@ -36,6 +36,41 @@ function isJson(contentType: string | undefined): boolean {
   return lastIsJson;
 }
 
+/** The error `readAll` throws past `maxResponseBytes`. */
+function responseTooLarge(limit: number) {
+  return limitExceeded("maxResponseBytes", limit, "The response body");
+}
+
+/**
+ * An SSE response read whole: its events (in-band errors thrown after the events before them) and, within
+ * maxResponseBytes, its raw bytes (`body` is the response as received).
+ */
+async function readEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders): Promise<InvokeCommandOutput> {
+  const { maxResponseBytes } = context.limits;
+  const events: SseEvent[] = [];
+  const raw: Uint8Array[] = [];
+  let total = 0;
+  const tee = {
+    read: async () => {
+      const chunk = await body.read();
+      if (chunk) {
+        total += chunk.length;
+        if (total > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+        raw.push(chunk);
+      }
+      return chunk;
+    },
+    cancel: body.cancel,
+  };
+  try {
+    for await (const event of invokeEvents(tee, context, head)) events.push(event);
+  } catch (e) {
+    if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
+    throw e;
+  }
+  return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
+}
+
 /** Invokes the agent and waits for the whole response (JSON or SSE). */
 export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeCommandOutput> {
   readonly commandName = "InvokeCommand";
@@ -49,35 +84,8 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     const failed = throwIfError(response, context);
     if (failed) await failed;
     const head = responseHeaders(response, context);
-    const body = response.body;
-    const { maxResponseBytes } = context.limits;
-    const tooLarge = () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body");
-    if (isEventStream(head.contentType)) {
-      const events: SseEvent[] = [];
-      const raw: Uint8Array[] = [];
-      let total = 0;
-      // keep the raw bytes too (`body` is the response as received), within maxResponseBytes
-      const tee = {
-        read: async () => {
-          const chunk = await body.read();
-          if (chunk) {
-            total += chunk.length;
-            if (total > maxResponseBytes) throw tooLarge();
-            raw.push(chunk);
-          }
-          return chunk;
-        },
-        cancel: body.cancel,
-      };
-      try {
-        for await (const event of invokeEvents(tee, context, head)) events.push(event);
-      } catch (e) {
-        if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
-        throw e;
-      }
-      return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
-    }
-    const bytes = await readAll(body, maxResponseBytes, tooLarge);
+    if (isEventStream(head.contentType)) return readEvents(response.body, context, head);
+    const bytes = await readAll(response.body, context.limits.maxResponseBytes, responseTooLarge);
     const raw = utf8Text(bytes);
     if (!isJson(head.contentType) || raw.trim() === "") return { ...head, body: bytes, text: raw };
     let json: unknown;

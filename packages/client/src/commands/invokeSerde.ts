@@ -177,7 +177,7 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
   const { maxEventBytes, maxResponseBytes } = context.limits;
   try {
     if (!isEventStream(head.contentType)) {
-      const bytes = await readAll(body, maxResponseBytes, () => limitExceeded("maxResponseBytes", maxResponseBytes, "The response body"));
+      const bytes = await readAll(body, maxResponseBytes, (limit) => limitExceeded("maxResponseBytes", limit, "The response body"));
       const data = utf8Text(bytes);
       yield sseEvent(data);
       return;

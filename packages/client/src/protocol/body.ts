@@ -278,8 +278,8 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
   };
 }
 
-/** Reads a whole body into one buffer; past `limit` bytes it cancels the body and throws `tooLarge()`. */
-export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: () => AgentRuntimeError): Promise<Uint8Array> {
+/** Reads a whole body into one buffer; past `limit` bytes it cancels the body and throws `tooLarge(limit)`. */
+export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: (limit: number) => AgentRuntimeError): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -289,7 +289,7 @@ export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: (
     if (chunk === undefined) break;
     total += chunk.length;
     if (total > limit) {
-      const error = tooLarge?.() ?? clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
+      const error = tooLarge?.(limit) ?? clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
       await reader.cancel(error);
       throw error;
     }
