@@ -42,6 +42,15 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
   return decideRetryable(error, context);
 }
 
+/** Cancels the body of a response that arrived after its attempt was aborted (a handler that ignored the abort). */
+function cancelLateBody(result: unknown): void {
+  try {
+    void openBody((result as { response?: HttpResponse } | undefined)?.response?.body).cancel().catch(() => undefined);
+  } catch {
+    // a body of no kind the SDK reads: nothing it could cancel
+  }
+}
+
 /**
  * One attempt, the last handler of the stack: hands the request to the HTTP handler, waits for the response
  * headers under `requestTimeout` (else the idle timeout), and returns the response with its body opened as a
@@ -91,7 +100,10 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
             http.handle(request, { abortSignal: attempt.signal as any }).then(
               (result) => {
                 stop();
-                resolve(result as { response: HttpResponse });
+                // a handler that ignored the abort answers after the call gave up on it: nobody will read that
+                // body, so it is cancelled here (its connection freed) rather than left open
+                if (attempt.aborted) cancelLateBody(result);
+                else resolve(result as { response: HttpResponse });
               },
               (e) => {
                 stop();
