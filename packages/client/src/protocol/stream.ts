@@ -17,7 +17,10 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
   constructor(
     private readonly produce: () => AsyncGenerator<T, void, undefined>,
     private readonly release: (reason?: unknown) => Promise<void>,
-  ) {}
+  ) {
+    // a stream dropped without being read to its end or cancelled frees its connection when it is collected
+    abandoned?.register(this, { release, closeHandlers: this.closeHandlers }, this);
+  }
 
   /**
    * `for await` over the items; a stream can be iterated once (a second time throws `StreamAlreadyConsumedError`), and
@@ -181,6 +184,27 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    abandoned?.unregister(this);
     for (const fn of this.closeHandlers.splice(0)) fn();
   }
 }
+
+/**
+ * What an abandoned stream leaves to clean up: its body (the connection) and its close handlers (the call's
+ * deadline timer, abort listeners and place among the client's live calls). Neither refers to the stream, so
+ * holding them does not keep it alive.
+ */
+interface Abandoned {
+  release(reason?: unknown): Promise<void>;
+  closeHandlers: (() => void)[];
+}
+
+// A stream with a read pending is reachable from its socket and never collected; one nobody can read any more
+// is, and then its connection would otherwise stay open until the server gave up or the call's deadline.
+const abandoned =
+  typeof FinalizationRegistry === "function"
+    ? /* @__PURE__ */ new FinalizationRegistry<Abandoned>((left) => {
+        left.release(clientError(ClientErrorNames.aborted, "The stream was dropped without being read to its end or cancelled")).catch(() => undefined);
+        for (const fn of left.closeHandlers.splice(0)) fn();
+      })
+    : undefined;
