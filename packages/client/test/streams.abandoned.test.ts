@@ -82,3 +82,50 @@ test("a stream that is partly read, then dropped, is closed too; one still held 
     client.destroy();
   }
 });
+
+test("a dropped toSSEStream() is collected and closed too: its heartbeat timer runs only while a read waits", async () => {
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  try {
+    await (async () => {
+      const out = await client.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, qualifier: "sse-dropped", payload: {} }));
+      // the stream pulls the first event into its queue by itself, then waits for a reader that never comes:
+      // no read is pending and no heartbeat timer is armed, so nothing keeps it alive
+      out.stream.toSSEStream({ heartbeatMs: 20 });
+      await new Promise((r) => setTimeout(r, 100));
+    })();
+    await until(() => closed.has("sse-dropped"), "the dropped SSE stream's connection closed");
+  } finally {
+    client.destroy();
+  }
+});
+
+test("close handlers that throw: every other one still runs, and a collected stream never crashes the process", async () => {
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  const ran: string[] = [];
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on("uncaughtException", onUncaught);
+  try {
+    await (async () => {
+      const out = await client.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, qualifier: "throwing", payload: {} }));
+      out.stream.onClose(() => {
+        throw new Error("a broken close handler");
+      });
+      out.stream.onClose(() => ran.push("after it"));
+    })();
+    await until(() => closed.has("throwing") && ran.length === 1, "the stream closed and the later handler ran");
+    expect(uncaught).toEqual([]);
+
+    // the same on a normal close: the error reaches the caller, the other handlers have run
+    const out = await client.send(new InvokeStreamCommand({ runtimeArn: ARN, sessionId: SESSION, qualifier: "throwing-cancel", payload: {} }));
+    out.stream.onClose(() => {
+      throw new Error("broken again");
+    });
+    out.stream.onClose(() => ran.push("after cancel"));
+    await expect(out.stream.cancel()).rejects.toThrow("broken again");
+    expect(ran).toEqual(["after it", "after cancel"]);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    client.destroy();
+  }
+});

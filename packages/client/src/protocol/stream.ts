@@ -102,21 +102,27 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
     const encoder = new TextEncoder();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let over = false;
+    // whether a pull waits for the agent's next event: only then is there silence for a heartbeat to fill
+    let waiting = false;
     let arm = () => undefined as void;
-    const stop = () => {
-      over = true;
+    const disarm = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     };
+    const stop = () => {
+      over = true;
+      disarm();
+    };
     return new ReadableStream<Uint8Array>({
       start(controller) {
-        // re-armed after every write: a heartbeat only fills silence
+        // armed while a pull waits, re-armed after each heartbeat: the timer never outlives the wait, so a
+        // stream nobody reads holds no timer (and can be collected, which frees its connection)
         arm = () => {
-          if (timer !== undefined) clearTimeout(timer);
-          if (over || !(heartbeatMs < 2 ** 31)) return;
+          disarm();
+          if (over || !waiting || !(heartbeatMs < 2 ** 31)) return;
           timer = setTimeout(() => {
             timer = undefined;
-            if (over) return;
+            if (over || !waiting) return;
             // a reader that is behind has data to read already; only an idle one needs the comment
             if ((controller.desiredSize ?? 1) > 0) controller.enqueue(encoder.encode(heartbeatText()));
             arm();
@@ -124,11 +130,14 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
           // a heartbeat alone never keeps a Node process alive
           (timer as { unref?: () => void }).unref?.();
         };
-        arm();
       },
       async pull(controller) {
+        waiting = true;
+        arm();
         try {
           const { done, value } = await iterator.next();
+          waiting = false;
+          disarm();
           if (over) return;
           if (done) {
             stop();
@@ -136,8 +145,9 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
             return;
           }
           controller.enqueue(encoder.encode(encodeSseEvent(value)));
-          arm();
         } catch (e) {
+          waiting = false;
+          disarm();
           if (over) return;
           stop();
           controller.enqueue(encoder.encode(encodeSseError(e)));
@@ -185,8 +195,22 @@ export class RuntimeStream<T> implements AsyncIterable<T> {
     if (this.closed) return;
     this.closed = true;
     abandoned?.unregister(this);
-    for (const fn of this.closeHandlers.splice(0)) fn();
+    const failed = runAll(this.closeHandlers.splice(0));
+    if (failed) throw failed.error;
   }
+}
+
+/** Runs every handler, even after one throws; returns the first failure. */
+function runAll(handlers: (() => void)[]): { error: unknown } | undefined {
+  let failed: { error: unknown } | undefined;
+  for (const fn of handlers) {
+    try {
+      fn();
+    } catch (error) {
+      failed ??= { error };
+    }
+  }
+  return failed;
 }
 
 /**
@@ -204,7 +228,12 @@ interface Abandoned {
 const abandoned =
   typeof FinalizationRegistry === "function"
     ? /* @__PURE__ */ new FinalizationRegistry<Abandoned>((left) => {
-        left.release(clientError(ClientErrorNames.aborted, "The stream was dropped without being read to its end or cancelled")).catch(() => undefined);
-        for (const fn of left.closeHandlers.splice(0)) fn();
+        try {
+          left.release(clientError(ClientErrorNames.aborted, "The stream was dropped without being read to its end or cancelled")).catch(() => undefined);
+        } catch {
+          // a release that throws at once has nothing left to free
+        }
+        // nobody could catch a throw here: every handler runs, and a failing one is dropped
+        runAll(left.closeHandlers.splice(0));
       })
     : undefined;
