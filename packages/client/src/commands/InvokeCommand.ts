@@ -4,10 +4,9 @@ import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
 import { readAll, type BodyReader } from "../protocol/body";
-import { limitExceeded } from "../protocol/limits";
 import { concatBytes, utf8Text } from "../protocol/bytes";
-import { invokeEvents, isEventStream, serializeInvoke, type InvokeInput } from "./invokeSerde";
-import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
+import { invokeEvents, isEventStream, responseTooLarge, serializeInvoke, type InvokeInput } from "./invokeSerde";
+import { contentTypeTest, responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
 /** Input of `InvokeCommand`: the runtime, the `payload` and the optional content, user and MCP headers. */
 export type InvokeCommandInput = InvokeInput;
@@ -24,22 +23,8 @@ export interface InvokeCommandOutput extends RuntimeResponseHeaders {
   events?: SseEvent[];
 }
 
-let lastType: string | undefined;
-let lastIsJson = false;
-
-function isJson(contentType: string | undefined): boolean {
-  // one content type in a row is the common case: remembered, not matched again
-  if (contentType !== lastType) {
-    lastType = contentType;
-    lastIsJson = !!contentType && /^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType);
-  }
-  return lastIsJson;
-}
-
-/** The error `readAll` throws past `maxResponseBytes`. */
-function responseTooLarge(limit: number) {
-  return limitExceeded("maxResponseBytes", limit, "The response body");
-}
+/** Whether a response is JSON (`application/json`, `application/*+json`). */
+const isJson = /* @__PURE__ */ contentTypeTest(/^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i);
 
 /**
  * An SSE response read whole: its events (in-band errors thrown after the events before them) and, within

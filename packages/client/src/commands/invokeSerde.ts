@@ -7,7 +7,7 @@ import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from ".
 import { limitExceeded } from "../protocol/limits";
 import { SseDecoder, sseErrorPayload, sseEvent, type SseEvent } from "../protocol/sse";
 import { checkOptionalHeader, checkPayloadSize, checkWellFormed, LIMITS, checkHeaderValue } from "../protocol/validate";
-import { buildRequest, sessionIdFor, streamFailure, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
+import { buildRequest, contentTypeTest, sessionIdFor, streamFailure, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
 export interface InvokeInput extends RuntimeTarget {
@@ -150,16 +150,12 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
   return buildRequest(input, context, "invocations", { traceLimit: LIMITS.traceInvoke, sessionId: sessionIdFor(input), headers, body });
 }
 
-let lastType: string | undefined;
-let lastIsSse = false;
+/** Whether a response is SSE (`text/event-stream`). */
+export const isEventStream = /* @__PURE__ */ contentTypeTest(/^\s*text\/event-stream\s*(;|$)/i);
 
-export function isEventStream(contentType: string | undefined): boolean {
-  // one content type in a row is the common case: remembered, not matched again
-  if (contentType !== lastType) {
-    lastType = contentType;
-    lastIsSse = !!contentType && /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
-  }
-  return lastIsSse;
+/** The error `readAll` throws past `maxResponseBytes`. */
+export function responseTooLarge(limit: number) {
+  return limitExceeded("maxResponseBytes", limit, "The response body");
 }
 
 function sseError(event: SseEvent): AgentRuntimeError | undefined {
@@ -177,7 +173,7 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
   const { maxEventBytes, maxResponseBytes } = context.limits;
   try {
     if (!isEventStream(head.contentType)) {
-      const bytes = await readAll(body, maxResponseBytes, (limit) => limitExceeded("maxResponseBytes", limit, "The response body"));
+      const bytes = await readAll(body, maxResponseBytes, responseTooLarge);
       const data = utf8Text(bytes);
       yield sseEvent(data);
       return;

@@ -115,6 +115,22 @@ function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext
   return resolved;
 }
 
+/**
+ * A content-type test that remembers its last answer: a client sees one content type call after call, so the
+ * pattern runs only when the type changes.
+ */
+export function contentTypeTest(pattern: RegExp): (contentType: string | undefined) => boolean {
+  let last: string | undefined;
+  let answer = false;
+  return (contentType) => {
+    if (contentType !== last) {
+      last = contentType;
+      answer = !!contentType && pattern.test(contentType);
+    }
+    return answer;
+  };
+}
+
 /** The trace inputs sent as headers; the first two have each operation's own limit (undefined here). */
 const TRACE_HEADERS: [keyof RuntimeTarget & string, string, number | undefined][] = [
   ["traceId", "X-Amzn-Trace-Id", undefined],

@@ -22,16 +22,15 @@ export function startTimer(ms: number, fn: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-/** A duration option in ms: a positive number, or `Infinity` for none; anything else is rejected before sending. */
+/** Milliseconds on a clock that a change of the system time does not move (as setTimeout's own). */
+const monotonicNow = (): number => performance.now();
+
 /**
  * Watchdogs share one timer (per module, so per page or process): `arm` only records a due time, and the one
  * setTimeout is moved only when a new due time is earlier than the one it waits for. Calls with the same
  * timeout (the common case) arm and disarm with no timer operation at all; the sweep that fires at the
  * earliest due time finds the expired watchdogs and re-aims the timer at the next one.
  */
-/** Milliseconds on a clock that a change of the system time does not move (as setTimeout's own). */
-const monotonicNow = (): number => performance.now();
-
 const armed = new Set<Watchdog>();
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 let sweepAt = Infinity;
@@ -126,6 +125,7 @@ export class Watchdog {
   }
 }
 
+/** A duration option in ms: a positive number, or `Infinity` for none; anything else is rejected before sending. */
 export function checkDuration(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
