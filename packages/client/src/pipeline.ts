@@ -1,6 +1,7 @@
 import { constructStack } from "@smithy/middleware-stack";
 import type { MiddlewareStack } from "@smithy/types";
 import { markAccepted } from "./middleware/retry";
+import { withFields } from "./protocol/objects";
 import { transport, type RuntimeResponse, type SentCounter } from "./protocol/transport";
 import type { RuntimeContext } from "./types";
 
@@ -18,7 +19,7 @@ const serializerMiddleware: Factory = (next, context: RuntimeContext) => (args) 
   } catch (e) {
     return Promise.reject(e);
   }
-  return request instanceof Promise ? request.then((built) => next({ ...args, request: built })) : next({ ...args, request });
+  return request instanceof Promise ? request.then((built) => next(withFields(args, { request: built }))) : next(withFields(args, { request }));
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { withFields } from "../protocol/objects";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import type { CommandStatus } from "../protocol/eventStream";
 import { commandEvents, serializeExecute, type CommandProgress, type ExecuteInput } from "./commandSerde";
@@ -39,6 +40,6 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
       if (event.contentStop) outcome = event.contentStop;
     }
     if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });
-    return { ...head, stdout: progress.stdout, stderr: progress.stderr, exitCode: outcome.exitCode, status: outcome.status };
+    return withFields(head, { stdout: progress.stdout, stderr: progress.stderr, exitCode: outcome.exitCode, status: outcome.status });
   }
 }

@@ -1,6 +1,7 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { withFields } from "../protocol/objects";
 import type { CommandEvent } from "../protocol/eventStream";
 import { RuntimeStream } from "../protocol/stream";
 import { commandEvents, serializeExecute, type ExecuteInput } from "./commandSerde";
@@ -30,6 +31,6 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
     const body = response.body;
     const progress = { collect: false, stdout: "", stderr: "", stopped: false };
     const stream = new RuntimeStream(() => commandEvents(body, context, head, progress), (reason) => body.cancel(reason));
-    return { ...head, stream };
+    return withFields(head, { stream });
   }
 }

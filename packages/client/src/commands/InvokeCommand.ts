@@ -5,6 +5,7 @@ import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/er
 import type { SseEvent } from "../protocol/sse";
 import { readAll, type BodyReader } from "../protocol/body";
 import { concatBytes, utf8Text } from "../protocol/bytes";
+import { withFields } from "../protocol/objects";
 import { invokeEvents, isEventStream, responseTooLarge, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { contentTypeTest, responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
@@ -53,7 +54,7 @@ async function readEvents(body: BodyReader, context: RuntimeContext, head: Runti
     if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
     throw e;
   }
-  return { ...head, body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events };
+  return withFields(head, { body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events });
 }
 
 /** Invokes the agent and waits for the whole response (JSON or SSE). */
@@ -72,7 +73,7 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     if (isEventStream(head.contentType)) return readEvents(response.body, context, head);
     const bytes = await readAll(response.body, context.limits.maxResponseBytes, responseTooLarge);
     const raw = utf8Text(bytes);
-    if (!isJson(head.contentType) || raw.trim() === "") return { ...head, body: bytes, text: raw };
+    if (!isJson(head.contentType) || raw.trim() === "") return withFields(head, { body: bytes, text: raw });
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -82,6 +83,6 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
         fields: { text: raw },
       });
     }
-    return { ...head, body: bytes, text: typeof json === "string" ? json : raw, json };
+    return withFields(head, { body: bytes, text: typeof json === "string" ? json : raw, json });
   }
 }

@@ -1,6 +1,7 @@
 import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
+import { withFields } from "../protocol/objects";
 import type { SseEvent } from "../protocol/sse";
 import { RuntimeStream } from "../protocol/stream";
 import { invokeEvents, serializeInvoke, type InvokeInput } from "./invokeSerde";
@@ -29,6 +30,6 @@ export class InvokeStreamCommand extends RuntimeCommand<InvokeStreamCommandInput
     const head = responseHeaders(response, context);
     const body = response.body;
     const stream = new RuntimeStream(() => invokeEvents(body, context, head), (reason) => body.cancel(reason));
-    return { ...head, stream };
+    return withFields(head, { stream });
   }
 }

@@ -3,6 +3,7 @@ import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMi
 import type { ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
+import { withFields } from "../protocol/objects";
 import { heldSecret, redact } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 import { unlessAborted } from "../protocol/abort";
@@ -88,10 +89,8 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
         const authorization = bearerHeader(value);
         secrets.push(value);
         const authorized = new HttpRequest(request);
-        const headers = { ...request.headers };
-        headers.Authorization = authorization;
-        authorized.headers = headers;
-        return next({ ...args, request: authorized });
+        authorized.headers = withFields(request.headers, { Authorization: authorization });
+        return next(withFields(args, { request: authorized }));
       };
       if (perCall !== undefined) return send(perCall);
       // a fixed token needs no memo, no wait and no refresh

@@ -2,6 +2,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import { OPERATIONS } from "../operations";
 import { AgentRuntimeError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
+import { withFields } from "../protocol/objects";
 import { startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
 import type { Operation, RetryClass, RetryOptions, RetryStrategy, RuntimeContext } from "../types";
@@ -195,12 +196,12 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
       request.query = { ...original.query };
-      const headers = { ...original.headers };
-      headers["amz-sdk-invocation-id"] = invocationId;
-      headers["amz-sdk-request"] = attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`;
-      request.headers = headers;
+      request.headers = withFields(original.headers, {
+        "amz-sdk-invocation-id": invocationId,
+        "amz-sdk-request": attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`,
+      });
       try {
-        const result = await next({ ...args, request, sent } as typeof args);
+        const result = await next(withFields(args, { request, sent }) as typeof args);
         const $metadata = (result.output as { $metadata?: Record<string, unknown> } | undefined)?.$metadata;
         if ($metadata) {
           $metadata.attempts = Math.max(attempt, sent.count);

@@ -1,0 +1,9 @@
+/**
+ * `{ ...base, ...fields }`, made with `Object.assign` onto a fresh object. Node 20's V8 takes a slow path when
+ * an object spread is followed by keys its source lacks (`{ ...args, request }` where `args` has no `request`):
+ * about 1 µs each, measured, against about 0.1 µs this way, and a call made several such copies (middleware
+ * args, header copies, outputs). Same result for plain data objects (own enumerable keys, in order).
+ */
+export function withFields<T extends object, F extends object>(base: T, fields: F): Omit<T, keyof F> & F {
+  return Object.assign({}, base, fields);
+}
