@@ -6,6 +6,7 @@
 //
 // Usage: npm run build && node bench/core.mjs
 //   BENCH_ROUNDS=7         rounds of cases 1-3          BENCH_CASES=1,2,3,4,5,6   which cases to run
+//   BENCH_WARMUP=3         untimed warm-up rounds of cases 1-3 (each side, checked like the timed ones)
 //   BENCH_SSE_EVENTS=32768 case 1 events (~1 KB each)  BENCH_ES_MIB=16           case 2 MiB of stdout (4 KiB per frame)
 //   BENCH_INVOKES=300      case 3 invokes per round     BENCH_COLD_ROUNDS=9       case 4 spawns per variant
 //   BENCH_HEAP_MIB=256     case 5 MiB of stdout         BENCH_STREAMS=1000        case 6 concurrent streams
@@ -39,6 +40,11 @@ const env = (name, fallback) => {
   return n;
 };
 const ROUNDS = env("BENCH_ROUNDS", 7);
+// Cases 1-3 measure a warm client (a service calls it over and over): every side first runs this many untimed
+// rounds, so that each has been through V8's optimizing compiler before it is timed. One round is 300 small
+// invokes, fewer calls than the client's longer path needs to be fully optimized; timing cold code would
+// measure the JIT's schedule, not the per-call cost.
+const WARMUP = env("BENCH_WARMUP", 3);
 const SSE_EVENTS = env("BENCH_SSE_EVENTS", 32768);
 const ES_MIB = env("BENCH_ES_MIB", 16);
 const INVOKES = env("BENCH_INVOKES", 300);
@@ -70,14 +76,14 @@ function chunk(bytes, size) {
 const fmt = (x, digits = 0) => x.toFixed(digits);
 
 /**
- * Runs every side once as warm-up and check, then `rounds` rounds with the order rotated, checking each run.
- * Returns the times per side (ms, one per round).
+ * Runs every side WARMUP times (interleaved, untimed, checked), then `rounds` rounds with the order rotated,
+ * checking each run. Returns the times per side (ms, one per timed round).
  */
 async function interleave(sides, rounds, expected, what) {
   const verify = (name, got) => {
     if (JSON.stringify(got) !== JSON.stringify(expected)) fail(`${what}: ${name} read ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   };
-  for (const [name, fn] of sides) verify(name, await fn());
+  for (let w = 0; w < WARMUP; w++) for (const [name, fn] of sides) verify(name, await fn());
   const times = new Map(sides.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < sides.length; k++) {
@@ -348,7 +354,7 @@ async function caseInvoke() {
   const expected = { requests: INVOKES, bytes: INVOKES * reply.length };
   served = 0;
   const times = await interleave([["ours", ours], ["raw", raw], ["sdk", sdk]], ROUNDS, expected, "case 3 (small invokes)");
-  if (served !== (ROUNDS + 1) * 3 * INVOKES) fail(`case 3: the server answered ${served} requests, expected ${(ROUNDS + 1) * 3 * INVOKES}`);
+  if (served !== (ROUNDS + WARMUP) * 3 * INVOKES) fail(`case 3: the server answered ${served} requests, expected ${(ROUNDS + WARMUP) * 3 * INVOKES}`);
   client.destroy();
   official.destroy();
   agent.destroy();
