@@ -1,6 +1,7 @@
 import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest } from "@smithy/protocol-http";
 import { clientError, ClientErrorNames } from "../protocol/errors";
+import { withFields } from "../protocol/objects";
 import { quoteForMessage } from "../protocol/validate";
 import type { CredentialCache } from "./credentials";
 import { Sha256 } from "./sha256";
@@ -59,7 +60,7 @@ export function signingRegion(option: string | undefined, runtimeArn: unknown, h
 export function withHostHeader(request: HttpRequest): HttpRequest {
   if (Object.keys(request.headers).some((name) => name.toLowerCase() === "host")) return request;
   const host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
-  return new HttpRequest({ ...request, headers: { ...request.headers, host } });
+  return new HttpRequest({ ...request, headers: withFields(request.headers, { host }) });
 }
 
 /** The signing date: now, corrected by the caller's clock offset (the AWS SDK's `systemClockOffset`). */
