@@ -15,6 +15,8 @@
 // Cases 5 and 6 run in child processes of this same script (BENCH_CORE_CHILD=heap|concurrency) so heap and RSS
 // are not inflated by the other cases.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -384,12 +386,43 @@ const COLD = {
   "ours ESM": ["--input-type=module", "-e", `const before = performance.now(); const { RuntimeClient } = await import("@agentcore-runtime/client"); new RuntimeClient({ token: "x" }); ${print}`],
   "sdk CJS": ["-e", `const before = performance.now(); const { BedrockAgentCoreClient } = require("@aws-sdk/client-bedrock-agentcore"); new BedrockAgentCoreClient({ region: "us-east-1" }); ${print}`],
   "sdk ESM": ["--input-type=module", "-e", `const before = performance.now(); const { BedrockAgentCoreClient } = await import("@aws-sdk/client-bedrock-agentcore"); new BedrockAgentCoreClient({ region: "us-east-1" }); ${print}`],
+  // the least any package can cost here: one with this package's exports map whose files export an empty class
+  // (run from a temporary folder that holds it in node_modules; see floorPackage)
+  "floor CJS": ["-e", `const before = performance.now(); const { RuntimeClient } = require("floor-package"); new RuntimeClient({ token: "x" }); ${print}`],
+  "floor ESM": ["--input-type=module", "-e", `const before = performance.now(); const { RuntimeClient } = await import("floor-package"); new RuntimeClient({ token: "x" }); ${print}`],
 };
 
-function runChild(args, extraEnv = {}) {
+/**
+ * A temporary folder with node_modules/floor-package: this package's package.json "exports" map, with every
+ * file it names holding only `class RuntimeClient {}`. Importing it costs what Node itself charges for a
+ * package (the loader's first start, the exports resolution, reading and compiling a file), so it bounds the
+ * speed-up any package could have over the AWS SDK on this machine.
+ */
+function floorPackage() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentcore-bench-floor-"));
+  const pkg = path.join(dir, "node_modules", "floor-package");
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "packages/client/package.json"), "utf8"));
+  const files = new Set();
+  const collect = (target) => {
+    if (typeof target === "string") files.add(target);
+    else for (const value of Object.values(target ?? {})) collect(value);
+  };
+  collect(manifest.exports);
+  for (const file of files) {
+    if (file.endsWith("package.json")) continue;
+    const out = path.join(pkg, file);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const body = "class RuntimeClient { constructor(config) { this.config = config; } }";
+    fs.writeFileSync(out, file.endsWith(".d.ts") || file.endsWith(".d.mts") ? "export {};" : file.endsWith(".mjs") ? `export ${body}` : `${body}\nexports.RuntimeClient = RuntimeClient;`);
+  }
+  fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "floor-package", version: "0.0.0", type: manifest.type, main: manifest.main, exports: manifest.exports }));
+  return dir;
+}
+
+function runChild(args, extraEnv = {}, cwd = ROOT) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
@@ -403,8 +436,9 @@ async function caseCold() {
   const inChild = new Map(names.map((n) => [n, []]));
   const importOnly = new Map(names.map((n) => [n, []]));
   const wall = new Map(names.map((n) => [n, []]));
+  const floorDir = floorPackage();
   const once = async (name) => {
-    const r = await runChild(COLD[name]);
+    const r = await runChild(COLD[name], {}, name.startsWith("floor") ? floorDir : ROOT);
     const [before, after] = r.stdout.split(" ").map(Number);
     if (r.code !== 0 || !(after > 0) || !(before >= 0)) fail(`case 4: ${name} child exited ${r.code}, printed ${JSON.stringify(r.stdout)}\n${r.stderr}`);
     return { ms: after, importMs: after - before, wall: r.wall };
@@ -441,6 +475,9 @@ async function caseCold() {
     ]);
   }
   rows.push(["4c", "reference: bare `node -e` in the same rotation (node's own start)", `${fmt(median(inChild.get("bare node")), 1)} ms (wall ${fmt(median(wall.get("bare node")))} ms)`, "–", "–", "–", "–"]);
+  const floor = (format) => `${fmt(median(importOnly.get(`floor ${format}`)), 1)} ms, so at most ${fmt(speedup(importOnly, `floor ${format}`, `sdk ${format}`), 1)}× the AWS SDK`;
+  rows.push(["4d", "reference: an empty package with this package's exports map, same rotation (what Node charges any package: the most any package could be faster than the AWS SDK here)", `CJS ${floor("CJS")}`, `ESM ${floor("ESM")}`, "–", "–", "–"]);
+  fs.rmSync(floorDir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------------------------------------
