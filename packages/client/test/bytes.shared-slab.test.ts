@@ -1,5 +1,5 @@
 /**
- * utf8Bytes cuts short texts from a shared slab (one off-heap allocation per 16 KiB instead of one per call):
+ * utf8Bytes cuts short texts from a shared slab (one off-heap allocation per 8 KiB instead of one per call):
  * each result must hold exactly its own bytes, untouched by later ones, whatever the text.
  */
 import { utf8Bytes, utf8Text } from "../src/protocol/bytes";
@@ -8,7 +8,7 @@ const reference = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 
 describe("utf8Bytes", () => {
   it("encodes ASCII, multi-byte, astral, empty and long texts exactly", () => {
-    const texts = ["", "a", '{"prompt":"hi"}', "héllo wörld", "日本語のテキスト", "emoji 😀👍🏽", "x".repeat(2048), "é".repeat(2048), "y".repeat(5000), "€".repeat(3000)];
+    const texts = ["", "a", '{"prompt":"hi"}', "héllo wörld", "日本語のテキスト", "emoji 😀👍🏽", "x".repeat(1024), "é".repeat(1024), "x".repeat(1025), "y".repeat(5000), "€".repeat(3000)];
     for (const text of texts) {
       const bytes = utf8Bytes(text);
       expect(bytes).toEqual(reference(text));

@@ -18,9 +18,10 @@ const decoder = /* @__PURE__ */ new TextDecoder();
 // Short texts are encoded into a shared slab and handed out as views of it, as Node's own Buffer pool does: a
 // typed array of its own costs an off-heap allocation (about 1 µs in Node 20 for more than 64 bytes), more than
 // encoding a request's JSON. A view is read through its byteOffset and byteLength like any other, never written.
-const SLAB_BYTES = 16 * 1024;
+// Sizes as Node's pool: an 8 KiB slab, pieces of at most 3 KiB, so a view kept for long pins at most 8 KiB.
+const SLAB_BYTES = 8 * 1024;
 /** Texts up to this many UTF-16 units (at most three times as many bytes) are cut from the slab. */
-const SLAB_TEXT = 2048;
+const SLAB_TEXT = 1024;
 let slab: Uint8Array | undefined;
 let slabUsed = 0;
 
