@@ -39,7 +39,11 @@ function renderings(x: unknown): string[] {
   attempt(() => format("%o", x));
   attempt(() => format("%s %j", x, x));
   const response = (x as { $response?: { body?: unknown } } | undefined)?.$response;
-  if (response?.body instanceof Uint8Array) out.push(new TextDecoder().decode(response.body));
+  if (response?.body instanceof Uint8Array) {
+    out.push(new TextDecoder().decode(response.body));
+    // the whole buffer behind the bytes (what inspect with showHidden, structuredClone or postMessage reach)
+    out.push(new TextDecoder().decode(new Uint8Array(response.body.buffer)));
+  }
   const cause = (x as { cause?: unknown } | undefined)?.cause;
   if (cause !== undefined && cause !== null) attempt(() => JSON.stringify(cause));
   return out;
@@ -358,6 +362,21 @@ describe.each([
     expect(new TextDecoder().decode(response.body as Uint8Array)).toBe('{"message":"denied"}');
     expect((response.headers as Record<string, string>)["x-echo-raw"]).toBe("[REDACTED]");
     expect(Object.keys(error)).not.toContain("$response");
+  });
+
+  test("a redacted error body is a buffer of its own: the bytes it was redacted from are not behind it", async () => {
+    // a handler that answers with a string body (it is encoded by the SDK) echoing the token, then a second call
+    // whose payload is encoded after it: neither the original text nor other calls' bytes share the copy's buffer
+    const echo = { metadata: { handlerProtocol: "http/1.1" }, handle: async () => ({ response: { statusCode: 403, headers: { "content-type": "application/json" }, body: `{"message":"denied for ${token}"}` } }), updateHttpClientConfig() {}, httpHandlerConfigs: () => ({}) };
+    const client = new RuntimeClient({ endpoint: "https://127.0.0.1:1", token, requestHandler: echo as never, maxAttempts: 1 });
+    const caught = await client.send(new InvokeCommand({ runtimeArn: ARN, payload: { n: 1 } })).catch((e: unknown) => e);
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: { n: 2 } })).catch(() => undefined);
+    const body = (caught as { $response: { body: Uint8Array } }).$response.body;
+    expect(new TextDecoder().decode(body)).toBe('{"message":"denied for [REDACTED]"}');
+    expect(body.byteOffset).toBe(0);
+    expect(body.buffer.byteLength).toBe(body.byteLength);
+    assertNoToken("403 with a string body", renderings(caught), [token]);
+    client.destroy();
   });
 
   test("no log line at debug level with payloads shows the token", () => {
