@@ -20,11 +20,24 @@ if (dirs.length === 0) {
   process.exit(2);
 }
 const MODE = process.env.AB_MODE ?? "memory";
-const ROUNDS = Number(process.env.AB_ROUNDS ?? 21);
-const CALLS = Number(process.env.AB_CALLS ?? (MODE === "memory" ? 2000 : 300));
+const count = (name, fallback) => {
+  const n = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name}=${process.env[name]}: a whole number of at least 1`);
+    process.exit(2);
+  }
+  return n;
+};
+const ROUNDS = count("AB_ROUNDS", 21);
+const CALLS = count("AB_CALLS", MODE === "memory" ? 2000 : 300);
 const ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_agent-abcdefghij";
 const payload = { prompt: "Summarise the last three build logs in one short sentence, please.", n: 1 };
 const reply = Buffer.from(JSON.stringify({ result: "ok", message: "Hello from the loopback agent", tokens: 12 }));
+// (the same folder twice would be one module instance: pass a copy of a build as the control)
+if (new Set(dirs.map((dir) => path.resolve(dir))).size !== dirs.length) {
+  console.error("each build must be a folder of its own: copy a build to compare it with itself");
+  process.exit(2);
+}
 const builds = await Promise.all(dirs.map((dir) => import(pathToFileURL(path.resolve(dir, "index.mjs")).href)));
 
 const sides = [];

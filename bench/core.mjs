@@ -34,11 +34,11 @@ import {
 } from "@agentcore-runtime/client";
 
 const MiB = 1024 * 1024;
-const env = (name, fallback) => {
+const env = (name, fallback, min = 1) => {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) fail(`${name}=${raw} is not a positive number`);
+  if (!Number.isInteger(n) || n < min) fail(`${name}=${raw} is not a whole number of at least ${min}`);
   return n;
 };
 const ROUNDS = env("BENCH_ROUNDS", 7);
@@ -46,7 +46,7 @@ const ROUNDS = env("BENCH_ROUNDS", 7);
 // rounds, so that each has been through V8's optimizing compiler before it is timed. One round is 300 small
 // invokes, fewer calls than the client's longer path needs to be fully optimized; timing cold code would
 // measure the JIT's schedule, not the per-call cost.
-const WARMUP = env("BENCH_WARMUP", 3);
+const WARMUP = env("BENCH_WARMUP", 3, 0);
 const SSE_EVENTS = env("BENCH_SSE_EVENTS", 32768);
 const ES_MIB = env("BENCH_ES_MIB", 16);
 const INVOKES = env("BENCH_INVOKES", 300);
@@ -437,6 +437,8 @@ async function caseCold() {
   const importOnly = new Map(names.map((n) => [n, []]));
   const wall = new Map(names.map((n) => [n, []]));
   const floorDir = floorPackage();
+  // removed on every way out, fail() (process.exit) included
+  process.once("exit", () => fs.rmSync(floorDir, { recursive: true, force: true }));
   const once = async (name) => {
     const r = await runChild(COLD[name], {}, name.startsWith("floor") ? floorDir : ROOT);
     const [before, after] = r.stdout.split(" ").map(Number);
@@ -477,7 +479,6 @@ async function caseCold() {
   rows.push(["4c", "reference: bare `node -e` in the same rotation (node's own start)", `${fmt(median(inChild.get("bare node")), 1)} ms (wall ${fmt(median(wall.get("bare node")))} ms)`, "–", "–", "–", "–"]);
   const floor = (format) => `${fmt(median(importOnly.get(`floor ${format}`)), 1)} ms, so at most ${fmt(speedup(importOnly, `floor ${format}`, `sdk ${format}`), 1)}× the AWS SDK`;
   rows.push(["4d", "reference: an empty package with this package's exports map, same rotation (what Node charges any package: the most any package could be faster than the AWS SDK here)", `CJS ${floor("CJS")}`, `ESM ${floor("ESM")}`, "–", "–", "–"]);
-  fs.rmSync(floorDir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------------------------------------
