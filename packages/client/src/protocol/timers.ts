@@ -1,3 +1,4 @@
+import { monotonicNow } from "../runtime/runtimeConfig";
 import { clientError, ClientErrorNames } from "./errors";
 
 /** Node and browsers run a longer setTimeout after 1 ms; longer waits are chained from pieces of this size. */
@@ -21,9 +22,6 @@ export function startTimer(ms: number, fn: () => void): () => void {
   arm(ms);
   return () => clearTimeout(timer);
 }
-
-/** Milliseconds on a clock that a change of the system time does not move (as setTimeout's own). */
-const monotonicNow = (): number => performance.now();
 
 /**
  * Watchdogs share one timer (per module, so per page or process): `arm` only records a due time, and the one

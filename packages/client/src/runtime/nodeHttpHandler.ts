@@ -3,7 +3,10 @@ import type { Agent as HttpsAgent } from "node:https";
 import type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-http";
 import type { Logger } from "../types";
 
-/** What the default Node handler is made from: `node:http` and `node:https`, loaded on the first send. */
+/**
+ * What the default Node handler is made from: `node:http` and `node:https`. Each is read when the first request
+ * of its protocol is made (the default handler's are getters that load the module then).
+ */
 export interface NodeModules {
   http: typeof import("node:http");
   https: typeof import("node:https");
@@ -36,27 +39,25 @@ export class NodeRequestHandler implements HttpHandler {
   readonly metadata = { handlerProtocol: "http/1.1" };
   /** Takes the call's light abort state (see protocol/abort.ts) as well as an AbortSignal. */
   readonly takesLightAbort = true;
-  readonly #http: NodeModules["http"];
-  readonly #https: NodeModules["https"];
-  readonly #httpAgent: HttpAgent;
-  readonly #httpsAgent: HttpsAgent;
+  readonly #modules: NodeModules;
+  // each protocol's module and keep-alive agent, made with its first request
+  #http: NodeModules["http"] | undefined;
+  #https: NodeModules["https"] | undefined;
+  #httpAgent: HttpAgent | undefined;
+  #httpsAgent: HttpsAgent | undefined;
   readonly #options: NodeHandlerOptions;
   #warnedAt = -Infinity;
 
   constructor(modules: NodeModules, options: NodeHandlerOptions = {}) {
-    this.#http = modules.http;
-    this.#https = modules.https;
+    this.#modules = modules;
     this.#options = options;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity };
-    this.#httpAgent = new modules.http.Agent(agentOptions);
-    this.#httpsAgent = new modules.https.Agent(agentOptions);
   }
 
   handle(request: HttpRequest, { abortSignal }: { abortSignal?: AbortLike } = {}): Promise<{ response: HttpResponse }> {
     return new Promise((resolve, reject) => {
       if (abortSignal?.aborted) return reject(abortError(abortSignal));
       const secure = request.protocol === "https:";
-      const agent = secure ? this.#httpsAgent : this.#httpAgent;
+      const agent = secure ? (this.#httpsAgent ?? this.#agentOf(true)) : (this.#httpAgent ?? this.#agentOf(false));
       let path = request.path;
       const query = queryString(request.query);
       if (query) path += `?${query}`;
@@ -64,7 +65,7 @@ export class NodeRequestHandler implements HttpHandler {
       const hostname = request.hostname.startsWith("[") && request.hostname.endsWith("]") ? request.hostname.slice(1, -1) : request.hostname;
       const options: RequestOptions = { host: hostname, port: request.port, method: request.method, path, headers: request.headers, agent };
       if (request.username != null || request.password != null) options.auth = `${request.username ?? ""}:${request.password ?? ""}`;
-      const req = (secure ? this.#https : this.#http).request(options, (res: IncomingMessage) => {
+      const req = (secure ? this.#https! : this.#http!).request(options, (res: IncomingMessage) => {
         resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
       });
       req.on("error", reject);
@@ -98,6 +99,7 @@ export class NodeRequestHandler implements HttpHandler {
     if (id === undefined) return false;
     const attempt = request.headers["amz-sdk-request"];
     for (const agent of [this.#httpAgent, this.#httpsAgent]) {
+      if (agent === undefined) continue;
       for (const queue of Object.values(agent.requests) as (ClientRequest[] | undefined)[]) {
         for (const req of queue ?? []) if (req.getHeader("amz-sdk-invocation-id") === id && req.getHeader("amz-sdk-request") === attempt) return true;
       }
@@ -114,8 +116,19 @@ export class NodeRequestHandler implements HttpHandler {
   }
 
   destroy(): void {
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#httpAgent?.destroy();
+    this.#httpsAgent?.destroy();
+  }
+
+  /** Loads a protocol's module and makes its keep-alive agent, on the first request of that protocol. */
+  #agentOf(secure: boolean): HttpAgent | HttpsAgent {
+    const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity };
+    if (secure) {
+      const https = (this.#https = this.#modules.https);
+      return (this.#httpsAgent = new https.Agent(agentOptions));
+    }
+    const http = (this.#http = this.#modules.http);
+    return (this.#httpAgent = new http.Agent(agentOptions));
   }
 
   /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */

@@ -17,3 +17,18 @@ export const runtimeName = "browser";
 export function nativeCrc32(): undefined {
   return undefined;
 }
+
+/** Milliseconds on a clock that a change of the system time does not move (as setTimeout's own). */
+export function monotonicNow(): number {
+  return performance.now();
+}
+
+/** What UUIDs are made from: Web Crypto's `getRandomValues`. */
+export interface RandomSource {
+  getRandomValues(array: Uint8Array): unknown;
+}
+
+/** Web Crypto, where the page has it (plain-http pages have `getRandomValues` without `randomUUID`). */
+export function randomSource(): RandomSource | undefined {
+  return (globalThis as { crypto?: RandomSource }).crypto;
+}
