@@ -83,9 +83,10 @@ function unfollowSignal(context: CallContext): void {
 export class RuntimeClient {
   /** The resolved configuration (validated, defaults filled in). The token and the HTTP handler are not in it. */
   readonly config: ResolvedConfig;
-  /** Middleware for every command this client sends (AWS SDK v3 `MiddlewareStack` semantics: steps, priorities, names). */
-  readonly middlewareStack: MiddlewareStack<any, any> = constructStack<any, any>();
-  readonly #pipeline: Pipeline;
+  // the stack and the pipeline over it, made on first use (a send, or a read of middlewareStack): constructing
+  // a client compiles and runs none of the stack's code
+  #stack: MiddlewareStack<any, any> | undefined;
+  #pipeline: Pipeline | undefined;
   // ES private: a pooled socket's request (its Authorization header included) is never reachable from the client
   #handler: HttpHandler | Promise<HttpHandler> | undefined;
   #destroyed = false;
@@ -99,10 +100,26 @@ export class RuntimeClient {
     // cannot reach it; the bearer middleware reads it with heldSecret(config)
     holdSecret(this.config, config.token);
     this.#handler = config.requestHandler;
-    this.#pipeline = new Pipeline(this.middlewareStack);
-    this.middlewareStack.add(retryMiddleware(), retryMiddlewareOptions);
-    this.middlewareStack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
-    if (config.logger) this.middlewareStack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
+  }
+
+  /**
+   * Middleware for every command this client sends (AWS SDK v3 `MiddlewareStack` semantics: steps, priorities,
+   * names). It holds the retry and bearer auth middleware, and the logger middleware when a logger is
+   * configured; made on first use.
+   */
+  get middlewareStack(): MiddlewareStack<any, any> {
+    return this.#stack ?? this.#makeStack().stack;
+  }
+
+  #makeStack(): { stack: MiddlewareStack<any, any>; pipeline: Pipeline } {
+    const stack = constructStack<any, any>();
+    stack.add(retryMiddleware(), retryMiddlewareOptions);
+    stack.add(bearerAuthMiddleware(this.config), bearerAuthMiddlewareOptions);
+    if (this.config.logger) stack.add(loggerMiddleware(this.config), loggerMiddlewareOptions);
+    const pipeline = new Pipeline(stack);
+    this.#stack = stack;
+    this.#pipeline = pipeline;
+    return { stack, pipeline };
   }
 
   /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
@@ -140,7 +157,8 @@ export class RuntimeClient {
       unfollowSignal(context);
     };
     try {
-      const { output } = await this.#pipeline.resolve(command, context)({ input: command.input });
+      const pipeline = this.#pipeline ?? this.#makeStack().pipeline;
+      const { output } = await pipeline.resolve(command, context)({ input: command.input });
       const stream = (output as { stream?: { onClose?(fn: () => void): void } }).stream;
       if (stream?.onClose) stream.onClose(release);
       else release();

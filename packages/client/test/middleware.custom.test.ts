@@ -79,3 +79,37 @@ test("the built-in middleware is listed by name", () => {
   expect(names).toContain("retryMiddleware");
   expect(names).toContain("bearerAuthMiddleware");
 });
+
+test("the stack is made on first use and is then the same object; the logger middleware only with a logger", () => {
+  const client = new RuntimeClient({ token: TOKEN });
+  const stack = client.middlewareStack;
+  expect(client.middlewareStack).toBe(stack);
+  expect(stack.identify().join(" ")).not.toContain("loggerMiddleware");
+  const logged = new RuntimeClient({ token: TOKEN, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  expect(logged.middlewareStack.identify().join(" ")).toContain("loggerMiddleware");
+});
+
+test("middleware added to a stack read before the first send runs on that send, and a send before any read gets the built-ins", async () => {
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  const seen: string[] = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      seen.push((args.request as HttpRequest).path);
+      return next(args);
+    },
+    { step: "build", name: "probe" },
+  );
+  let before = server.requests.length;
+  await client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION }));
+  expect(seen).toEqual([`/runtimes/${encodeURIComponent(ARN)}/stopruntimesession`]);
+  // and the built-ins ran too: the request went out with the token
+  expect(server.requests[before].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  client.destroy();
+
+  const fresh = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  before = server.requests.length;
+  await fresh.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION }));
+  expect(server.requests[before].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  expect(fresh.middlewareStack.identify().join(" ")).toContain("retryMiddleware");
+  fresh.destroy();
+});
