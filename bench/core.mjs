@@ -431,7 +431,37 @@ function runChild(args, extraEnv = {}, cwd = ROOT) {
   });
 }
 
+// Through the first call (4e, a report): what a serverless cold start pays before its first answer. The child
+// imports, constructs and sends one small invoke over plain http to a server in this process; the timer starts
+// before the import (the same point as above) and stops when the output is in hand.
+const firstInvoke = (endpoint) => {
+  const ours = `const { RuntimeClient, InvokeCommand } = require("@agentcore-runtime/client"); const c = new RuntimeClient({ token: "x", endpoint: "${endpoint}" }); c.send(new InvokeCommand({ runtimeArn: "${ARN}", payload: { n: 1 } }))`;
+  const sdk = `const { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } = require("@aws-sdk/client-bedrock-agentcore"); const { HttpBearerAuthSigner } = require("@smithy/core"); const c = new BedrockAgentCoreClient({ region: "us-east-1", endpoint: "${endpoint}", token: { token: "x" }, httpAuthSchemeProvider: () => [{ schemeId: "smithy.api#httpBearerAuth" }], httpAuthSchemes: [{ schemeId: "smithy.api#httpBearerAuth", identityProvider: () => async () => ({ token: "x" }), signer: new HttpBearerAuthSigner() }] }); c.send(new InvokeAgentRuntimeCommand({ agentRuntimeArn: "${ARN}", payload: Buffer.from('{"n":1}'), contentType: "application/json" })).then(async (o) => ({ json: JSON.parse(Buffer.from(await o.response.transformToByteArray()).toString()) }))`;
+  // prints as the other variants do, and exits at once (the keep-alive socket would hold the process open)
+  const done = `.then((o) => { if (o.json?.ok !== true) throw new Error("unexpected reply " + JSON.stringify(o.json)); ${print} process.exit(0); })`;
+  return {
+    "ours CJS first invoke": ["-e", `const before = performance.now(); ${ours}${done}`],
+    "sdk CJS first invoke": ["-e", `const before = performance.now(); ${sdk}${done}`],
+  };
+};
+
 async function caseCold() {
+  const reply = Buffer.from(JSON.stringify({ ok: true }));
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json", "content-length": reply.length }).end(reply));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const COLD_ALL = { ...COLD, ...firstInvoke(`http://127.0.0.1:${server.address().port}`) };
+  try {
+    await coldRounds(COLD_ALL);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+async function coldRounds(COLD) {
   const names = Object.keys(COLD);
   const inChild = new Map(names.map((n) => [n, []]));
   const importOnly = new Map(names.map((n) => [n, []]));
@@ -479,6 +509,17 @@ async function caseCold() {
   rows.push(["4c", "reference: bare `node -e` in the same rotation (node's own start)", `${fmt(median(inChild.get("bare node")), 1)} ms (wall ${fmt(median(wall.get("bare node")))} ms)`, "–", "–", "–", "–"]);
   const floor = (format) => `${fmt(median(importOnly.get(`floor ${format}`)), 1)} ms, so at most ${fmt(speedup(importOnly, `floor ${format}`, `sdk ${format}`), 1)}× the AWS SDK`;
   rows.push(["4d", "reference: an empty package with this package's exports map, same rotation (what Node charges any package: the most any package could be faster than the AWS SDK here)", `CJS ${floor("CJS")}`, `ESM ${floor("ESM")}`, "–", "–", "–"]);
+  const first = speedup(importOnly, "ours CJS first invoke", "sdk CJS first invoke");
+  console.log(`case 4e: cold require + construct + first invoke over loopback: ours ${fmt(median(importOnly.get("ours CJS first invoke")), 1)} ms, AWS SDK ${fmt(median(importOnly.get("sdk CJS first invoke")), 1)} ms (${fmt(first, 1)}×); no goal`);
+  rows.push([
+    "4e",
+    `cold require + construct + first small invoke (plain http, loopback) in a fresh node, ${COLD_ROUNDS} spawns each: ms from before the require to the output`,
+    `${fmt(median(importOnly.get("ours CJS first invoke")), 1)} ms`,
+    `AWS SDK ${fmt(median(importOnly.get("sdk CJS first invoke")), 1)} ms`,
+    `${fmt(first, 1)}× faster`,
+    "(report)",
+    "–",
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
