@@ -63,6 +63,43 @@ test("re-arming restarts the wait; closing stops it for good", async () => {
   expect(fired).toHaveLength(1);
 });
 
+test("watchdogs due in the same sweep: one disarmed or re-armed by an earlier one's function does not fire then", async () => {
+  const fired: string[] = [];
+  const first = new Watchdog();
+  const disarmed = new Watchdog();
+  const rearmed = new Watchdog();
+  const plain = new Watchdog();
+  // all four due at once; `first` is due earliest, so its function runs first in the sweep
+  first.arm(20, () => {
+    fired.push("first");
+    disarmed.disarm();
+    rearmed.arm(60, () => fired.push("rearmed, later"));
+  });
+  disarmed.arm(21, () => fired.push("disarmed"));
+  rearmed.arm(21, () => fired.push("rearmed, now"));
+  plain.arm(21, () => fired.push("plain"));
+  await sleep(45);
+  expect(fired).toEqual(["first", "plain"]);
+  await sleep(80);
+  expect(fired).toEqual(["first", "plain", "rearmed, later"]);
+  [first, disarmed, rearmed, plain].forEach((w) => w.close());
+});
+
+test("many watchdogs armed and disarmed in any order: exactly the ones left armed fire, each once", async () => {
+  const fired = new Map<number, number>();
+  const dogs = Array.from({ length: 200 }, () => new Watchdog());
+  dogs.forEach((w, i) => w.arm(30 + (i % 7), () => fired.set(i, (fired.get(i) ?? 0) + 1)));
+  // disarm every third, from both ends and the middle, then re-arm every fifth of those
+  const disarmed = dogs.map((_, i) => i).filter((i) => i % 3 === 0);
+  for (const i of [...disarmed.slice(0, 20).reverse(), ...disarmed.slice(20)]) dogs[i].disarm();
+  for (const i of disarmed.filter((i) => i % 5 === 0)) dogs[i].arm(30, () => fired.set(i, (fired.get(i) ?? 0) + 1));
+  await sleep(120);
+  const expected = dogs.map((_, i) => i).filter((i) => i % 3 !== 0 || i % 5 === 0);
+  expect([...fired.keys()].sort((a, b) => a - b)).toEqual(expected);
+  expect([...fired.values()].every((n) => n === 1)).toBe(true);
+  dogs.forEach((w) => w.close());
+});
+
 test("Infinity never fires and a wait past 2^31-1 ms is accepted (no immediate overflow firing)", async () => {
   const fired: string[] = [];
   const inf = new Watchdog();
