@@ -376,4 +376,14 @@ describe("package.json exports under Node", () => {
       expect([f, /node:|@smithy\/node-http-handler|process\.env/.test(text)]).toEqual([f, false]);
     }
   });
+
+  test("the Node builds are ASCII only, so V8 holds their source as one-byte text (a cold import decodes and compiles it)", () => {
+    for (const f of ["index.js", "index.mjs", "realtime.js", "realtime.mjs", "sigv4.js", "sigv4.mjs"]) {
+      const text = fs.readFileSync(path.join(DIST, f), "utf8");
+      expect(text.length).toBeGreaterThan(1000);
+      const found = [...new Set(text.match(/[^\x00-\x7f]/g) ?? [])];
+      // (a character outside ASCII in a comment the build keeps turns the whole file into two-byte text)
+      expect([f, found]).toEqual([f, []]);
+    }
+  });
 });

@@ -160,8 +160,8 @@ export class AgentRuntimeError extends Error {
 
   /**
    * `instanceof` that also recognises errors from another copy of this package (CommonJS and ESM builds in one
-   * process, two versions in node_modules), as the AWS SDK's `ServiceException` does: a real instance, or — for
-   * this package's own classes — an error carrying the package's brand and the class's name.
+   * process, two versions in node_modules), as the AWS SDK's `ServiceException` does: a real instance, or (for
+   * this package's own classes) an error carrying the package's brand and the class's name.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this.prototype.isPrototypeOf(value as object)) return true;
@@ -287,7 +287,7 @@ export const ClientErrorNames = {
   response: "InvalidResponseError",
   /** A response crossed `maxEventBytes` or `maxResponseBytes`. */
   limit: "ResponseLimitExceededError",
-  /** A WebSocket (or shell) closed abnormally: 1006, 1008, 1009, 1011, 4000, … (`code`, `reason`). */
+  /** A WebSocket (or shell) closed abnormally: 1006, 1008, 1009, 1011, 4000 and others (`code`, `reason`). */
   webSocketClosed: "WebSocketClosedError",
 } as const;
 
