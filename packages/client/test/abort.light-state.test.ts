@@ -146,6 +146,34 @@ test("a listener removed while an abort runs the listeners does not make the nex
   expect(ran).toEqual(["a", "b", "c", "late"]);
 });
 
+test("listeners run once each, in the order they came, whichever were removed before the abort", () => {
+  const abort = new Abort();
+  const ran: string[] = [];
+  const stop1 = abort.listen(() => ran.push("1"));
+  const stop2 = abort.listen(() => ran.push("2"));
+  abort.listen(() => ran.push("3"));
+  stop1(); // the first one removed: later ones keep their order, and a new one comes after them
+  abort.listen(() => ran.push("4"));
+  stop2();
+  stop2(); // removing twice changes nothing
+  const stop5 = abort.listen(() => ran.push("5"));
+  abort.abort(new Error("stop"));
+  abort.abort(new Error("again")); // aborts once
+  expect(ran).toEqual(["3", "4", "5"]);
+  stop5(); // after the abort: nothing to remove, nothing runs
+  expect(ran).toEqual(["3", "4", "5"]);
+
+  // a lone listener removed, then another added: only the second runs
+  const single = new Abort();
+  const seen: string[] = [];
+  const stopOnly = single.listen(() => seen.push("only"));
+  stopOnly();
+  single.listen(() => seen.push("next"));
+  single.abort("why");
+  expect(seen).toEqual(["next"]);
+  expect(single.reason).toBe("why");
+});
+
 test("a streamed request body put in by a middleware is piped by the default Node handler", async () => {
   bodies.length = 0;
   const client = new RuntimeClient({ endpoint: url, token: TOKEN });

@@ -12,6 +12,9 @@ export class Abort {
   reason: unknown;
   /** Set by an HTTP handler that takes a `@smithy/types` AbortSignal; called once, on abort. */
   onabort: ((this: unknown, event?: unknown) => unknown) | null = null;
+  // the first listener in a field of its own (a call and an attempt each have one, nearly always): no array, no
+  // splice to remove it; any later ones in `#listeners`, in the order they came
+  #one: (() => void) | undefined;
   #listeners: (() => void)[] | undefined;
   #controller: AbortController | undefined;
 
@@ -21,8 +24,11 @@ export class Abort {
     this.aborted = true;
     this.reason = reason;
     this.#controller?.abort(reason);
+    const one = this.#one;
     const listeners = this.#listeners;
+    this.#one = undefined;
     this.#listeners = undefined;
+    one?.();
     if (listeners) for (const fn of listeners) fn();
     this.onabort?.({ type: "abort" });
   }
@@ -32,6 +38,12 @@ export class Abort {
     if (this.aborted) {
       fn();
       return noop;
+    }
+    if (this.#one === undefined && this.#listeners === undefined) {
+      this.#one = fn;
+      return () => {
+        if (this.#one === fn) this.#one = undefined;
+      };
     }
     const listeners = (this.#listeners ??= []);
     listeners.push(fn);
