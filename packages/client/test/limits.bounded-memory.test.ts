@@ -55,11 +55,18 @@ async function measure(work: () => Promise<unknown>): Promise<{ error: AgentRunt
   gc();
   const baseline = used();
   let peak = baseline;
-  // collected before each sample: what the SDK holds, not garbage the collector has not got round to yet
-  const sampler = setInterval(() => {
+  // collected before each sample: what the SDK holds, not garbage the collector has not got round to yet. The
+  // next sample waits at least three times as long as this collection took: in a jest worker whose heap earlier
+  // suites have grown, one full collection can outlast a fixed 20 ms period, and back-to-back collections then
+  // starved the call itself (a 0.5 s case went past the 30 s test timeout).
+  let sampler: ReturnType<typeof setTimeout> | undefined;
+  const sample = () => {
+    const started = performance.now();
     gc();
     peak = Math.max(peak, used());
-  }, 20);
+    sampler = setTimeout(sample, Math.max(20, 3 * (performance.now() - started)));
+  };
+  sampler = setTimeout(sample, 20);
   try {
     const error = (await work().then(
       () => undefined,
@@ -69,7 +76,7 @@ async function measure(work: () => Promise<unknown>): Promise<{ error: AgentRunt
     peak = Math.max(peak, used());
     return { error, growth: peak - baseline };
   } finally {
-    clearInterval(sampler);
+    clearTimeout(sampler);
   }
 }
 
