@@ -9,10 +9,8 @@
 // own per-call work. AB_MODE=loopback: a keep-alive server in this process; raw node:http (the request our first
 // build sends, replayed) runs in the rotation and is the first column. AB_ROUNDS (21), AB_CALLS (2000 memory,
 // 300 loopback) per side per round; 3 untimed rounds first.
-import http from "node:http";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { pathToFileURL } from "node:url";
+import { ARN, importBuilds, loopbackSides, payload, reply } from "./loopback.mjs";
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
@@ -30,18 +28,10 @@ const count = (name, fallback) => {
 };
 const ROUNDS = count("AB_ROUNDS", 21);
 const CALLS = count("AB_CALLS", MODE === "memory" ? 2000 : 300);
-const ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_agent-abcdefghij";
-const payload = { prompt: "Summarise the last three build logs in one short sentence, please.", n: 1 };
-const reply = Buffer.from(JSON.stringify({ result: "ok", message: "Hello from the loopback agent", tokens: 12 }));
-// (the same folder twice would be one module instance: pass a copy of a build as the control)
-if (new Set(dirs.map((dir) => path.resolve(dir))).size !== dirs.length) {
-  console.error("each build must be a folder of its own: copy a build to compare it with itself");
-  process.exit(2);
-}
-const builds = await Promise.all(dirs.map((dir) => import(pathToFileURL(path.resolve(dir, "index.mjs")).href)));
+const builds = await importBuilds(dirs);
 
 const sides = [];
-let server;
+let close = () => undefined;
 if (MODE === "memory") {
   const handler = {
     metadata: { handlerProtocol: "http/1.1" },
@@ -61,35 +51,9 @@ if (MODE === "memory") {
     sides.push([dirs[i], () => client.send(new m.InvokeCommand({ runtimeArn: ARN, payload }))]);
   });
 } else if (MODE === "loopback") {
-  let captured;
-  server = http.createServer((req, res) => {
-    captured ??= { ...req.headers };
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json", "content-length": reply.length }).end(reply));
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  builds.forEach((m, i) => {
-    const client = new m.RuntimeClient({ endpoint: `http://127.0.0.1:${port}`, token: "bench-token" });
-    sides.push([dirs[i], () => client.send(new m.InvokeCommand({ runtimeArn: ARN, payload }))]);
-  });
-  await sides[0][1]();
-  const headers = { ...captured };
-  for (const name of ["host", "connection"]) delete headers[name];
-  const body = new TextEncoder().encode(JSON.stringify(payload));
-  const agent = new http.Agent({ keepAlive: true });
-  const raw = () =>
-    new Promise((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/raw", agent, headers }, (res) => {
-        res.on("data", () => undefined);
-        res.on("end", resolve);
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  sides.unshift(["raw node:http", raw]);
+  const loopback = await loopbackSides(dirs, builds);
+  sides.push(...loopback.sides);
+  close = loopback.close;
 } else {
   console.error(`AB_MODE=${MODE}: memory or loopback`);
   process.exit(2);
@@ -110,5 +74,4 @@ for (let k = 0; k < sides.length; k++) {
   const ratio = median(times[k].map((t, round) => times[0][round] / t));
   console.log(`${sides[k][0].padEnd(40)} ${median(times[k]).toFixed(1).padStart(8)} µs/call   ${ratio.toFixed(3)}× the first (median of per-round ratios; > 1 = faster)`);
 }
-server?.closeAllConnections();
-server?.close();
+close();

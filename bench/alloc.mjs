@@ -7,18 +7,12 @@
 //   node bench/alloc.mjs /tmp/before packages/client/dist                 # two builds (copy dist aside first)
 //
 // ALLOC_CALLS (5000) measured per side after ALLOC_WARMUP (2000) unmeasured; ALLOC_TOP (20) functions listed.
-import http from "node:http";
 import inspector from "node:inspector/promises";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { importBuilds, loopbackSides, reply } from "./loopback.mjs";
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
   console.error("usage: node bench/alloc.mjs <dist dir> [<dist dir> …]");
-  process.exit(2);
-}
-if (new Set(dirs.map((dir) => path.resolve(dir))).size !== dirs.length) {
-  console.error("each build must be a folder of its own");
   process.exit(2);
 }
 const count = (name, fallback, min) => {
@@ -33,49 +27,13 @@ const CALLS = count("ALLOC_CALLS", 5000, 1);
 const WARMUP = count("ALLOC_WARMUP", 2000, 0);
 const TOP = count("ALLOC_TOP", 20, 0);
 
-const ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_agent-abcdefghij";
-const payload = { prompt: "Summarise the last three build logs in one short sentence, please.", n: 1 };
-const reply = Buffer.from(JSON.stringify({ result: "ok", message: "Hello from the loopback agent", tokens: 12 }));
-let captured;
-const server = http.createServer((req, res) => {
-  captured ??= { ...req.headers };
-  req.resume();
-  req.on("end", () => res.writeHead(200, { "content-type": "application/json", "content-length": reply.length }).end(reply));
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const endpoint = `http://127.0.0.1:${server.address().port}`;
-
-const builds = [];
-for (const dir of dirs) {
-  const m = await import(pathToFileURL(path.resolve(dir, "index.mjs")).href);
-  const client = new m.RuntimeClient({ endpoint, token: "bench-token" });
-  const one = async () => (await client.send(new m.InvokeCommand({ runtimeArn: ARN, payload }))).body.length;
-  builds.push({ name: dir, one, client });
-}
-// raw node:http replays the first build's request (same headers and body)
-await builds[0].one();
-const body = new TextEncoder().encode(JSON.stringify(payload));
-const headers = { ...captured };
-for (const h of ["host", "connection", "content-length", "transfer-encoding"]) delete headers[h];
-headers["content-length"] = String(body.length);
-const agent = new http.Agent({ keepAlive: true });
-const rawOne = () =>
-  new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: server.address().port, method: "POST", path: `/runtimes/${encodeURIComponent(ARN)}/invocations`, agent, headers }, (res) => {
-      let n = 0;
-      res.on("data", (c) => (n += c.length));
-      res.on("end", () => resolve(n));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+const { sides, close } = await loopbackSides(dirs, await importBuilds(dirs));
 
 const session = new inspector.Session();
 session.connect();
 await session.post("HeapProfiler.enable");
 console.log(`allocation per small invoke (${CALLS} calls after ${WARMUP} unmeasured), node ${process.version}`);
-for (const { name, one } of [{ name: "raw node:http", one: rawOne }, ...builds]) {
+for (const [name, one] of sides) {
   for (let i = 0; i < WARMUP; i++) await one();
   await session.post("HeapProfiler.startSampling", { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   let bytes = 0;
@@ -96,7 +54,4 @@ for (const { name, one } of [{ name: "raw node:http", one: rawOne }, ...builds])
   for (const [key, size] of [...by].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`  ${String(Math.round(size / CALLS)).padStart(6)} B  ${key}`);
 }
 session.disconnect();
-for (const { client } of builds) client.destroy();
-agent.destroy();
-server.closeAllConnections();
-server.close();
+close();
