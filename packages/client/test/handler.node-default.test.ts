@@ -5,8 +5,8 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
-import { Duplex } from "node:stream";
+import net, { type AddressInfo } from "node:net";
+import { Duplex, Readable } from "node:stream";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { HttpHandler } from "@smithy/protocol-http";
 import { InvokeCommand, RuntimeClient } from "@agentcore-runtime/client";
@@ -129,4 +129,86 @@ test("a user-supplied @smithy/node-http-handler still replaces the default", asy
   expect(out.json).toEqual({ ok: true });
   expect(seen[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   client.destroy();
+});
+
+describe("the request head: each header once as given, then Host and Content-Length as Node adds them", () => {
+  // a plain TCP server: the bytes of each request head as they arrive, answered with an empty 200
+  let tcp: net.Server;
+  let port: number;
+  const heads: string[] = [];
+  beforeAll(async () => {
+    tcp = net.createServer((socket) => {
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        // one request per connection here: answer once the head and a sized (or chunked) body have arrived
+        const end = text.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = text.slice(0, end);
+        const body = text.slice(end + 4);
+        const length = /\r\ncontent-length: (\d+)/i.exec(head);
+        const done = length ? body.length >= Number(length[1]) : /\r\ntransfer-encoding: chunked/i.test(head) ? body.endsWith("0\r\n\r\n") : true;
+        if (!done) return;
+        heads.push(`${head}\r\n\r\n${body}`);
+        socket.end("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      });
+    });
+    await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
+    port = (tcp.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => tcp.close(() => r())));
+  beforeEach(() => {
+    heads.length = 0;
+  });
+  const send = async (request: Record<string, unknown>) => {
+    heads.length = 0;
+    const handler = new NodeRequestHandler({ http, https });
+    const { response } = await handler.handle({ protocol: "http:", hostname: "127.0.0.1", port, method: "POST", path: "/p", query: {}, headers: {}, ...request } as never);
+    (response.body as http.IncomingMessage).resume();
+    handler.destroy();
+    expect(heads).toHaveLength(1);
+    return heads[0];
+  };
+  const lines = (head: string) => head.split("\r\n\r\n")[0].split("\r\n").slice(1);
+
+  test("names keep their case, each once, then host with the port and the body's length", async () => {
+    const head = await send({ headers: { "Content-Type": "application/json", "amz-sdk-request": "attempt=1; max=3" }, body: new TextEncoder().encode('{"a":1}') });
+    expect(head.split("\r\n")[0]).toBe("POST /p HTTP/1.1");
+    expect(lines(head)).toEqual(["Content-Type: application/json", "amz-sdk-request: attempt=1; max=3", `Host: 127.0.0.1:${port}`, "Content-Length: 7", "Connection: keep-alive"]);
+    expect(head.endsWith('\r\n\r\n{"a":1}')).toBe(true);
+  });
+
+  test("a string body is counted in UTF-8 bytes; no body is a content-length of 0; a given host or length is kept", async () => {
+    expect(lines(await send({ body: "é€" }))).toContain("Content-Length: 5");
+    expect(lines(await send({}))).toContain("Content-Length: 0");
+    const given = lines(await send({ headers: { Host: "agent.example", "Content-Length": "2" }, body: "hi" }));
+    expect(given.filter((line) => /^(host|content-length):/i.test(line))).toEqual(["Host: agent.example", "Content-Length: 2"]);
+  });
+
+  test("a GET has no length, a stream body goes chunked, and a default port is left out of host", async () => {
+    expect(lines(await send({ method: "GET" })).some((line) => /^content-length/i.test(line))).toBe(false);
+    const streamed = await send({ body: Readable.from([Buffer.from("ab"), Buffer.from("c")]) });
+    expect(lines(streamed)).toContain("Transfer-Encoding: chunked");
+    expect(streamed.endsWith("\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n")).toBe(true);
+    // a default port is not written (the options node:http is given, read before anything connects)
+    let given: unknown;
+    const capture = { ...http, request: (options: http.RequestOptions) => { given = options.headers; throw new Error("captured"); } } as unknown as typeof http;
+    const handler = new NodeRequestHandler({ http: capture, https });
+    await expect(handler.handle({ protocol: "http:", hostname: "::1", port: 80, method: "POST", path: "/", query: {}, headers: {} } as never)).rejects.toThrow("captured");
+    expect(given).toEqual(["Host", "[::1]", "Content-Length", "0"]);
+  });
+
+  test("two names that differ only in case go through Node's setHeader, which sends the last once", async () => {
+    const head = await send({ headers: { "X-Test": "first", "x-test": "second" }, body: "x" });
+    expect(lines(head).filter((line) => /^x-test:/i.test(line))).toEqual(["x-test: second"]);
+  });
+
+  test("header names and values are still validated before anything is sent", async () => {
+    const handler = new NodeRequestHandler({ http, https });
+    const request = (headers: Record<string, string>) => ({ protocol: "http:", hostname: "127.0.0.1", port, method: "POST", path: "/", query: {}, headers, body: "x" }) as never;
+    await expect(handler.handle(request({ "bad name": "x" }))).rejects.toMatchObject({ code: "ERR_INVALID_HTTP_TOKEN" });
+    await expect(handler.handle(request({ ok: "line\r\nbreak" }))).rejects.toMatchObject({ code: "ERR_INVALID_CHAR" });
+    handler.destroy();
+    expect(heads).toHaveLength(0);
+  });
 });
