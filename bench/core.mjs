@@ -5,15 +5,17 @@
 // frames, bytes); a side that did not prints an error and the script exits non-zero.
 //
 // Usage: npm run build && node bench/core.mjs
-//   BENCH_ROUNDS=7         rounds of cases 1-3          BENCH_CASES=1,2,3,4,5,6   which cases to run
-//   BENCH_WARMUP=3         untimed warm-up rounds of cases 1-3 (each side, checked like the timed ones)
+//   BENCH_ROUNDS=7         rounds of cases 1-2          BENCH_CASES=1,2,3,4,5,6   which cases to run
+//   BENCH_WARMUP=3         untimed warm-up rounds of cases 1-2 (each side, checked like the timed ones)
 //   BENCH_SSE_EVENTS=32768 case 1 events (~1 KB each)  BENCH_ES_MIB=16           case 2 MiB of stdout (4 KiB per frame)
 //   BENCH_INVOKES=300      case 3 invokes per round     BENCH_COLD_ROUNDS=9       case 4 spawns per variant
+//   BENCH_INVOKE_WARMUP=10 case 3 warm-up rounds        BENCH_INVOKE_ROUNDS=15    case 3 timed rounds
+//   BENCH_INVOKE_PROCS=3   case 3 child processes (the median of their ratios is reported)
 //   BENCH_HEAP_MIB=256     case 5 MiB of stdout         BENCH_STREAMS=1000        case 6 concurrent streams
 //   BENCH_CONC_ROUNDS=3    case 6 rounds (one child process per side per round)
 //   BENCH_STRICT=1         also exit non-zero when a goal is not met
-// Cases 5 and 6 run in child processes of this same script (BENCH_CORE_CHILD=heap|concurrency) so heap and RSS
-// are not inflated by the other cases.
+// Cases 3, 5 and 6 run in child processes of this same script (BENCH_CORE_CHILD=invoke|heap|concurrency): case 3
+// to take the median over processes, 5 and 6 so heap and RSS are not inflated by the other cases.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -50,6 +52,13 @@ const WARMUP = env("BENCH_WARMUP", 3, 0);
 const SSE_EVENTS = env("BENCH_SSE_EVENTS", 32768);
 const ES_MIB = env("BENCH_ES_MIB", 16);
 const INVOKES = env("BENCH_INVOKES", 300);
+// Case 3's rounds are short (300 loopback calls, 30-60 ms) and this machine's timing noise is large against
+// them (single rounds range 0.4-1.3x), and measured per-round ratios show the client's path still being
+// optimized in the first 2-3 timed rounds after 3 warm-up rounds: so case 3 warms up longer and takes its
+// median over more rounds.
+const INVOKE_WARMUP = env("BENCH_INVOKE_WARMUP", 10, 0);
+const INVOKE_ROUNDS = env("BENCH_INVOKE_ROUNDS", 15);
+const INVOKE_PROCS = env("BENCH_INVOKE_PROCS", 3);
 const COLD_ROUNDS = env("BENCH_COLD_ROUNDS", 9);
 const HEAP_MIB = env("BENCH_HEAP_MIB", 256);
 const STREAMS = env("BENCH_STREAMS", 1000);
@@ -81,11 +90,11 @@ const fmt = (x, digits = 0) => x.toFixed(digits);
  * Runs every side WARMUP times (interleaved, untimed, checked), then `rounds` rounds with the order rotated,
  * checking each run. Returns the times per side (ms, one per timed round).
  */
-async function interleave(sides, rounds, expected, what) {
+async function interleave(sides, rounds, expected, what, warmup = WARMUP) {
   const verify = (name, got) => {
     if (JSON.stringify(got) !== JSON.stringify(expected)) fail(`${what}: ${name} read ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   };
-  for (let w = 0; w < WARMUP; w++) for (const [name, fn] of sides) verify(name, await fn());
+  for (let w = 0; w < warmup; w++) for (const [name, fn] of sides) verify(name, await fn());
   const times = new Map(sides.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < sides.length; k++) {
@@ -284,7 +293,7 @@ async function officialClient(endpoint) {
   });
 }
 
-async function caseInvoke() {
+async function childInvoke() {
   const { InvokeAgentRuntimeCommand } = await import("@aws-sdk/client-bedrock-agentcore");
   const reply = Buffer.from(JSON.stringify({ result: "ok", message: "Hello from the loopback agent", tokens: 12 }));
   const payload = { prompt: "Summarise the last three build logs in one short sentence, please.", n: 1 };
@@ -355,8 +364,8 @@ async function caseInvoke() {
   };
   const expected = { requests: INVOKES, bytes: INVOKES * reply.length };
   served = 0;
-  const times = await interleave([["ours", ours], ["raw", raw], ["sdk", sdk]], ROUNDS, expected, "case 3 (small invokes)");
-  if (served !== (ROUNDS + WARMUP) * 3 * INVOKES) fail(`case 3: the server answered ${served} requests, expected ${(ROUNDS + WARMUP) * 3 * INVOKES}`);
+  const times = await interleave([["ours", ours], ["raw", raw], ["sdk", sdk]], INVOKE_ROUNDS, expected, "case 3 (small invokes)", INVOKE_WARMUP);
+  if (served !== (INVOKE_ROUNDS + INVOKE_WARMUP) * 3 * INVOKES) fail(`case 3: the server answered ${served} requests, expected ${(INVOKE_ROUNDS + INVOKE_WARMUP) * 3 * INVOKES}`);
   client.destroy();
   official.destroy();
   agent.destroy();
@@ -364,13 +373,38 @@ async function caseInvoke() {
   await new Promise((r) => server.close(r));
 
   const rps = (name) => INVOKES / (median(times.get(name)) / 1000);
-  const vsRaw = perRound(times, "ours", "raw");
-  const vsSdk = perRound(times, "ours", "sdk");
+  return {
+    vsRaw: perRound(times, "ours", "raw"),
+    vsSdk: perRound(times, "ours", "sdk"),
+    rps: { ours: rps("ours"), raw: rps("raw"), sdk: rps("sdk") },
+    what: `${INVOKES} sequential InvokeCommand, ${payloadBytes.length} B JSON in, ${reply.length} B JSON out, keep-alive`,
+  };
+}
+
+// Case 3 runs in INVOKE_PROCS child processes, one after another, and reports the median of their ratios. Run
+// to run, one process's ratio differs more than its rounds do (whole runs at 0.64x and at 0.73x, each with
+// tight rounds: where V8 happened to place and optimize things), so a single process is a coin toss near a line.
+async function caseInvoke() {
+  const runs = [];
+  for (let i = 0; i < INVOKE_PROCS; i++) {
+    const r = await runChild([HERE], { BENCH_CORE_CHILD: "invoke" });
+    try {
+      runs.push(JSON.parse(r.stdout));
+    } catch {
+      fail(`case 3: child exited ${r.code}: ${r.stdout}\n${r.stderr}`);
+    }
+  }
+  const pick = (key) => median(runs.map((run) => run[key]));
+  const each = (key) => runs.map((run) => fmt(run[key], 3)).join(", ");
+  const vsRaw = pick("vsRaw");
+  const vsSdk = pick("vsSdk");
+  const rps = (side) => median(runs.map((run) => run.rps[side]));
+  console.log(`case 3: per process, ours vs raw ${each("vsRaw")}; vs the AWS SDK ${each("vsSdk")}`);
   const r1 = goal("3a", "small invokes ≥ 0.7× raw node:http", vsRaw >= 0.7, `${fmt(vsRaw, 3)}×`);
   const r2 = goal("3b", "small invokes ≥ 2.5× the AWS SDK", vsSdk >= 2.5, `${fmt(vsSdk, 3)}×`);
-  const what = `${INVOKES} sequential InvokeCommand, ${payloadBytes.length} B JSON in, ${reply.length} B JSON out, keep-alive`;
-  rows.push(["3a", what, `${fmt(rps("ours"))} req/s`, `raw node:http ${fmt(rps("raw"))} req/s`, `${fmt(vsRaw, 3)}×`, "≥ 0.7×", r1]);
-  rows.push(["3b", "same, vs AWS SDK v3 InvokeAgentRuntimeCommand (bearer)", `${fmt(rps("ours"))} req/s`, `AWS SDK ${fmt(rps("sdk"))} req/s`, `${fmt(vsSdk, 3)}×`, "≥ 2.5×", r2]);
+  const procs = `median of ${runs.length} processes`;
+  rows.push(["3a", runs[0].what, `${fmt(rps("ours"))} req/s`, `raw node:http ${fmt(rps("raw"))} req/s`, `${fmt(vsRaw, 3)}× (${procs}: ${each("vsRaw")})`, "≥ 0.7×", r1]);
+  rows.push(["3b", "same, vs AWS SDK v3 InvokeAgentRuntimeCommand (bearer)", `${fmt(rps("ours"))} req/s`, `AWS SDK ${fmt(rps("sdk"))} req/s`, `${fmt(vsSdk, 3)}× (${procs})`, "≥ 2.5×", r2]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -698,7 +732,9 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
-if (process.env.BENCH_CORE_CHILD === "heap") {
+if (process.env.BENCH_CORE_CHILD === "invoke") {
+  process.stdout.write(JSON.stringify(await childInvoke()));
+} else if (process.env.BENCH_CORE_CHILD === "heap") {
   process.stdout.write(JSON.stringify(await childHeap()));
 } else if (process.env.BENCH_CORE_CHILD === "concurrency") {
   process.stdout.write(JSON.stringify(await childConcurrency(process.env.BENCH_SIDE)));
