@@ -46,7 +46,7 @@ async function readEvents(body: BodyReader, context: RuntimeContext, head: Runti
       }
       return chunk;
     },
-    cancel: body.cancel,
+    cancel: (reason?: unknown) => body.cancel(reason),
   };
   try {
     for await (const event of invokeEvents(tee, context, head)) events.push(event);

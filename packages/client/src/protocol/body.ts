@@ -76,7 +76,7 @@ function sourceOf(body: unknown): Source {
     };
   }
   const node = body as NodeReadable;
-  if (typeof node.on === "function" && typeof node.pause === "function" && typeof node.resume === "function") return nodeSource(node);
+  if (typeof node.on === "function" && typeof node.pause === "function" && typeof node.resume === "function") return new NodeSource(node);
   const iterable = body as AsyncIterable<unknown> & { destroy?: (e?: Error) => void };
   if (typeof iterable[Symbol.asyncIterator] === "function") {
     const iterator = iterable[Symbol.asyncIterator]();
@@ -106,85 +106,96 @@ type NodeReadable = {
 /**
  * A Node stream (the response of node:http) read through its events: one chunk is handed over per read and
  * the stream is paused while more than QUEUE_BYTES wait unread (backpressure). Cheaper per chunk than its
- * async iterator.
+ * async iterator; a class, so a call's reader is one object with four listeners, not a dozen closures.
  */
-function nodeSource(stream: NodeReadable): Source {
-  const queue: Uint8Array[] = [];
-  let queued = 0;
-  let paused = false;
-  let ended = false;
-  let error: unknown;
-  let waiting: { resolve(chunk: Uint8Array | undefined): void; reject(e: unknown): void } | undefined;
-  const settle = (fn: (w: NonNullable<typeof waiting>) => void) => {
-    const w = waiting;
-    waiting = undefined;
-    if (w) fn(w);
-  };
-  const onData = (chunk: unknown) => {
+class NodeSource implements Source {
+  readonly #stream: NodeReadable;
+  readonly #queue: Uint8Array[] = [];
+  #queued = 0;
+  #paused = false;
+  #ended = false;
+  #error: unknown = undefined;
+  // the read waiting for data, if any
+  #resolve: ((chunk: Uint8Array | undefined) => void) | undefined = undefined;
+  #reject: ((e: unknown) => void) | undefined = undefined;
+
+  readonly #onData = (chunk: unknown): void => {
     const bytes = toBytes(chunk);
-    if (waiting) settle((w) => w.resolve(bytes));
-    else {
-      queue.push(bytes);
-      queued += bytes.length;
-      if (queued > QUEUE_BYTES && !paused) {
-        paused = true;
-        stream.pause();
-      }
+    const resolve = this.#resolve;
+    if (resolve) {
+      this.#resolve = this.#reject = undefined;
+      resolve(bytes);
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (this.#queued > QUEUE_BYTES && !this.#paused) {
+      this.#paused = true;
+      this.#stream.pause();
     }
   };
-  const shift = () => {
-    const chunk = queue.shift()!;
-    queued -= chunk.length;
-    if (paused && queued <= QUEUE_BYTES / 2) {
-      paused = false;
-      stream.resume();
-    }
-    return chunk;
+  readonly #onEnd = (): void => {
+    this.#ended = true;
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.(undefined);
   };
-  const onEnd = () => {
-    ended = true;
-    settle((w) => w.resolve(undefined));
-  };
-  const onError = (e: unknown) => {
+  readonly #onError = (e: unknown): void => {
     // a body that ended is complete: a late error (a stream destroyed afterwards) changes nothing
-    if (ended) return;
-    error ??= e;
-    settle((w) => w.reject(error));
+    if (this.#ended) return;
+    this.#error ??= e;
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    reject?.(this.#error);
   };
   // a connection cut before the body ended: the stream closes without 'end' (and may not emit 'error')
-  const onClose = () => {
-    if (!ended) onError(Object.assign(new Error("the connection closed before the response body ended"), { code: "ECONNRESET" }));
+  readonly #onClose = (): void => {
+    if (!this.#ended) this.#onError(Object.assign(new Error("the connection closed before the response body ended"), { code: "ECONNRESET" }));
   };
-  stream.on("data", onData);
-  stream.on("end", onEnd);
-  stream.on("error", onError);
-  stream.on("close", onClose);
-  const detach = () => {
-    stream.removeListener("data", onData);
-    stream.removeListener("end", onEnd);
-    stream.removeListener("close", onClose);
-  };
-  return {
-    next() {
-      if (queue.length > 0) return Promise.resolve(shift());
-      if (error !== undefined) return Promise.reject(error);
-      if (ended) return Promise.resolve(undefined);
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    take() {
-      if (queue.length > 0) return shift();
-      return ended && error === undefined ? null : undefined;
-    },
-    cancel() {
-      detach();
-      queue.length = 0;
-      queued = 0;
-      // destroying the stream frees the socket at once; 'error' stays handled so a late one is not thrown
-      stream.destroy();
-    },
-  };
+
+  constructor(stream: NodeReadable) {
+    this.#stream = stream;
+    stream.on("data", this.#onData);
+    stream.on("end", this.#onEnd);
+    stream.on("error", this.#onError);
+    stream.on("close", this.#onClose);
+  }
+
+  next(): Promise<Uint8Array | undefined> {
+    if (this.#queue.length > 0) return Promise.resolve(this.#shift());
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  take(): Uint8Array | null | undefined {
+    if (this.#queue.length > 0) return this.#shift();
+    return this.#ended && this.#error === undefined ? null : undefined;
+  }
+
+  cancel(): void {
+    const stream = this.#stream;
+    stream.removeListener("data", this.#onData);
+    stream.removeListener("end", this.#onEnd);
+    stream.removeListener("close", this.#onClose);
+    this.#queue.length = 0;
+    this.#queued = 0;
+    // destroying the stream frees the socket at once; 'error' stays handled so a late one is not thrown
+    stream.destroy();
+  }
+
+  #shift(): Uint8Array {
+    const chunk = this.#queue.shift()!;
+    this.#queued -= chunk.length;
+    if (this.#paused && this.#queued <= QUEUE_BYTES / 2) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+    return chunk;
+  }
 }
 
 function networkError(cause: unknown): AgentRuntimeError {
@@ -197,85 +208,107 @@ function networkError(cause: unknown): AgentRuntimeError {
 }
 
 export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
-  const { abort, idleTimeout, onClose } = options;
-  const source = sourceOf(body);
-  const watchdog = options.watchdog ?? (idleTimeout !== undefined ? new Watchdog() : undefined);
-  let closed = false;
-  let failure: unknown;
-  let rejectPending: ((e: unknown) => void) | undefined;
-  let unlisten: (() => void) | undefined;
+  return new Body(sourceOf(body), options);
+}
 
-  const close = async (reason?: unknown) => {
-    if (closed) return;
-    closed = true;
-    if (reason !== undefined) failure = reason;
-    // a read waiting for data settles now, not when the next chunk or the idle timer comes
-    rejectPending?.(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
-    unlisten?.();
-    watchdog?.close();
-    try {
-      await source.cancel();
-    } finally {
-      onClose?.();
+/** A response body: the source's chunks, with the idle timeout between them, abort and cancellation. */
+class Body implements BodyReader {
+  readonly #source: Source;
+  readonly #abort: Abort | undefined;
+  readonly #idleTimeout: number | undefined;
+  readonly #watchdog: Watchdog | undefined;
+  readonly #onClose: (() => void) | undefined;
+  #closed = false;
+  #failure: unknown = undefined;
+  // rejects the read in progress (abort, idle timeout, cancel)
+  #rejectPending: ((e: unknown) => void) | undefined = undefined;
+  #unlisten: (() => void) | undefined = undefined;
+  readonly #onIdle: (() => void) | undefined;
+
+  constructor(source: Source, { abort, idleTimeout, watchdog, onClose }: BodyOptions) {
+    this.#source = source;
+    this.#abort = abort;
+    this.#idleTimeout = idleTimeout;
+    this.#watchdog = watchdog ?? (idleTimeout !== undefined ? new Watchdog() : undefined);
+    this.#onClose = onClose;
+    this.#onIdle =
+      idleTimeout === undefined
+        ? undefined
+        : () => {
+            const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
+            this.#rejectPending?.(error);
+            void this.#close(error);
+          };
+    if (abort) {
+      this.#unlisten = abort.listen(() => {
+        const reason = abort.reason;
+        this.#rejectPending?.(reason);
+        void this.#close(reason);
+      });
     }
-  };
-  if (abort) {
-    unlisten = abort.listen(() => {
-      const reason = abort.reason;
-      rejectPending?.(reason);
-      void close(reason);
-    });
   }
 
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    unlisten?.();
-    watchdog?.close();
-    onClose?.();
-  };
-  const onIdle = () => {
-    const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
-    rejectPending?.(error);
-    void close(error);
-  };
+  async read(): Promise<Uint8Array | undefined> {
+    if (this.#closed) {
+      if (this.#failure !== undefined) throw this.#failure;
+      return undefined;
+    }
+    const abort = this.#abort;
+    if (abort?.aborted) {
+      await this.#close(abort.reason);
+      throw abort.reason;
+    }
+    try {
+      const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
+        this.#rejectPending = reject;
+        if (this.#onIdle !== undefined) this.#watchdog!.arm(this.#idleTimeout!, this.#onIdle);
+        this.#source.next().then(resolve, (e) => reject(networkError(e)));
+      });
+      if (chunk === undefined) this.#finish();
+      return chunk;
+    } catch (e) {
+      await this.#close(e);
+      throw this.#failure ?? e;
+    } finally {
+      this.#rejectPending = undefined;
+      this.#watchdog?.disarm();
+    }
+  }
 
-  return {
-    async read() {
-      if (closed) {
-        if (failure !== undefined) throw failure;
-        return undefined;
-      }
-      if (abort?.aborted) {
-        await close(abort.reason);
-        throw abort.reason;
-      }
-      try {
-        const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
-          rejectPending = reject;
-          if (idleTimeout !== undefined) watchdog!.arm(idleTimeout, onIdle);
-          source.next().then(resolve, (e) => reject(networkError(e)));
-        });
-        if (chunk === undefined) finish();
-        return chunk;
-      } catch (e) {
-        await close(e);
-        throw failure ?? e;
-      } finally {
-        rejectPending = undefined;
-        watchdog?.disarm();
-      }
-    },
-    cancel: (reason?: unknown) => close(reason),
-    take: source.take
-      ? () => {
-          if (closed || abort?.aborted) return undefined;
-          const ready = source.take!();
-          if (ready === null) finish();
-          return ready;
-        }
-      : undefined,
-  };
+  cancel(reason?: unknown): Promise<void> {
+    return this.#close(reason);
+  }
+
+  take(): Uint8Array | null | undefined {
+    const source = this.#source;
+    if (source.take === undefined || this.#closed || this.#abort?.aborted) return undefined;
+    const ready = source.take();
+    if (ready === null) this.#finish();
+    return ready;
+  }
+
+  async #close(reason?: unknown): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (reason !== undefined) this.#failure = reason;
+    // a read waiting for data settles now, not when the next chunk or the idle timer comes
+    this.#rejectPending?.(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
+    this.#unlisten?.();
+    this.#watchdog?.close();
+    try {
+      await this.#source.cancel();
+    } finally {
+      this.#onClose?.();
+    }
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unlisten?.();
+    this.#watchdog?.close();
+    this.#onClose?.();
+  }
 }
 
 /** Reads a whole body into one buffer; past `limit` bytes it cancels the body and throws `tooLarge(limit)`. */
