@@ -168,8 +168,8 @@ type Sent = ClientRequest & { [SENT]?: HttpRequest };
 const BODILESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
 /**
- * The request's headers as the flat `[name, value, ...]` list `node:http` also takes, with the `host` and
- * `content-length` Node would add itself, so Node writes the header block once instead of storing each header
+ * The request's headers as the flat `[name, value, ...]` list `node:http` also takes, with the `Host` and
+ * `Content-Length` Node would add itself, so Node writes the header block once instead of storing each header
  * through `setHeader` (about 5 µs of a small call). Undefined, for Node's own handling, when two names differ
  * only in case: then `setHeader`'s case-insensitive merging decides which spelling is sent.
  */
