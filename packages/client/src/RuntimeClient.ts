@@ -9,7 +9,7 @@ import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
 import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
-import { Abort } from "./protocol/abort";
+import { Abort, CallList } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
@@ -91,7 +91,7 @@ export class RuntimeClient {
   #handler: HttpHandler | Promise<HttpHandler> | undefined;
   #destroyed = false;
   /** Calls in flight (streams included), aborted by destroy(). */
-  readonly #live = new Set<Abort>();
+  readonly #live = new CallList();
   readonly #handlerOf = () => this.#requestHandler();
 
   constructor(config: RuntimeClientConfig = {}) {
@@ -128,7 +128,7 @@ export class RuntimeClient {
     checkCallOptions(options);
     const { config } = this;
     const call = new Abort();
-    this.#live.add(call);
+    const entry = this.#live.add(call);
     let stopDeadline: (() => void) | undefined;
     let stopUser: (() => void) | undefined;
     const userSignal = options.abortSignal;
@@ -151,7 +151,7 @@ export class RuntimeClient {
       context.limits = { maxEventBytes: options.maxEventBytes ?? config.limits.maxEventBytes, maxResponseBytes: options.maxResponseBytes ?? config.limits.maxResponseBytes };
     }
     const release = () => {
-      this.#live.delete(call);
+      this.#live.remove(entry);
       stopUser?.();
       stopDeadline?.();
       unfollowSignal(context);
@@ -172,8 +172,8 @@ export class RuntimeClient {
   /** Aborts calls in flight (streams included) and releases pooled sockets. The client cannot send afterwards. */
   destroy(): void {
     this.#destroyed = true;
-    for (const call of this.#live) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
-    this.#live.clear();
+    // the list is emptied first: an abort's listeners release calls while this runs
+    for (const call of this.#live.drain()) call.abort(clientError(ClientErrorNames.aborted, "The RuntimeClient was destroyed"));
     const handler = this.#handler;
     this.#handler = undefined;
     // a handler still loading is destroyed once it has loaded

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { HttpRequest } from "@smithy/protocol-http";
 import { InvokeCommand, readSSE, RuntimeClient } from "@agentcore-runtime/client";
-import { Abort } from "../src/protocol/abort";
+import { Abort, CallList } from "../src/protocol/abort";
 import { Watchdog } from "../src/protocol/timers";
 import { ARN, TOKEN } from "./helpers/server";
 import { rejectionOf } from "./helpers/resilience";
@@ -210,4 +210,33 @@ test("a request body the handler cannot send fails the call and keeps no connect
   await sleep(150);
   expect(await open()).toBe(before);
   client.destroy();
+});
+
+describe("a client's list of calls in flight", () => {
+  const names = new WeakMap<Abort, string>();
+  const call = (name: string) => {
+    const abort = new Abort();
+    names.set(abort, name);
+    return abort;
+  };
+  const namesOf = (calls: Abort[]) => calls.map((c) => names.get(c));
+
+  test.each([
+    ["the newest, the oldest, one between", ["f", "a", "c"]],
+    ["neighbours, one after the other", ["c", "d", "b"]],
+    ["every other one", ["b", "d", "f"]],
+    ["all but one", ["a", "b", "c", "e", "f"]],
+  ])("removing %s leaves exactly the others, newest first", (_what, removed) => {
+    const list = new CallList();
+    const entries = new Map(["a", "b", "c", "d", "e", "f"].map((name) => [name, list.add(call(name))]));
+    for (const name of removed) list.remove(entries.get(name)!);
+    list.remove(entries.get(removed[0])!); // again: nothing changes
+    const left = ["f", "e", "d", "c", "b", "a"].filter((name) => !removed.includes(name));
+    expect(namesOf(list.drain())).toEqual(left);
+    expect(list.drain()).toEqual([]);
+    // removing after the drain changes nothing, and the list takes new calls
+    for (const entry of entries.values()) list.remove(entry);
+    list.add(call("g"));
+    expect(namesOf(list.drain())).toEqual(["g"]);
+  });
 });

@@ -60,3 +60,19 @@ test("destroy() ends an open stream with AbortError and frees its socket", async
   await until(() => server.closedSockets() > closedBefore);
   await expect(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }))).rejects.toThrow(/destroyed/);
 });
+
+test("destroy() aborts every call still open, whichever earlier ones finished first", async () => {
+  mode = "stall";
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+  const outs = await Promise.all(Array.from({ length: 6 }, () => client.send(new InvokeStreamCommand({ runtimeArn: ARN, payload: {} }))));
+  // the first, a middle and the last stream opened end before destroy(): each leaves the list of open calls
+  // (its head, middle and tail)
+  for (const i of [0, 3, 5]) await outs[i].stream.cancel();
+  const open = [1, 2, 4].map((i) => outs[i].stream[Symbol.asyncIterator]());
+  for (const iterator of open) expect((await iterator.next()).value.text).toBe("first");
+  const pending = open.map((iterator) => iterator.next().then(() => "read", (e: Error) => e.name));
+  client.destroy();
+  expect(await Promise.all(pending)).toEqual(["AbortError", "AbortError", "AbortError"]);
+  client.destroy(); // twice is harmless
+  await expect(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }))).rejects.toThrow(/destroyed/);
+});

@@ -41,6 +41,29 @@ test("by default a bearer token is never sent over http to a non-loopback host",
   expect(seen).toHaveLength(0);
 });
 
+test("the check follows the host each request goes to, call after call (a middleware may change it)", async () => {
+  const { seen, handler } = recorder();
+  const client = new RuntimeClient({ endpoint: "http://127.0.0.1:8080", requestHandler: handler, token: "secret-token" });
+  let host = "127.0.0.1";
+  client.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as HttpRequest).hostname = host;
+      return next(args);
+    },
+    { step: "build" },
+  );
+  const send = () => client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })).then(() => "sent", (e) => e.name);
+  const results = [await send()];
+  host = "emulator";
+  results.push(await send(), await send());
+  host = "localhost";
+  results.push(await send());
+  host = "emulator";
+  results.push(await send());
+  expect(results).toEqual(["sent", "InsecureEndpointError", "InsecureEndpointError", "sent", "InsecureEndpointError"]);
+  expect(seen.map((r) => r.hostname)).toEqual(["127.0.0.1", "localhost"]);
+});
+
 test("allowInsecureHttp: true sends it, and warns once per client through the logger, never the console", async () => {
   const { seen, handler } = recorder();
   const { lines, logger: log } = logger();

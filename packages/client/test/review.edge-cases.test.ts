@@ -34,6 +34,32 @@ test("accountId '' is validated whatever the client sent before (the ARN memo ke
   expect(queries).toEqual([{}]);
 });
 
+test("calls that alternate between runtimes each go to their own (the last target kept aside is per runtime)", async () => {
+  const sent: string[] = [];
+  const handler = {
+    handle: async (request: { hostname: string; path: string; query: Record<string, string> }) => {
+      sent.push(`${request.hostname}${request.path}${request.query.accountId ? `?accountId=${request.query.accountId}` : ""}`);
+      return { response: { statusCode: 200, headers: {}, body: "{}" } };
+    },
+  };
+  const client = new RuntimeClient({ token: TOKEN, region: "us-east-1", maxAttempts: 1, requestHandler: handler as never });
+  const west = ARN.replace("us-east-1", "us-west-2").replace(/runtime\/.*/, "runtime/other_agent-abcdefghij");
+  const byName = "my_agent-abcdefghij";
+  for (const [runtimeArn, accountId] of [[ARN], [west], [ARN], [byName, "123456789012"], [byName, "210987654321"], [ARN], [ARN]] as [string, string?][]) {
+    await client.send(new InvokeCommand({ runtimeArn, accountId, payload: {} }));
+  }
+  const east = `bedrock-agentcore.us-east-1.amazonaws.com/runtimes/${encodeURIComponent(ARN)}/invocations`;
+  expect(sent).toEqual([
+    east,
+    `bedrock-agentcore.us-west-2.amazonaws.com/runtimes/${encodeURIComponent(west)}/invocations`,
+    east,
+    `bedrock-agentcore.us-east-1.amazonaws.com/runtimes/${byName}/invocations?accountId=123456789012`,
+    `bedrock-agentcore.us-east-1.amazonaws.com/runtimes/${byName}/invocations?accountId=210987654321`,
+    east,
+    east,
+  ]);
+});
+
 test("identifyOnResolve(true) still logs the stack on send, as @smithy/middleware-stack does", async () => {
   const server = await startServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" });

@@ -73,7 +73,13 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
     if (isEventStream(head.contentType)) return readEvents(response.body, context, head);
     const bytes = await readAll(response.body, context.limits.maxResponseBytes, responseTooLarge);
     const raw = utf8Text(bytes);
-    if (!isJson(head.contentType) || raw.trim() === "") return withFields(head, { body: bytes, text: raw });
+    // (head is this call's own object: the output is made by adding to it)
+    const out = head as InvokeCommandOutput;
+    out.body = bytes;
+    if (!isJson(head.contentType) || raw.trim() === "") {
+      out.text = raw;
+      return out;
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -83,6 +89,8 @@ export class InvokeCommand extends RuntimeCommand<InvokeCommandInput, InvokeComm
         fields: { text: raw },
       });
     }
-    return withFields(head, { body: bytes, text: typeof json === "string" ? json : raw, json });
+    out.text = typeof json === "string" ? json : raw;
+    out.json = json;
+    return out;
   }
 }

@@ -90,15 +90,19 @@ interface ResolvedTarget {
   endpoint: ReturnType<typeof resolveEndpoint>;
 }
 // Parsing an ARN and resolving its endpoint (URL parsing included) is the same work for every call to a
-// runtime: it is memoised per client config, bounded so arbitrary input cannot grow it without limit.
-const resolvedTargets = new WeakMap<object, Map<string, ResolvedTarget>>();
+// runtime: it is memoised per client config, bounded so arbitrary input cannot grow it without limit. The
+// last target is kept aside as well: a client calls one runtime over and over, and comparing two strings costs
+// less than building the map's key and hashing it (~0.5 µs a call).
+type TargetMemo = { byKey: Map<string, ResolvedTarget>; arn: string | undefined; accountId: string | undefined; last: ResolvedTarget | undefined };
+const resolvedTargets = new WeakMap<object, TargetMemo>();
 
 function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext["config"]): ResolvedTarget {
   let memo = resolvedTargets.get(config);
-  if (!memo) resolvedTargets.set(config, (memo = new Map()));
+  if (!memo) resolvedTargets.set(config, (memo = { byKey: new Map(), arn: undefined, accountId: undefined, last: undefined }));
+  if (memo.last !== undefined && runtimeArn === memo.arn && accountId === memo.accountId) return memo.last;
   const key = typeof runtimeArn === "string" && (accountId === undefined || typeof accountId === "string") ? accountId === undefined ? `${runtimeArn}\n` : `${runtimeArn}\n#${accountId}` : undefined;
-  const hit = key === undefined ? undefined : memo.get(key);
-  if (hit) return hit;
+  const hit = key === undefined ? undefined : memo.byKey.get(key);
+  if (hit) return remember(memo, runtimeArn as string, accountId as string | undefined, hit);
   const ref = parseRuntimeRef(runtimeArn, accountId as string | undefined);
   const endpoint = resolveEndpoint({
     endpoint: config.endpoint,
@@ -108,11 +112,17 @@ function target_(runtimeArn: unknown, accountId: unknown, config: RuntimeContext
     useDualstackEndpoint: config.useDualstackEndpoint,
   });
   const resolved = { ref, segment: encodePathSegment(ref.pathId), endpoint };
-  if (key !== undefined) {
-    if (memo.size >= 64) memo.clear();
-    memo.set(key, resolved);
-  }
-  return resolved;
+  if (key === undefined) return resolved;
+  if (memo.byKey.size >= 64) memo.byKey.clear();
+  memo.byKey.set(key, resolved);
+  return remember(memo, runtimeArn as string, accountId as string | undefined, resolved);
+}
+
+function remember(memo: TargetMemo, arn: string, accountId: string | undefined, target: ResolvedTarget): ResolvedTarget {
+  memo.arn = arn;
+  memo.accountId = accountId;
+  memo.last = target;
+  return target;
 }
 
 /**

@@ -72,6 +72,54 @@ export class Abort {
 
 const noop = () => undefined;
 
+/** One entry of `CallList`. */
+export interface CallEntry {
+  readonly call: Abort;
+  prev: CallEntry | undefined;
+  next: CallEntry | undefined;
+  /** Whether the entry is still in its list. */
+  linked: boolean;
+}
+
+/**
+ * The calls in flight of one client (streams included), so `destroy()` can abort them: a list through its
+ * entries, since a `Set` hashes each new call's abort state on insertion (~0.2 µs a call).
+ */
+export class CallList {
+  #first: CallEntry | undefined;
+
+  add(call: Abort): CallEntry {
+    const entry: CallEntry = { call, prev: undefined, next: this.#first, linked: true };
+    if (this.#first) this.#first.prev = entry;
+    this.#first = entry;
+    return entry;
+  }
+
+  /** Takes `entry` out (once; later calls, or one after `drain()`, change nothing). */
+  remove(entry: CallEntry): void {
+    if (!entry.linked) return;
+    entry.linked = false;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.#first = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    entry.prev = entry.next = undefined;
+  }
+
+  /** Empties the list and returns its calls, newest first. */
+  drain(): Abort[] {
+    const calls: Abort[] = [];
+    for (let entry = this.#first; entry; ) {
+      const next = entry.next;
+      calls.push(entry.call);
+      entry.linked = false;
+      entry.prev = entry.next = undefined;
+      entry = next;
+    }
+    this.#first = undefined;
+    return calls;
+  }
+}
+
 /** Waits for a (possibly shared) promise, giving up with the abort's reason on abort without cancelling it. */
 export function unlessAborted<T>(promise: Promise<T>, abort: Abort): Promise<T> {
   if (abort.aborted) return Promise.reject(abort.reason);
