@@ -220,8 +220,28 @@ class Body implements BodyReader {
   readonly #onClose: (() => void) | undefined;
   #closed = false;
   #failure: unknown = undefined;
-  // rejects the read in progress (abort, idle timeout, cancel)
+  // the read in progress, if any: settled by the source (#onChunk, #onSourceError) or by #rejectRead (abort,
+  // idle timeout, cancel; these also close the body, so a source's late answer finds no read and is dropped)
+  #resolvePending: ((chunk: Uint8Array | undefined) => void) | undefined = undefined;
   #rejectPending: ((e: unknown) => void) | undefined = undefined;
+  // the source's answers, made once per body rather than per read
+  readonly #onChunk = (chunk: Uint8Array | undefined): void => {
+    const resolve = this.#resolvePending;
+    if (resolve === undefined) return;
+    this.#resolvePending = this.#rejectPending = undefined;
+    this.#watchdog?.disarm();
+    if (chunk === undefined) this.#finish();
+    resolve(chunk);
+  };
+  readonly #onSourceError = (e: unknown): void => {
+    const reject = this.#rejectPending;
+    if (reject === undefined) return;
+    this.#resolvePending = this.#rejectPending = undefined;
+    const error = networkError(e);
+    // the read fails once the body is closed (its connection released)
+    const fail = () => reject(this.#failure ?? error);
+    this.#close(error).then(fail, fail);
+  };
   #unlisten: (() => void) | undefined = undefined;
   readonly #onIdle: (() => void) | undefined;
 
@@ -236,43 +256,32 @@ class Body implements BodyReader {
         ? undefined
         : () => {
             const error = clientError(ClientErrorNames.idleTimeout, `No data received for ${idleTimeout} ms (idleTimeout)`, { retryable: false });
-            this.#rejectPending?.(error);
+            this.#rejectRead(error);
             void this.#close(error);
           };
     if (abort) {
       this.#unlisten = abort.listen(() => {
         const reason = abort.reason;
-        this.#rejectPending?.(reason);
+        this.#rejectRead(reason);
         void this.#close(reason);
       });
     }
   }
 
-  async read(): Promise<Uint8Array | undefined> {
-    if (this.#closed) {
-      if (this.#failure !== undefined) throw this.#failure;
-      return undefined;
-    }
+  read(): Promise<Uint8Array | undefined> {
+    if (this.#closed) return this.#failure !== undefined ? Promise.reject(this.#failure) : Promise.resolve(undefined);
     const abort = this.#abort;
     if (abort?.aborted) {
-      await this.#close(abort.reason);
-      throw abort.reason;
+      const reason = abort.reason;
+      const fail = () => Promise.reject(reason);
+      return this.#close(reason).then(fail, fail);
     }
-    try {
-      const chunk = await new Promise<Uint8Array | undefined>((resolve, reject) => {
-        this.#rejectPending = reject;
-        if (this.#onIdle !== undefined) this.#watchdog!.arm(this.#idleTimeout!, this.#onIdle);
-        this.#source.next().then(resolve, (e) => reject(networkError(e)));
-      });
-      if (chunk === undefined) this.#finish();
-      return chunk;
-    } catch (e) {
-      await this.#close(e);
-      throw this.#failure ?? e;
-    } finally {
-      this.#rejectPending = undefined;
-      this.#watchdog?.disarm();
-    }
+    return new Promise((resolve, reject) => {
+      this.#resolvePending = resolve;
+      this.#rejectPending = reject;
+      if (this.#onIdle !== undefined) this.#watchdog!.arm(this.#idleTimeout!, this.#onIdle);
+      this.#source.next().then(this.#onChunk, this.#onSourceError);
+    });
   }
 
   cancel(reason?: unknown): Promise<void> {
@@ -292,7 +301,7 @@ class Body implements BodyReader {
     this.#closed = true;
     if (reason !== undefined) this.#failure = reason;
     // a read waiting for data settles now, not when the next chunk or the idle timer comes
-    this.#rejectPending?.(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
+    this.#rejectRead(reason ?? clientError(ClientErrorNames.aborted, "The response body was cancelled"));
     this.#unlisten?.();
     this.#watchdog?.close();
     try {
@@ -300,6 +309,12 @@ class Body implements BodyReader {
     } finally {
       this.#onClose?.();
     }
+  }
+
+  #rejectRead(error: unknown): void {
+    const reject = this.#rejectPending;
+    this.#resolvePending = this.#rejectPending = undefined;
+    reject?.(error);
   }
 
   #finish(): void {
