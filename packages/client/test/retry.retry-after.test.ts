@@ -156,3 +156,31 @@ test("abort during a server-requested wait rejects at once with AbortError and n
   expect(error.$metadata.attempts).toBe(1);
   expect(server.requests.length).toBe(1);
 });
+
+test("a call aborted during a backoff reports the attempts made and only the waits completed", async () => {
+  status = 503;
+  failures = 100;
+  const controller = new AbortController();
+  const sleeps: number[] = [];
+  const strategy = standardRetryStrategy({
+    maxAttempts: 5,
+    random: () => 0.5,
+    // the first wait completes; the caller aborts during the second
+    sleep: async (ms, signal) => {
+      sleeps.push(ms);
+      if (sleeps.length === 2) {
+        controller.abort();
+        throw signal.reason;
+      }
+    },
+  });
+  const c = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: strategy });
+  try {
+    const error = (await rejectionOf(c.send(commandFor("stop"), { abortSignal: controller.signal }))) as AgentRuntimeError;
+    expect(error.name).toBe("AbortError");
+    expect(sleeps).toEqual([50, 100]);
+    expect(error.$metadata).toMatchObject({ attempts: 2, totalRetryDelay: 50 });
+  } finally {
+    c.destroy();
+  }
+});

@@ -189,9 +189,8 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     // counted by the transport: a 401 refresh sends twice in one attempt
     const sent = { count: 0 };
     let totalRetryDelay = 0;
-    const metadata = (attempt: number) => ({ attempts: Math.max(attempt, sent.count), totalRetryDelay });
     for (let attempt = 1; ; attempt++) {
-      if (context.abort.aborted) throw withMetadata(context.abort.reason, metadata(attempt));
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt, sent, totalRetryDelay);
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
@@ -210,16 +209,17 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         return result;
       } catch (e) {
         // an abort or deadline wins over whatever the interrupted attempt produced
-        if (context.abort.aborted) throw withMetadata(context.abort.reason, metadata(attempt));
+        if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt, sent, totalRetryDelay);
         if (!AgentRuntimeError.isInstance(e)) throw e;
-        const error = withMetadata(e, metadata(attempt)) as AgentRuntimeError;
+        const error = withMetadata(e, attempt, sent, totalRetryDelay) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         if (delay === undefined || Number.isNaN(delay)) throw error;
         const wait = Math.max(0, Math.round(delay));
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
+        const slept = totalRetryDelay;
         await sleep(wait, context.signal).catch((reason) => {
-          throw withMetadata(reason, metadata(attempt));
+          throw withMetadata(reason, attempt, sent, slept);
         });
         totalRetryDelay += wait;
       }
@@ -227,10 +227,11 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
   };
 }
 
-function withMetadata(error: unknown, metadata: { attempts: number; totalRetryDelay: number }): unknown {
+/** Sets the call's attempts (requests really sent, a 401 refresh included) and total backoff on an SDK error. */
+function withMetadata(error: unknown, attempt: number, sent: { count: number }, totalRetryDelay: number): unknown {
   if (AgentRuntimeError.isInstance(error)) {
     const e = error as AgentRuntimeError;
-    e.$metadata = { ...e.$metadata, ...metadata };
+    e.$metadata = { ...e.$metadata, attempts: Math.max(attempt, sent.count), totalRetryDelay };
   }
   return error;
 }
