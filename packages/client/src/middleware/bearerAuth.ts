@@ -42,6 +42,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
   // the last plain-http host checked, and whether it is loopback (a client sends to one host, call after call)
   let lastHost: string | undefined;
   let lastLoopback = false;
+  const loopback = (host: string) => (host === lastHost ? lastLoopback : ((lastHost = host), (lastLoopback = isLoopbackHost(host))));
   // the header of the last token sent, checked once, as a client sends the same token call after call (held
   // in this closure, like the token itself: nothing printable reaches it)
   let lastToken: string | undefined;
@@ -73,7 +74,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
 
     // not async: a fixed token's attempt is next()'s own promise, without an extra promise around it
     function authorize(perCall: string | undefined, token: string | TokenProvider | undefined): Promise<any> {
-      if (request.protocol === "http:" && !(request.hostname === lastHost ? lastLoopback : (lastLoopback = isLoopbackHost((lastHost = request.hostname))))) {
+      if (request.protocol === "http:" && !loopback(request.hostname)) {
         if (config.allowInsecureHttp !== true) {
           throw clientError(
             ClientErrorNames.insecureEndpoint,

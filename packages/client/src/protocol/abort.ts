@@ -1,3 +1,5 @@
+import { LinkedList, type Linked } from "./list";
+
 /**
  * One lightweight abort state per call and per attempt, instead of `AbortController`s: a Node
  * `AbortController` and its `EventTarget` signal cost more than the rest of a small invoke's bookkeeping
@@ -73,49 +75,32 @@ export class Abort {
 const noop = () => undefined;
 
 /** One entry of `CallList`. */
-export interface CallEntry {
+export interface CallEntry extends Linked<CallEntry> {
   readonly call: Abort;
-  prev: CallEntry | undefined;
-  next: CallEntry | undefined;
-  /** Whether the entry is still in its list. */
-  linked: boolean;
 }
 
-/**
- * The calls in flight of one client (streams included), so `destroy()` can abort them: a list through its
- * entries, since a `Set` hashes each new call's abort state on insertion (~0.2 µs a call).
- */
+/** The calls in flight of one client (streams included), so `destroy()` can abort them. */
 export class CallList {
-  #first: CallEntry | undefined;
+  readonly #list = new LinkedList<CallEntry>();
 
   add(call: Abort): CallEntry {
-    const entry: CallEntry = { call, prev: undefined, next: this.#first, linked: true };
-    if (this.#first) this.#first.prev = entry;
-    this.#first = entry;
+    const entry: CallEntry = { call, prev: undefined, next: undefined };
+    this.#list.add(entry);
     return entry;
   }
 
   /** Takes `entry` out (once; later calls, or one after `drain()`, change nothing). */
   remove(entry: CallEntry): void {
-    if (!entry.linked) return;
-    entry.linked = false;
-    if (entry.prev) entry.prev.next = entry.next;
-    else this.#first = entry.next;
-    if (entry.next) entry.next.prev = entry.prev;
-    entry.prev = entry.next = undefined;
+    this.#list.remove(entry);
   }
 
   /** Empties the list and returns its calls, newest first. */
   drain(): Abort[] {
     const calls: Abort[] = [];
-    for (let entry = this.#first; entry; ) {
-      const next = entry.next;
+    for (let entry = this.#list.first; entry; entry = this.#list.first) {
       calls.push(entry.call);
-      entry.linked = false;
-      entry.prev = entry.next = undefined;
-      entry = next;
+      this.#list.remove(entry);
     }
-    this.#first = undefined;
     return calls;
   }
 }

@@ -1,3 +1,4 @@
+import { LinkedList } from "./list";
 import { monotonicNow } from "../runtime/runtimeConfig";
 import { clientError, ClientErrorNames } from "./errors";
 
@@ -29,10 +30,9 @@ export function startTimer(ms: number, fn: () => void): () => void {
  * timeout (the common case) arm and disarm with no timer operation at all; the sweep that fires at the
  * earliest due time finds the expired watchdogs and re-aims the timer at the next one.
  */
-// The armed watchdogs: a list through the watchdogs themselves, so arming and disarming (twice per call) add
-// and remove a link, with no allocation and no hash table (a Set's add + delete of the same entry cost ~0.28 µs
-// in Node 20, its deleted slots making it rehash now and then).
-let first: Watchdog | undefined;
+// The armed watchdogs, a list through the watchdogs themselves: arming and disarming (twice per call) add and
+// remove a link.
+const armed = new LinkedList<Watchdog>();
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 let sweepAt = Infinity;
 // the setTimeout/clearTimeout the timer was made with: when the global ones change (fake timers in a test
@@ -67,11 +67,11 @@ function sweep(): void {
   sweepAt = Infinity;
   const now = monotonicNow();
   const expired: Watchdog[] = [];
-  for (let watchdog = first; watchdog; watchdog = watchdog.next) if (watchdog.due! <= now) expired.push(watchdog);
+  for (let watchdog = armed.first; watchdog; watchdog = watchdog.next) if (watchdog.due! <= now) expired.push(watchdog);
   expired.sort((a, b) => a.due! - b.due!);
   // taken off the list first (each stays due until its turn: one disarmed or re-armed by an earlier one's
   // function in this sweep does not fire)
-  for (const watchdog of expired) unlink(watchdog);
+  for (const watchdog of expired) armed.remove(watchdog);
   // each in turn, whatever one of them throws (a user's retryStrategy runs in there): a throw is rethrown
   // once the others ran and the timer is aimed again, as an uncaught error of this timer, like before
   let failure: { error: unknown } | undefined;
@@ -84,7 +84,7 @@ function sweep(): void {
   }
   // from what is armed now: expire() may have armed or disarmed others
   let next = Infinity;
-  for (let watchdog = first; watchdog; watchdog = watchdog.next) if (watchdog.due! < next) next = watchdog.due!;
+  for (let watchdog = armed.first; watchdog; watchdog = watchdog.next) if (watchdog.due! < next) next = watchdog.due!;
   if (next < Infinity) aimSweep(next);
   if (failure) throw failure.error;
 }
@@ -98,7 +98,7 @@ function sweep(): void {
 export class Watchdog {
   /** When the current wait times out (`monotonicNow()` ms); undefined while not armed. */
   due: number | undefined = undefined;
-  /** Neighbours in the list of armed watchdogs (linked exactly while `due` is set). */
+  /** Neighbours in the list of armed watchdogs (a sweep takes the expired ones off just before it runs them). */
   prev: Watchdog | undefined = undefined;
   next: Watchdog | undefined = undefined;
   #fn: (() => void) | undefined;
@@ -108,16 +108,16 @@ export class Watchdog {
     if (this.#closed || !(ms < Infinity)) return;
     this.#fn = fn;
     // (one taken off the list by a sweep that has not reached it yet is put back: it waits again)
-    if (!this.#linked()) link(this);
+    if (!armed.has(this)) armed.add(this);
     this.due = monotonicNow() + ms;
     aimSweep(this.due);
   }
 
   disarm(): void {
     if (this.due === undefined) return;
-    if (this.#linked()) unlink(this);
+    armed.remove(this);
     this.due = undefined;
-    if (first === undefined) refSweep(false);
+    if (armed.first === undefined) refSweep(false);
   }
 
   close(): void {
@@ -127,30 +127,10 @@ export class Watchdog {
 
   /** Called by the sweep when the wait timed out: runs `fn` unless the watchdog was disarmed or re-armed since. */
   expire(): void {
-    if (this.due === undefined || this.#linked()) return;
+    if (this.due === undefined || armed.has(this)) return;
     this.due = undefined;
     this.#fn?.();
   }
-
-  #linked(): boolean {
-    return this.prev !== undefined || first === this;
-  }
-}
-
-function link(watchdog: Watchdog): void {
-  watchdog.prev = undefined;
-  watchdog.next = first;
-  if (first) first.prev = watchdog;
-  first = watchdog;
-}
-
-function unlink(watchdog: Watchdog): void {
-  const { prev, next } = watchdog;
-  if (prev) prev.next = next;
-  else first = next;
-  if (next) next.prev = prev;
-  watchdog.prev = undefined;
-  watchdog.next = undefined;
 }
 
 /** A duration option in ms: a positive number, or `Infinity` for none; anything else is rejected before sending. */
