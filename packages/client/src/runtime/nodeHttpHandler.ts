@@ -170,36 +170,40 @@ const BODILESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"
 /**
  * The request's headers as the flat `[name, value, ...]` list `node:http` also takes, with the `Host` and
  * `Content-Length` Node would add itself, so Node writes the header block once instead of storing each header
- * through `setHeader` (about 5 µs of a small call). Undefined, for Node's own handling, when two names differ
- * only in case: then `setHeader`'s case-insensitive merging decides which spelling is sent.
+ * through `setHeader` (about 5 µs of a small call). Undefined, for Node's own handling, when the request sets a
+ * `Host` itself (over https Node takes the TLS server name and the pool key from it, which only a stored header
+ * gives; and an empty one is replaced) and when two names differ only in case (then `setHeader`'s
+ * case-insensitive merging decides which spelling is sent).
  */
 function headerList(request: HttpRequest, body: unknown, secure: boolean): string[] | undefined {
   const headers = request.headers;
   const list: string[] = [];
   const names: string[] = [];
-  let host = false;
   let sized = false;
-  for (const name in headers) {
+  // own names only, as Node's object path reads them
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    if (names.includes(lower)) return undefined;
+    if (lower === "host" || names.includes(lower)) return undefined;
     names.push(lower);
-    if (lower === "host") host = true;
-    else if (lower === "content-length" || lower === "transfer-encoding") sized = true;
+    if (lower === "content-length" || lower === "transfer-encoding") sized = true;
     list.push(name, headers[name]);
   }
-  if (!host) {
-    // as Node writes it: brackets around an IPv6 address, the port unless it is the protocol's default
-    let value = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-    if (request.port && Number(request.port) !== (secure ? 443 : 80)) value += `:${request.port}`;
-    list.push("Host", value);
-  }
-  if (!sized && !BODILESS.has(request.method)) {
-    // a stream is sent chunked, as Node sends it; bytes or a string with their length, as Node's end() sets it
-    if (body == null) list.push("Content-Length", "0");
-    else if (typeof body === "string") list.push("Content-Length", String(Buffer.byteLength(body)));
-    else if (ArrayBuffer.isView(body)) list.push("Content-Length", String(body.byteLength));
-    else if (typeof (body as { pipe?: unknown }).pipe !== "function") return undefined; // Node's end() reports it
-  }
+  // as Node writes it: brackets around an IPv6 address, the port unless it is the protocol's default
+  let host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  if (request.port && Number(request.port) !== (secure ? 443 : 80)) host += `:${request.port}`;
+  list.push("Host", host);
+  if (sized) return list;
+  // a stream is sent chunked, as Node sends it; bytes or a string with their length, as Node's end() sets it. Node
+  // writes no length for an empty body of a method without a default body (it upper-cases the method first), nor
+  // for a non-empty one, which would leave the body unframed: that one gets its length here.
+  const bodiless = BODILESS.has((request.method || "GET").toUpperCase());
+  if (body == null) {
+    if (!bodiless) list.push("Content-Length", "0");
+  } else if (typeof body === "string") {
+    if (!bodiless || body.length > 0) list.push("Content-Length", String(Buffer.byteLength(body)));
+  } else if (ArrayBuffer.isView(body)) {
+    if (!bodiless || body.byteLength > 0) list.push("Content-Length", String(body.byteLength));
+  } else if (typeof (body as { pipe?: unknown }).pipe !== "function") return undefined; // Node's end() reports it
   return list;
 }
 
