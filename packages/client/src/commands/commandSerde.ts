@@ -55,6 +55,8 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         } else if (event.contentStop) {
           progress.stopped = true;
         }
+        // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
+        if (body.failure !== undefined) throw body.failure;
         yield event;
       }
     }

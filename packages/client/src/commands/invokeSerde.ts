@@ -179,7 +179,15 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
       return;
     }
     const decoder = new SseDecoder({ maxEventBytes });
-    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) yield* checked(decoder.push(chunk));
+    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
+      for (const event of decoder.push(chunk)) {
+        // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
+        if (body.failure !== undefined) throw body.failure;
+        const error = sseError(event);
+        if (error) throw error;
+        yield event;
+      }
+    }
     const end = decoder.finish();
     if (end.truncated) {
       // an agent's error cut off at the end is still the agent's error, never a bare truncation
@@ -197,10 +205,3 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
   }
 }
 
-function* checked(events: SseEvent[]): Generator<SseEvent> {
-  for (const event of events) {
-    const error = sseError(event);
-    if (error) throw error;
-    yield event;
-  }
-}

@@ -14,6 +14,11 @@ export interface BodyReader {
    * when nothing is ready (then `read()` waits, and reports a failure). Optional: readers from elsewhere may lack it.
    */
   take?(): Uint8Array | null | undefined;
+  /**
+   * Why the body was closed early (abort, deadline, idle timeout, a network error, `cancel(reason)`); undefined
+   * while it is open and after it ended. A reader that yields what one chunk held checks it between items.
+   */
+  readonly failure?: unknown;
 }
 
 export interface BodyOptions {
@@ -286,6 +291,10 @@ class Body implements BodyReader {
 
   cancel(reason?: unknown): Promise<void> {
     return this.#close(reason);
+  }
+
+  get failure(): unknown {
+    return this.#failure;
   }
 
   take(): Uint8Array | null | undefined {
