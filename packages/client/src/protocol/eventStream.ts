@@ -41,7 +41,7 @@ let crc32: (bytes: Uint8Array, from: number, to: number) => number = (bytes, fro
   return crc32(bytes, from, to);
 };
 
-const utf8Decoder = /* @__PURE__ */ new TextDecoder("utf-8");
+const utf8Decoder = /* @__PURE__ */ new TextDecoder("utf-8", { ignoreBOM: true });
 /** Header names and short string values recur in every frame (`:message-type`, `event`, `chunk`, …). */
 const recent: { bytes: Uint8Array; text: string }[] = [];
 

@@ -48,20 +48,23 @@ export function sseEvent(data: string): SseEvent {
   return new SseEventImpl(data);
 }
 
-/** `"Hel"` → `Hel`; anything that is not a JSON string stays as sent. */
+/** `"Hel"` → `Hel` (JSON whitespace around it allowed, as `JSON.parse` allows it); anything else stays as sent. */
 export function sseText(data: string): string {
-  const last = data.length - 1;
-  if (last > 0 && data.charCodeAt(0) === 34 && data.charCodeAt(last) === 34) {
+  let from = 0;
+  let to = data.length - 1;
+  while (from < to && isJsonSpace(data.charCodeAt(from))) from++;
+  while (to > from && isJsonSpace(data.charCodeAt(to))) to--;
+  if (to > from && data.charCodeAt(from) === 34 && data.charCodeAt(to) === 34) {
     // no quote, backslash or control inside: the value is the text between the quotes (no parse needed)
     let plain = true;
-    for (let i = 1; i < last; i++) {
+    for (let i = from + 1; i < to; i++) {
       const c = data.charCodeAt(i);
       if (c === 34 || c === 92 || c < 32) {
         plain = false;
         break;
       }
     }
-    if (plain) return data.slice(1, last);
+    if (plain) return data.slice(from + 1, to);
     try {
       const value: unknown = JSON.parse(data);
       if (typeof value === "string") return value;
@@ -72,9 +75,16 @@ export function sseText(data: string): string {
   return data;
 }
 
+const isJsonSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
 /** Options of `SseDecoder`. */
 export interface SseDecoderOptions {
-  /** Largest event (its data plus an unfinished line), in decoded characters; default 16 MiB. */
+  /**
+   * Largest event's data (its `data` lines joined with LF), in decoded characters (UTF-16 code units); any other
+   * line (`event`, `id`, other fields) may not be longer on its own, and comment lines are skipped without being
+   * kept. A line still arriving counts as far as it has come, so where reads split the body never changes the
+   * outcome. Default 16 MiB.
+   */
   maxEventBytes?: number;
 }
 
@@ -106,6 +116,8 @@ export class SseDecoder {
   /** An unfinished line, in pieces (joined once its end arrives). */
   #carry: string[] = [];
   #carryLength = 0;
+  /** Inside a comment line that has not ended yet (its text is not kept). */
+  #inComment = false;
   /** The event's data: its first line, then (rarely) the others. */
   #data: string | undefined;
   #moreData: string[] | undefined;
@@ -144,6 +156,7 @@ export class SseDecoder {
     if (this.#failed) throw this.#failed;
     const rest = this.#utf8.decode();
     if (rest) this.#feed(rest);
+    this.#inComment = false;
     if (this.#carryLength > 0) {
       const line = this.#carry.join("");
       this.#carry = [];
@@ -184,6 +197,8 @@ export class SseDecoder {
         this.#carry = [];
         this.#carryLength = 0;
         this.#line(line);
+      } else if (this.#inComment) {
+        this.#inComment = false;
       } else if (end > pos + 4 && text.startsWith("data:", pos)) {
         // the common line, read without slicing it out first
         this.#open = true;
@@ -204,12 +219,32 @@ export class SseDecoder {
       if (lf !== -1 && lf < pos) lf = text.indexOf("\n", pos);
       if (cr !== -1 && cr < pos) cr = text.indexOf("\r", pos);
     }
-    if (pos < length) {
+    if (pos < length && !this.#inComment) {
+      if (this.#carryLength === 0 && text.charCodeAt(pos) === 58 /* : */) {
+        // a comment: nothing of it is kept, however long it grows
+        this.#inComment = true;
+        return;
+      }
       const rest = pos === 0 ? text : text.slice(pos);
       this.#carry.push(rest);
       this.#carryLength += rest.length;
-      this.#check(this.#carryLength);
+      this.#checkUnfinished();
     }
+  }
+
+  /**
+   * Bounds a line still arriving by what it will count once it ends (never more), so a body that never ends a
+   * line cannot grow without limit and the outcome does not depend on where the reads split it.
+   */
+  #checkUnfinished(): void {
+    let head = this.#carry[0];
+    if (head.length < 6 && this.#carry.length > 1) this.#carry = [(head = this.#carry.join(""))];
+    if (
+      head.startsWith("data:")
+        ? this.#dataLength + (this.#data === undefined ? 0 : 1) + this.#carryLength - (head.charCodeAt(5) === 32 ? 6 : 5) > this.#maxEventBytes
+        : this.#carryLength > this.#maxEventBytes && (head.length > 4 || !"data:".startsWith(head))
+    )
+      this.#tooLarge();
   }
 
   #line(line: string): void {
@@ -224,6 +259,8 @@ export class SseDecoder {
 
   #field(line: string): void {
     const colon = line.indexOf(":");
+    // a line other than data is bounded on its own (data lines count toward the event's data below)
+    if (line.length > this.#maxEventBytes && !line.startsWith("data:")) this.#tooLarge();
     const name = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
@@ -246,13 +283,11 @@ export class SseDecoder {
     else (this.#moreData ??= []).push(value);
     // the joining LF counts from the second line on: an event of exactly maxEventBytes characters fits
     this.#dataLength += this.#dataLength === 0 && this.#moreData === undefined ? value.length : value.length + 1;
-    if (this.#dataLength > this.#maxEventBytes) this.#check(0);
+    if (this.#dataLength > this.#maxEventBytes) this.#tooLarge();
   }
 
-  #check(unfinished: number): void {
-    if (this.#dataLength + unfinished > this.#maxEventBytes) {
-      throw limitExceeded("maxEventBytes", this.#maxEventBytes, "A server-sent event");
-    }
+  #tooLarge(): never {
+    throw limitExceeded("maxEventBytes", this.#maxEventBytes, "A server-sent event");
   }
 
   #dispatch(): void {
