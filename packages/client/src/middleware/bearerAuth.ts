@@ -65,6 +65,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
     if (typeof token === "string") secrets.push(token);
     try {
       const result = await authorize(perCall, token);
+      scrubMetadata((result.output as { $metadata?: { requestId?: unknown } } | undefined)?.$metadata, secrets);
       const stream = (result.output as { stream?: { mapErrors?(fn: (e: unknown) => unknown): void } } | undefined)?.stream;
       stream?.mapErrors?.((e) => redact(e, secrets));
       return result;
@@ -112,4 +113,10 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       })();
     }
   };
+}
+
+/** A token the server echoed into a success's request id (`x-amzn-requestid`) is removed, as from errors. */
+function scrubMetadata(metadata: { requestId?: unknown } | undefined, secrets: string[]): void {
+  const id = metadata?.requestId;
+  if (typeof id === "string" && secrets.some((secret) => id.includes(secret))) metadata!.requestId = redact(id, secrets);
 }

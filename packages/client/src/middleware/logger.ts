@@ -3,7 +3,7 @@ import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMi
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext } from "../types";
 import { AgentRuntimeError } from "../protocol/errors";
 import { utf8Text } from "../protocol/bytes";
-import { redact } from "../protocol/redact";
+import { callSecrets, redact } from "../protocol/redact";
 
 /** Where `loggerMiddleware` sits: finalizeRequest, low priority, so it logs each attempt as sent. */
 export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
@@ -16,11 +16,14 @@ export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLo
 const SECRET_HEADERS = /^(authorization|cookie|proxy-authorization|x-amz-security-token)$/i;
 const PAYLOAD_LIMIT = 4096;
 
-/** Pattern redaction plus the exact credentials of this attempt and call, which may be opaque (not JWT-shaped). */
-function scrubber(request: HttpRequest): (text: string) => string {
+/**
+ * Pattern redaction plus the exact credentials of this attempt and call, which may be opaque (not JWT-shaped):
+ * the bearer token it carries, and what an auth middleware inside this one shared (SigV4) when the line is made.
+ */
+function scrubber(request: HttpRequest, context: object): (text: string) => string {
   const auth = Object.entries(request.headers).find(([key]) => /^authorization$/i.test(key))?.[1];
   const secret = auth?.replace(/^\s*bearer\s+/i, "").trim();
-  return (text) => redact(text, [secret]);
+  return (text) => redact(text, [secret, ...callSecrets(context)]);
 }
 
 function clip(text: string): string {
@@ -59,7 +62,7 @@ export function loggerMiddleware(config: RuntimeClientConfig | ResolvedConfig): 
     const logger = context.logger;
     if (!logger) return next(args);
     const request = args.request as HttpRequest;
-    const scrub = scrubber(request);
+    const scrub = scrubber(request, context);
     const attempt = /attempt=(\d+)/.exec(request.headers["amz-sdk-request"] ?? "")?.[1] ?? "1";
     const started = Date.now();
     const target = `${request.method} ${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}`;

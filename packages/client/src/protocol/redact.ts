@@ -155,3 +155,19 @@ export function holdSecret(holder: object, value: unknown): void {
 export function heldSecret(holder: object): unknown {
   return held.get(holder);
 }
+
+// Secrets an auth middleware met during a call (SigV4's session token and signature) for the logger, which sits
+// outside it and sees the request unsigned. Kept on the call's context as a function, so printing the context
+// shows no secret; under a registered symbol, because the SigV4 entry bundles its own copy of this module.
+const CALL_SECRETS = Symbol.for("agentcore.callSecrets");
+
+/** Makes `secrets()` the call's extra secrets (see `callSecrets`). */
+export function shareCallSecrets(context: object, secrets: () => string[]): void {
+  Object.defineProperty(context, CALL_SECRETS, { value: secrets, configurable: true });
+}
+
+/** The secrets an auth middleware shared for this call's context, if any. */
+export function callSecrets(context: object): string[] {
+  const secrets = (context as { [CALL_SECRETS]?: () => string[] })[CALL_SECRETS];
+  return secrets === undefined ? [] : secrets();
+}

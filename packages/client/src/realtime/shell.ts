@@ -1,6 +1,6 @@
 // Interactive shells over `/ws/shells` (PROTOCOL.md, "Interactive shells"): binary frames of one channel byte
 // and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
-import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, sessionIdFor, uuidv4 } from "./internals";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, redact, sessionIdFor, uuidv4 } from "./internals";
 import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
@@ -188,6 +188,8 @@ class Shell implements ShellSession {
   readonly #input: OpenShellInput;
   readonly #options: OpenShellOptions;
   #conn: (WebSocketConnection & { terminate(): void }) | undefined;
+  // every token a connection of this shell used: removed from the errors its STATUS messages make
+  readonly #secrets: (string | undefined)[] = [];
   #state: State = "open";
   #confirm: { resolve(): void; reject(e: unknown): void } | undefined;
   #settle!: { resolve(v: ShellExit): void; reject(e: unknown): void };
@@ -221,12 +223,13 @@ class Shell implements ShellSession {
 
   /** Opens the connection and waits for the STATUS that confirms the shell. */
   async connect(): Promise<void> {
-    const { connection } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, {
+    const { connection, secrets } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, {
       signal: this.#options.signal,
       WebSocket: this.#options.WebSocket,
       connection: this.#options.connection,
     });
     this.#conn = connection as WebSocketConnection & { terminate(): void };
+    this.#secrets.push(...secrets);
     const confirmed = new Promise<void>((resolve, reject) => (this.#confirm = { resolve, reject }));
     void this.#pump(this.#conn);
     await confirmed;
@@ -323,7 +326,8 @@ class Shell implements ShellSession {
   #statusError(body: StatusBody): AgentRuntimeError {
     const message = typeof body.message === "string" ? body.message : `The shell failed: ${typeof body.reason === "string" ? body.reason : "unknown reason"}`;
     const statusCode = typeof body.code === "number" ? body.code : undefined;
-    return inBandError(statusCode !== undefined && statusCode >= 500 ? "InternalServerException" : undefined, message, { statusCode, errorType: typeof body.reason === "string" ? body.reason : undefined });
+    const error = inBandError(statusCode !== undefined && statusCode >= 500 ? "InternalServerException" : undefined, message, { statusCode, errorType: typeof body.reason === "string" ? body.reason : undefined });
+    return redact(error, this.#secrets);
   }
 
   /**

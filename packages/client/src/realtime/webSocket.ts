@@ -332,7 +332,8 @@ class Connection implements WebSocketConnection {
   constructor(socket: RawSocket, sessionId: string, responseHeaders: Record<string, string> | undefined, secrets: (string | undefined)[]) {
     this.#socket = socket;
     this.sessionId = sessionId;
-    this.responseHeaders = Object.freeze({ ...responseHeaders });
+    // a token the server echoes in its 101 response is removed, as from an error's response headers
+    this.responseHeaders = Object.freeze(redact({ ...responseHeaders }, secrets));
     this.#secrets = secrets;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }

@@ -2,7 +2,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from "@smithy/types";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames } from "../protocol/errors";
-import { redact } from "../protocol/redact";
+import { redact, shareCallSecrets } from "../protocol/redact";
 import type { RuntimeContext } from "../types";
 import { credentialCache, type AwsCredentialsSource } from "./credentials";
 import { createSigner, signingDate, signingRegion, withHostHeader } from "./signer";
@@ -78,6 +78,8 @@ export function sigv4AuthMiddleware(options: SigV4AuthOptions): FinalizeRequestM
     const request = args.request as HttpRequest;
     const secrets = new Set<string>();
     const allSecrets = () => [...cache.secrets, ...secrets];
+    // the logger (outside this middleware) removes them from its lines too
+    shareCallSecrets(context, allSecrets);
     try {
       if (request.protocol === "http:" && !isLoopbackHost(request.hostname)) {
         if (context.config?.allowInsecureHttp !== true) {

@@ -64,9 +64,11 @@ function checkTokenUrl(tokenUrl: string): URL {
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded. */
 function basicCredentials(clientId: string, clientSecret: string): string {
-  const form = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
-  return `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`;
+  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
+
+/** `application/x-www-form-urlencoded` encoding of one value, as `URLSearchParams` sends it. */
+const formEncode = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
 
 /** Removes the client secret, the Basic credential and any access token from text bound for an error. */
 function scrubber(secrets: string[]): (text: string) => string {
@@ -90,6 +92,8 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
   const endpoint = `${url.origin}${url.pathname}`;
   const scope = Array.isArray(scopes) ? scopes.join(" ") : scopes;
   const basic = basicCredentials(clientId, clientSecret);
+  // every form the secret travels in, so an endpoint (or a proxy) that echoes any of them is scrubbed
+  const secrets = [clientSecret, formEncode(clientSecret), encodeURIComponent(clientSecret), basic.slice(6), `${formEncode(clientId)}:${formEncode(clientSecret)}`];
 
   return async () => {
     const doFetch = options.fetch ?? globalThis.fetch;
@@ -114,7 +118,7 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       text = await response.text();
     } catch (e) {
       const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
-      throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets: [clientSecret, basic.slice(6)] });
+      throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets });
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -126,7 +130,8 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       // reported below
     }
     const accessToken = typeof body?.access_token === "string" ? body.access_token : undefined;
-    const scrub = scrubber([clientSecret, basic.slice(6), ...(accessToken ? [accessToken] : [])]);
+    const issued = [body?.access_token, body?.refresh_token, body?.id_token].filter((v): v is string => typeof v === "string");
+    const scrub = scrubber([...secrets, ...issued]);
     const str = (v: unknown) => (typeof v === "string" && v ? scrub(v).slice(0, 300) : undefined);
     if (status < 200 || status >= 300 || typeof body?.error === "string") {
       const code = str(body?.error);
