@@ -167,6 +167,18 @@ test("a DELETE (or GET) with a body gets its Content-Length, which node:http lea
   expect(shape(await viaHandler({ method: "get", body: Buffer.from("ab") })).headers).toContain("Content-Length: 2");
   // and an empty one none, as Node
   expect(await same(() => ({ method: "DELETE", body: "" }))).toMatchObject({ body: "" });
+  // also when the headers go to Node as an object (a Host of another name; two names differing only in case)
+  const viaObject = shape(await viaHandler({ method: "DELETE", headers: { host: "a.example", "x-a": "1", "X-A": "2" }, body: "abc" }));
+  expect(viaObject.headers).toContain("Content-Length: 3");
+  expect(viaObject.body).toBe("abc");
+});
+
+test("a Host naming the request's own host (as a signed request's does) is sent as given, with or without its port", async () => {
+  for (const host of [`127.0.0.1:${v4.port}`, "127.0.0.1"]) {
+    const sdk = await same(() => ({ headers: { host, "x-a": "1" }, body: "x" }));
+    expect(sdk.headers).toContain(`host: ${host}`);
+    expect(sdk.headers.filter((l) => /^host:/i.test(l))).toHaveLength(1);
+  }
 });
 
 describe("over https, a Host header set by the caller names the TLS server (SNI) and the certificate to verify, as with node:http", () => {

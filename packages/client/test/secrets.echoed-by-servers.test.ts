@@ -28,6 +28,7 @@ const { WebSocketServer } = require("ws") as typeof import("ws");
 
 const OPAQUE = "tok-SECRET-opaque-123";
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzOC1yZXZpZXcifQ.czgtc2VjcmV0LXNpZ25hdHVyZQ";
+const STICKY = "eyJhbGciOiJIUzI1NiJ9.eyJzdGlja3kiOjF9.c3RpY2t5LWNvb2tpZQ";
 
 /** Every way a user prints a value: String, stack, JSON, inspect with hidden fields at any depth, %o, and the cause's JSON. */
 function renderings(x: unknown): string {
@@ -234,7 +235,7 @@ describe("bearer: outputs and errors", () => {
       const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
       const mode = String(req.headers["x-test-mode"] ?? "");
       if (mode === "rid-echo") {
-        res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": token, "x-amzn-trace-id": `Root=1-abc;Self=${token}` });
+        res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": token, "x-amzn-trace-id": `Root=1-abc;Self=${token}`, baggage: `t=${token}`, "mcp-session-id": token });
         return void res.end(JSON.stringify({ ok: true }));
       }
       if (mode === "bad-head") {
@@ -251,12 +252,14 @@ describe("bearer: outputs and errors", () => {
   test.each([
     ["(was a leak) an opaque", OPAQUE],
     ["(safe) a JWT-shaped", JWT],
-  ])("%s token echoed in x-amzn-requestid of a 200 does not reach output.$metadata.requestId", async (_label, token) => {
+  ])("%s token echoed in x-amzn-requestid, x-amzn-trace-id, baggage and mcp-session-id of a 200 does not reach the output", async (_label, token) => {
     const c = new RuntimeClient({ endpoint: server.url, token, maxAttempts: 1 });
     const out = await c.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {}, headers: { "X-Test-Mode": "rid-echo" } }));
     c.destroy();
     // serde.ts metadataFrom() redacts by pattern only ("nothing shaped like a credential is copied from it")
-    expect(shown(renderings(out.$metadata), [token])).toEqual([]);
+    expect(shown(renderings(out), [token])).toEqual([]);
+    // the rest of each value is the server's, as sent
+    expect(out).toMatchObject({ traceId: "Root=1-abc;Self=[REDACTED]", baggage: "t=[REDACTED]", $metadata: { requestId: "[REDACTED]" }, json: { ok: true } });
   });
 
   test("a malformed response quoting the token: Node's parse error (rawPacket bytes included) is redacted in the NetworkError", async () => {
@@ -362,6 +365,8 @@ describe("WebSockets and shells", () => {
     wss.on("headers", (headers, req) => {
       const token = String(req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
       if (token) headers.push(`X-Echo-Token: ${token}`);
+      // a sticky-session cookie that merely looks like a token: the server's, kept as sent
+      headers.push(`Set-Cookie: AWSALB=${STICKY}; Path=/`);
     });
     wss.on("connection", (socket, req) => {
       const token = String(req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
@@ -414,7 +419,7 @@ describe("WebSockets and shells", () => {
     expect({ error: shown(renderings(error), [OPAQUE]), shell: shown(inspectedShell, [OPAQUE]) }).toEqual({ error: [], shell: [] });
   });
 
-  test("(was a leak) a token echoed in a 101 response header is kept raw in connection.responseHeaders (reached by inspect)", async () => {
+  test("(was a leak) a token echoed in a 101 response header is kept raw in connection.responseHeaders (reached by inspect); a token-like cookie stays", async () => {
     const client = new RuntimeClient({ endpoint: url, token: OPAQUE });
     const ws = await connectWebSocket(client, { runtimeArn: ARN, sessionId: SESSION });
     const text = renderings(ws);
@@ -423,6 +428,8 @@ describe("WebSockets and shells", () => {
     client.destroy();
     // an error's $response.headers would carry [REDACTED] for the same header
     expect(shown(text, [OPAQUE])).toEqual([]);
+    expect(ws.responseHeaders["x-echo-token"]).toBe("[REDACTED]");
+    expect(ws.responseHeaders["set-cookie"]).toBe(`AWSALB=${STICKY}; Path=/`);
   });
 
   test("getWebSocketConnection: inspect (showHidden, depth Infinity, %o) hides the token; JSON keeps it, as documented", async () => {

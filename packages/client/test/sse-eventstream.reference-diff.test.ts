@@ -187,6 +187,13 @@ describe("found in review, fixed", () => {
    * Multi-line data makes the LF case reachable: `data: "a"` followed by `data:` gives data `"a"\n`.
    * Minor: the official frameworks do not emit such whitespace.
    */
+  test("SSE: a bare 'data' line (no colon) is data, counted as data: empty data fits any limit", () => {
+    for (const max of [0, 1, 3]) {
+      const events = new SseDecoder({ maxEventBytes: max }).push(enc.encode("data\n\n"));
+      expect(events.map((e) => e.data)).toEqual([""]);
+    }
+  });
+
   test("SSE: text unwraps exactly the data whose JSON value is a string (text === json when json is a string)", () => {
     const bodies = ['data: "a" \n\n', 'data: "a"\ndata:\n\n', "data:\ndata: \"a\"\n\n", 'data:  "a"\n\n', 'data: "a"\t\n\n'];
     for (const body of bodies) {

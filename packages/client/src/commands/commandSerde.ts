@@ -44,6 +44,8 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
   try {
     for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
       for (const message of decoder.push(chunk)) {
+        // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
+        if (body.failure !== undefined) throw body.failure;
         const event = commandEventOf(message);
         if (!event) continue;
         if (event.contentDelta) {
@@ -55,8 +57,6 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         } else if (event.contentStop) {
           progress.stopped = true;
         }
-        // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
-        if (body.failure !== undefined) throw body.failure;
         yield event;
       }
     }

@@ -4,7 +4,7 @@ import type { ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, UnauthorizedException } from "../protocol/errors";
 import { withFields } from "../protocol/objects";
-import { heldSecret, redact } from "../protocol/redact";
+import { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 import { unlessAborted } from "../protocol/abort";
 import { tokenSource, type TokenSource } from "../tokens/cache";
@@ -65,7 +65,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
     if (typeof token === "string") secrets.push(token);
     try {
       const result = await authorize(perCall, token);
-      scrubMetadata((result.output as { $metadata?: { requestId?: unknown } } | undefined)?.$metadata, secrets);
+      scrubOutput(result.output as Record<string, unknown> | undefined, secrets);
       const stream = (result.output as { stream?: { mapErrors?(fn: (e: unknown) => unknown): void } } | undefined)?.stream;
       stream?.mapErrors?.((e) => redact(e, secrets));
       return result;
@@ -115,8 +115,22 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
   };
 }
 
-/** A token the server echoed into a success's request id (`x-amzn-requestid`) is removed, as from errors. */
-function scrubMetadata(metadata: { requestId?: unknown } | undefined, secrets: string[]): void {
-  const id = metadata?.requestId;
-  if (typeof id === "string" && secrets.some((secret) => id.includes(secret))) metadata!.requestId = redact(id, secrets);
+/**
+ * A token the server echoed into a success's request id or the other fields copied from response headers is
+ * removed (exact secrets only: these are the server's data), as from errors.
+ */
+function scrubOutput(output: Record<string, unknown> | undefined, secrets: string[]): void {
+  if (output === undefined || output === null) return;
+  scrubFields(output.$metadata as Record<string, unknown> | undefined, METADATA_FIELDS, secrets);
+  scrubFields(output, HEADER_FIELDS, secrets);
+}
+const METADATA_FIELDS = ["requestId"];
+const HEADER_FIELDS = ["traceId", "traceparent", "tracestate", "baggage", "mcpSessionId"];
+
+function scrubFields(target: Record<string, unknown> | undefined, names: string[], secrets: string[]): void {
+  if (target === undefined || target === null) return;
+  for (const name of names) {
+    const value = target[name];
+    if (typeof value === "string" && secrets.some((secret) => value.includes(secret))) target[name] = scrubSecrets(value, secrets);
+  }
 }

@@ -135,6 +135,16 @@ function writableCopy(value: object): PropertyDescriptorMap {
  * included; cycles are fine), frozen plain objects are replaced by redacted frozen copies, and live Node objects
  * (sockets, requests, streams) found inside are replaced by a placeholder.
  */
+/**
+ * `text` with every occurrence of the given secrets replaced, and nothing else: for data that is not an error
+ * (response headers, ids), where a token-shaped value that is not one of this call's secrets is left as sent.
+ */
+export function scrubSecrets(text: string, secrets: Secrets): string {
+  let out = text;
+  for (const secret of usable(secrets)) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 export function redact<T>(value: T, secrets?: Secrets): T {
   const live = usable(secrets);
   if (typeof value === "string") return redactString(value, live) as T;

@@ -104,8 +104,9 @@ export interface SseEnd {
  * Incremental, spec-exact SSE decoder (WHATWG "event stream interpretation"). Bytes are decoded by a streaming
  * TextDecoder (a split character waits for its last byte; measured faster here than carrying the tail by hand,
  * see bench/README.md), lines end at LF, CR or CRLF
- * (a CRLF pair split across reads counts once), and an event and an unfinished line together are bounded by
- * `maxEventBytes`, so a body that never ends an event cannot grow without limit.
+ * (a CRLF pair split across reads counts once). An event's data is bounded by `maxEventBytes`, and so is each
+ * other field line on its own (a line still arriving counts as far as it has come; comments are not kept), so a
+ * body that never ends an event cannot grow without limit and where reads split it never changes the outcome.
  */
 export class SseDecoder {
   readonly #utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -259,9 +260,9 @@ export class SseDecoder {
 
   #field(line: string): void {
     const colon = line.indexOf(":");
-    // a line other than data is bounded on its own (data lines count toward the event's data below)
-    if (line.length > this.#maxEventBytes && !line.startsWith("data:")) this.#tooLarge();
     const name = colon === -1 ? line : line.slice(0, colon);
+    // a line other than data is bounded on its own (data lines count toward the event's data below)
+    if (name !== "data" && line.length > this.#maxEventBytes) this.#tooLarge();
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (name) {

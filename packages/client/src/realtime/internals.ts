@@ -8,7 +8,7 @@
 export { buildRequest, sessionIdFor, SESSION_HEADER } from "../commands/serde";
 export { isLoopbackHost } from "../protocol/endpoint";
 export { AgentRuntimeError, callerAbortError, clientError, ClientErrorNames, errorFromResponse, headerValue, inBandError, UnauthorizedException } from "../protocol/errors";
-export { heldSecret, redact } from "../protocol/redact";
+export { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 export { uuidv4 } from "../protocol/uuid";
 export { checkToken, LIMITS } from "../protocol/validate";
 export { endpointFromEnvironment } from "../runtime/runtimeConfig";

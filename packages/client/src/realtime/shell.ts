@@ -189,7 +189,7 @@ class Shell implements ShellSession {
   readonly #options: OpenShellOptions;
   #conn: (WebSocketConnection & { terminate(): void }) | undefined;
   // every token a connection of this shell used: removed from the errors its STATUS messages make
-  readonly #secrets: (string | undefined)[] = [];
+  readonly #secrets = new Set<string | undefined>();
   #state: State = "open";
   #confirm: { resolve(): void; reject(e: unknown): void } | undefined;
   #settle!: { resolve(v: ShellExit): void; reject(e: unknown): void };
@@ -229,7 +229,7 @@ class Shell implements ShellSession {
       connection: this.#options.connection,
     });
     this.#conn = connection as WebSocketConnection & { terminate(): void };
-    this.#secrets.push(...secrets);
+    for (const secret of secrets) this.#secrets.add(secret);
     const confirmed = new Promise<void>((resolve, reject) => (this.#confirm = { resolve, reject }));
     void this.#pump(this.#conn);
     await confirmed;
@@ -327,7 +327,7 @@ class Shell implements ShellSession {
     const message = typeof body.message === "string" ? body.message : `The shell failed: ${typeof body.reason === "string" ? body.reason : "unknown reason"}`;
     const statusCode = typeof body.code === "number" ? body.code : undefined;
     const error = inBandError(statusCode !== undefined && statusCode >= 500 ? "InternalServerException" : undefined, message, { statusCode, errorType: typeof body.reason === "string" ? body.reason : undefined });
-    return redact(error, this.#secrets);
+    return redact(error, [...this.#secrets]);
   }
 
   /**

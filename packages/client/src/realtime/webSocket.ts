@@ -20,6 +20,7 @@ import {
   isLoopbackHost,
   LIMITS,
   redact,
+  scrubSecrets,
   sessionIdFor,
   SESSION_HEADER,
   tokenSource,
@@ -332,8 +333,11 @@ class Connection implements WebSocketConnection {
   constructor(socket: RawSocket, sessionId: string, responseHeaders: Record<string, string> | undefined, secrets: (string | undefined)[]) {
     this.#socket = socket;
     this.sessionId = sessionId;
-    // a token the server echoes in its 101 response is removed, as from an error's response headers
-    this.responseHeaders = Object.freeze(redact({ ...responseHeaders }, secrets));
+    // a token of this connection the server echoes in its 101 response is removed (only those: a cookie or other
+    // value that merely looks like a token is the server's and stays as sent)
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(responseHeaders ?? {})) headers[name] = scrubSecrets(value, secrets);
+    this.responseHeaders = Object.freeze(headers);
     this.#secrets = secrets;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }

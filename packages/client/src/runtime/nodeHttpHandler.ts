@@ -67,7 +67,7 @@ export class NodeRequestHandler implements HttpHandler {
       const body = request.body as Uint8Array | string | { pipe?(to: ClientRequest): unknown } | undefined | null;
       const options: RequestOptions = { host: hostname, port: request.port, method: request.method, path, headers: request.headers, agent };
       if (request.username != null || request.password != null) options.auth = `${request.username ?? ""}:${request.password ?? ""}`;
-      else options.headers = headerList(request, body, secure) ?? request.headers;
+      options.headers = (options.auth === undefined ? headerList(request, body, secure) : undefined) ?? headerObject(request, body);
       const req = (secure ? this.#https! : this.#http!).request(options, (res: IncomingMessage) => {
         resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
       });
@@ -171,8 +171,8 @@ const BODILESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"
  * The request's headers as the flat `[name, value, ...]` list `node:http` also takes, with the `Host` and
  * `Content-Length` Node would add itself, so Node writes the header block once instead of storing each header
  * through `setHeader` (about 5 µs of a small call). Undefined, for Node's own handling, when the request sets a
- * `Host` itself (over https Node takes the TLS server name and the pool key from it, which only a stored header
- * gives; and an empty one is replaced) and when two names differ only in case (then `setHeader`'s
+ * `Host` other than its own host (over https Node takes the TLS server name and the pool key from it, which only
+ * a stored header gives; an empty one is replaced) and when two names differ only in case (then `setHeader`'s
  * case-insensitive merging decides which spelling is sent).
  */
 function headerList(request: HttpRequest, body: unknown, secure: boolean): string[] | undefined {
@@ -180,31 +180,55 @@ function headerList(request: HttpRequest, body: unknown, secure: boolean): strin
   const list: string[] = [];
   const names: string[] = [];
   let sized = false;
+  let hostGiven = false;
   // own names only, as Node's object path reads them
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    if (lower === "host" || names.includes(lower)) return undefined;
+    if (names.includes(lower)) return undefined;
     names.push(lower);
-    if (lower === "content-length" || lower === "transfer-encoding") sized = true;
+    if (lower === "host") {
+      // the request's own host (a signed request names it): the list sends it as given. Another host, an empty
+      // or an IPv6 one goes through Node, which takes the TLS server name and the pool key from that header
+      const value = headers[name];
+      if (typeof value !== "string" || value.startsWith("[") || value.split(":")[0].toLowerCase() !== request.hostname.toLowerCase()) return undefined;
+      hostGiven = true;
+    } else if (lower === "content-length" || lower === "transfer-encoding") sized = true;
     list.push(name, headers[name]);
   }
-  // as Node writes it: brackets around an IPv6 address, the port unless it is the protocol's default
-  let host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-  if (request.port && Number(request.port) !== (secure ? 443 : 80)) host += `:${request.port}`;
-  list.push("Host", host);
+  if (!hostGiven) {
+    // as Node writes it: brackets around an IPv6 address, the port unless it is the protocol's default
+    let host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+    if (request.port && Number(request.port) !== (secure ? 443 : 80)) host += `:${request.port}`;
+    list.push("Host", host);
+  }
   if (sized) return list;
-  // a stream is sent chunked, as Node sends it; bytes or a string with their length, as Node's end() sets it. Node
-  // writes no length for an empty body of a method without a default body (it upper-cases the method first), nor
-  // for a non-empty one, which would leave the body unframed: that one gets its length here.
-  const bodiless = BODILESS.has((request.method || "GET").toUpperCase());
-  if (body == null) {
-    if (!bodiless) list.push("Content-Length", "0");
-  } else if (typeof body === "string") {
-    if (!bodiless || body.length > 0) list.push("Content-Length", String(Buffer.byteLength(body)));
-  } else if (ArrayBuffer.isView(body)) {
-    if (!bodiless || body.byteLength > 0) list.push("Content-Length", String(body.byteLength));
-  } else if (typeof (body as { pipe?: unknown }).pipe !== "function") return undefined; // Node's end() reports it
+  const length = bodyLength(request.method, body);
+  if (length === null) return undefined; // Node's end() reports it
+  if (length !== undefined) list.push("Content-Length", length);
   return list;
+}
+
+/**
+ * The `Content-Length` to send: a stream is sent chunked, as Node sends it (undefined); bytes or a string with
+ * their length, as Node's end() sets it. Node writes no length for an empty body of a method without a default
+ * body (it upper-cases the method first), nor for a non-empty one, which would leave the body unframed: that one
+ * gets its length here. Null for a body Node cannot send.
+ */
+function bodyLength(method: string | undefined, body: unknown): string | undefined | null {
+  const bodiless = BODILESS.has((method || "GET").toUpperCase());
+  if (body == null) return bodiless ? undefined : "0";
+  if (typeof body === "string") return !bodiless || body.length > 0 ? String(Buffer.byteLength(body)) : undefined;
+  if (ArrayBuffer.isView(body)) return !bodiless || body.byteLength > 0 ? String(body.byteLength) : undefined;
+  return typeof (body as { pipe?: unknown }).pipe === "function" ? undefined : null;
+}
+
+/** The headers as an object for Node's own handling, with the length a bodiless method's body needs to be framed. */
+function headerObject(request: HttpRequest, body: unknown): HttpRequest["headers"] {
+  const headers = request.headers;
+  if (!BODILESS.has((request.method || "GET").toUpperCase())) return headers;
+  const length = bodyLength(request.method, body);
+  if (length === undefined || length === null || Object.keys(headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name))) return headers;
+  return { ...headers, "Content-Length": length };
 }
 
 function abortError(signal: AbortLike): unknown {
