@@ -9,7 +9,7 @@ import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
 import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
-import { Abort, CallList } from "./protocol/abort";
+import { Abort, CallList, listenToSignal } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
@@ -135,10 +135,7 @@ export class RuntimeClient {
     if (userSignal) {
       const onAbort = () => call.abort(callerAbortError(userSignal.reason));
       if (userSignal.aborted) onAbort();
-      else {
-        userSignal.addEventListener("abort", onAbort, { once: true });
-        stopUser = () => userSignal.removeEventListener("abort", onAbort);
-      }
+      else stopUser = listenToSignal(userSignal, onAbort);
     }
     const deadline = options.deadline ?? config.deadline;
     if (deadline !== undefined && !call.aborted) {

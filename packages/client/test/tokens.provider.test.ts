@@ -147,7 +147,7 @@ describe("memoised, one in-flight fetch shared", () => {
 });
 
 describe("refreshed ahead of expiresAt", () => {
-  test("through the client: a token close to expiry is replaced before the next send", async () => {
+  test("through the client: a token close to expiry is replaced in the background, for the sends after", async () => {
     valid.add("token-1-abcdefgh").add("token-2-abcdefgh");
     // a controlled clock, set up before the client exists: slow sends cannot cross the refresh point by accident
     let clock = Date.now();
@@ -158,15 +158,29 @@ describe("refreshed ahead of expiresAt", () => {
       await c.send(commandFor("stop"));
       clock += 149;
       await c.send(commandFor("stop"));
-      // the refresh point is half the 300 ms lifetime, well before the token lapses
+      // the refresh point is half the 300 ms lifetime, well before the token lapses: this send starts the
+      // refresh and goes with the token it has (still valid); the next one has the new token
       clock += 11;
+      await c.send(commandFor("stop"));
       await c.send(commandFor("stop"));
       c.destroy();
       expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: false }]);
     } finally {
       now.mockRestore();
     }
-    expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh"]);
+    expect(sentTokens()).toEqual(["Bearer token-1-abcdefgh", "Bearer token-1-abcdefgh", "Bearer token-1-abcdefgh", "Bearer token-2-abcdefgh"]);
+  });
+
+  test("a provider that throws at once (not a rejected promise) fails that call; the next call asks it again", async () => {
+    let asked = 0;
+    const provider = (() => {
+      if (++asked === 1) throw new Error("not configured yet");
+      return Promise.resolve("late-token-abcdefgh");
+    }) as unknown as Parameters<typeof tokenSource>[0];
+    const source = tokenSource(provider);
+    await expect(source.get()).rejects.toMatchObject({ name: "TokenProviderError" });
+    await expect(source.get()).resolves.toBe("late-token-abcdefgh");
+    expect(asked).toBe(2);
   });
 
   test("the refresh point: 60 s before expiry for long-lived tokens, half the lifetime for short ones", async () => {
@@ -182,6 +196,8 @@ describe("refreshed ahead of expiresAt", () => {
     now += 1;
     await source.get();
     expect(fetched).toBe(2);
+    // that refresh runs in the background: let it finish
+    await new Promise((r) => setImmediate(r));
 
     lifetime = 30_000;
     now += hour;

@@ -6,7 +6,6 @@ import { clientError, ClientErrorNames, UnauthorizedException } from "../protoco
 import { withFields } from "../protocol/objects";
 import { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
-import { unlessAborted } from "../protocol/abort";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
 /**
@@ -102,13 +101,13 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       if (typeof token === "string") return send(token);
       const provided = (source ??= tokenSource(token!));
       return (async () => {
-        const first = await unlessAborted(provided.get(false), context.abort);
+        const first = await provided.get(false, undefined, context.abort);
         try {
           return await send(first);
         } catch (e) {
           if (!provided.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e)) throw e;
           context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
-          return send(await unlessAborted(provided.get(true, first), context.abort));
+          return send(await provided.get(true, first, context.abort));
         }
       })();
     }

@@ -122,3 +122,42 @@ export function unlessAborted<T>(promise: Promise<T>, abort: Abort): Promise<T> 
     );
   });
 }
+
+/** The calls that share one user `AbortSignal`, behind the one listener the client adds to it. */
+interface SharedSignal {
+  hub: Abort;
+  users: number;
+  onAbort: () => void;
+}
+const sharedSignals = new WeakMap<AbortSignal, SharedSignal>();
+
+/**
+ * Runs `fn` once when `signal` aborts; returns a function that stops listening. However many calls share one
+ * signal, it carries one listener of the client's (Node warns of a leak past 10 on one signal), removed when
+ * the last of them stops listening.
+ */
+export function listenToSignal(signal: AbortSignal, fn: () => void): () => void {
+  let shared = sharedSignals.get(signal);
+  if (shared === undefined) {
+    const hub = new Abort();
+    const onAbort = () => {
+      sharedSignals.delete(signal);
+      hub.abort(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    sharedSignals.set(signal, (shared = { hub, users: 0, onAbort }));
+  }
+  const entry = shared;
+  entry.users++;
+  const stop = entry.hub.listen(fn);
+  let listening = true;
+  return () => {
+    if (!listening) return;
+    listening = false;
+    stop();
+    if (--entry.users === 0 && sharedSignals.get(signal) === entry) {
+      sharedSignals.delete(signal);
+      signal.removeEventListener("abort", entry.onAbort);
+    }
+  };
+}

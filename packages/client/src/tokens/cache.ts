@@ -1,6 +1,8 @@
 import type { TokenProvider } from "../config";
+import type { Abort } from "../protocol/abort";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
 import { redact } from "../protocol/redact";
+import { startTimer } from "../protocol/timers";
 import { checkToken } from "../protocol/validate";
 
 /** Refresh this long before `expiresAt` (at most half the token's lifetime), so no request leaves with a lapsing token. */
@@ -10,8 +12,9 @@ export interface TokenSource {
   /**
    * The current token; fetches when there is none, it is near expiry, or `forceRefresh` is set. With
    * `forceRefresh`, a `rejected` token that was already replaced is not fetched again: the newer one is returned.
+   * With `abort`, the wait ends with its reason when it aborts (the fetch goes on for the others waiting).
    */
-  get(forceRefresh?: boolean, rejected?: string): Promise<string>;
+  get(forceRefresh?: boolean, rejected?: string, abort?: Abort): Promise<string>;
   /** Whether a fresh token can be asked for (a provider) or the token is fixed (a string). */
   readonly refreshable: boolean;
 }
@@ -32,6 +35,12 @@ function providerError(e: unknown, known: Iterable<string>): AgentRuntimeError {
   return clientError(ClientErrorNames.token, `The token provider failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, secrets: known });
 }
 
+/**
+ * How long a provider may take: past it, the calls waiting for it fail (TokenProviderError) and the next call asks
+ * again, so one provider call that never settles cannot hold every later call of the client.
+ */
+export const PROVIDER_TIMEOUT_MS = 30_000;
+
 /** How many earlier tokens a source remembers for scrubbing its provider's errors. */
 const REMEMBERED_TOKENS = 4;
 
@@ -45,21 +54,29 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   }
   if (typeof token !== "function") throw clientError(ClientErrorNames.token, "token must be a string or a TokenProvider function");
   let current: Cached | undefined;
-  let inflight: Promise<string> | undefined;
+  let inflight: Fetch | undefined;
   const issued: string[] = [];
 
-  const fetchToken = (forceRefresh: boolean): Promise<string> => {
-    inflight ??= (async () => {
+  const fetchToken = (forceRefresh: boolean): Fetch => {
+    if (inflight !== undefined) return inflight;
+    const fetch: Fetch = { promise: undefined!, forced: forceRefresh, waiting: 0, held: false };
+    fetch.promise = (async () => {
+      // the provider runs once `inflight` is set, even one that throws at once (else its settled promise would stay)
+      await undefined;
+      let stopTimer: (() => void) | undefined;
       try {
         let value: Awaited<ReturnType<TokenProvider>>;
         try {
-          value = await token({ forceRefresh });
+          value = await new Promise<Awaited<ReturnType<TokenProvider>>>((resolve, reject) => {
+            stopTimer = startTimer(PROVIDER_TIMEOUT_MS, () => reject(new Error(`no token within ${PROVIDER_TIMEOUT_MS} ms`)));
+            Promise.resolve(token({ forceRefresh })).then(resolve, reject);
+          });
         } catch (e) {
           const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
           if (usable) return current!.token;
           throw providerError(e, issued);
         }
-        const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: value?.expiresAt?.getTime() };
+        const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: expiryOf(value?.expiresAt) };
         try {
           checkToken(fetched.token);
         } catch (e) {
@@ -73,19 +90,91 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         if (issued.length > REMEMBERED_TOKENS) issued.shift();
         return fetched.token;
       } finally {
-        inflight = undefined;
+        stopTimer?.();
+        if (inflight === fetch) inflight = undefined;
       }
     })();
-    return inflight;
+    return (inflight = fetch);
+  };
+
+  /**
+   * Waits for `fetch` until `abort` (if any) gives up. When every call waiting for a fetch has given up, the
+   * next call asks the provider again rather than wait for the same call (which may never settle).
+   */
+  const wait = (fetch: Fetch, abort: Abort | undefined): Promise<string> => {
+    if (abort === undefined) {
+      fetch.held = true;
+      return fetch.promise;
+    }
+    if (abort.aborted) return Promise.reject(abort.reason);
+    fetch.waiting++;
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      const leave = () => {
+        if (!waiting) return false;
+        waiting = false;
+        fetch.waiting--;
+        return true;
+      };
+      const stop = abort.listen(() => {
+        if (!leave()) return;
+        if (fetch.waiting === 0 && !fetch.held && inflight === fetch) inflight = undefined;
+        reject(abort.reason);
+      });
+      fetch.promise.then(
+        (value) => {
+          stop();
+          if (leave()) resolve(value);
+        },
+        (e) => {
+          stop();
+          if (leave()) reject(e);
+        },
+      );
+    });
   };
 
   return {
     refreshable: true,
-    get(forceRefresh = false, rejected) {
-      if (inflight) return inflight;
+    get(forceRefresh = false, rejected, abort) {
+      if (!forceRefresh && current) {
+        const at = now();
+        if (current.refreshAt === undefined || at < current.refreshAt) return Promise.resolve(current.token);
+        if (current.expiresAt !== undefined && at < current.expiresAt) {
+          // still valid, past its refresh point: refreshed in the background (a failure keeps it until it expires),
+          // so a slow or hung token endpoint never holds up a call that has a valid token
+          if (inflight === undefined) fetchToken(false).promise.catch(() => undefined);
+          return Promise.resolve(current.token);
+        }
+      }
       if (forceRefresh && rejected !== undefined && current && current.token !== rejected) return Promise.resolve(current.token);
-      if (!forceRefresh && current && (current.refreshAt === undefined || now() < current.refreshAt)) return Promise.resolve(current.token);
-      return fetchToken(forceRefresh);
+      const fetch = inflight ?? fetchToken(forceRefresh);
+      // a 401 while a fetch without forceRefresh is in flight: its token may be the very one refused
+      if (forceRefresh && !fetch.forced) {
+        return wait(fetch, abort).then(
+          (token) => (token !== rejected ? token : wait(fetchToken(true), abort)),
+          (e) => (abort?.aborted ? Promise.reject(e) : wait(fetchToken(true), abort)),
+        );
+      }
+      return wait(fetch, abort);
     },
   };
+}
+
+/** A provider call in flight, shared by the calls that wait for it. */
+interface Fetch {
+  promise: Promise<string>;
+  /** Asked with forceRefresh. */
+  forced: boolean;
+  /** Calls waiting for it that may give up (they passed an abort state). */
+  waiting: number;
+  /** A call that cannot give up waits for it: it is kept until it settles. */
+  held: boolean;
+}
+
+/** A provider's `expiresAt` as epoch ms: a Date, or (a common slip) epoch milliseconds or a date string. */
+function expiryOf(expiresAt: unknown): number | undefined {
+  if (expiresAt instanceof Date) return expiresAt.getTime();
+  if (typeof expiresAt === "number" || typeof expiresAt === "string") return new Date(expiresAt).getTime();
+  return undefined;
 }

@@ -2,6 +2,7 @@ import type { TokenProvider } from "../config";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "../protocol/errors";
 import { redact } from "../protocol/redact";
+import { startTimer } from "../protocol/timers";
 
 // Browser-safe: global fetch, btoa and URLSearchParams only, no node: imports.
 
@@ -107,7 +108,8 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       form.set("client_secret", clientSecret);
     }
     const controller = new AbortController();
-    const timer = timeout > 0 ? setTimeout(() => controller.abort(), timeout) : undefined;
+    // any value: Infinity is no limit, and one past setTimeout's 2^31-1 ms is waited in steps (not cut to 1 ms)
+    const stopTimer = timeout > 0 ? startTimer(timeout, () => controller.abort()) : undefined;
     let status: number;
     let text: string;
     const started = Date.now();
@@ -120,7 +122,7 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
       throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets });
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      stopTimer?.();
     }
     let body: Record<string, unknown> | undefined;
     try {
