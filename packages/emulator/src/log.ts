@@ -23,7 +23,8 @@ export function formatLogLine(record: RecordedRequest, durationMs: number): stri
     String(record.status),
     `${durationMs}ms`,
     `op=${record.op}`,
-    `session=${record.sessionId ?? "-"}`,
+    // as JSON when it is anything but plain printable text, so a value cannot forge a line of its own
+    `session=${record.sessionId === undefined ? "-" : /^[\x21-\x7e]+$/.test(record.sessionId) ? record.sessionId : JSON.stringify(record.sessionId)}`,
     `requestId=${record.requestId}`,
     `auth=${JSON.stringify(authSummary(record.headers.authorization))}`,
   ];

@@ -8,7 +8,7 @@ import { type FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
 import { FAULT_HEADER, SESSION_HEADER } from "./headers";
 import type { HostPolicy } from "./hosts";
 import { formatLogLine, writeLog } from "./log";
-import { BodyTooLarge, type BodySlots, readBody } from "./requestBody";
+import { BodySlots, BodyTooLarge, readBody } from "./requestBody";
 import { type RuntimeIdentity, matchRuntime, route, splitTarget } from "./routing";
 import { type Session, SessionLimitExceeded, type SessionStore } from "./sessions";
 import { type SigV4Outcome, type SigV4Verifier, bodyPayloadHash, looksLikeSigV4 } from "./sigv4";
@@ -81,6 +81,8 @@ export interface BoundAddress {
  * prologue of their own. WebSocket upgrades run the same stages up to preHandler (websocket.ts).
  */
 export class RequestPipeline {
+  // StopRuntimeSession's own body slots (see operation), made on its first use
+  private stopSlots: BodySlots | undefined;
   /** Requests are refused until the bound address is known (and again once closing). */
   closing = true;
   bound?: BoundAddress;
@@ -273,17 +275,12 @@ export class RequestPipeline {
     fault: FaultSpec | undefined,
     signature?: (body: Buffer) => SigV4Outcome,
   ): Promise<void> {
-    const releaseBody = this.deps.bodySlots.tryAcquire();
-    if (!releaseBody) {
-      // The body stays unread, so this connection cannot carry another request.
-      ex.res.setHeader("Connection", "close");
-      const { max } = this.deps.bodySlots;
-      return ex.sendError(
-        "ThrottlingException",
-        `Too many request bodies in memory: at most ${max} at once (maxConcurrentBodies, --max-concurrent-bodies); retry later`,
-        { headers: { "Retry-After": "1" } },
-      );
-    }
+    // stopping a session is how its streams end: its small bodies have slots of their own, so uploads that take
+    // every other slot cannot keep a session from being stopped
+    const slots = op === "stopruntimesession" ? (this.stopSlots ??= new BodySlots(this.deps.bodySlots.max)) : this.deps.bodySlots;
+    const releaseBody = slots.tryAcquire();
+    if (!releaseBody) return this.throttle(ex, `at most ${slots.max} at once`);
+    let releaseHeld: (() => void) | undefined;
     let session: Session | undefined;
     let untrack: (() => void) | undefined;
     try {
@@ -296,7 +293,13 @@ export class RequestPipeline {
         ex.res.setHeader("Connection", "close");
         return ex.sendValidation(opRoute.tooLarge());
       }
-      if (!opRoute.holdBody) releaseBody();
+      releaseBody();
+      if (opRoute.holdBody) {
+        // the worst case stays maxConcurrentBodies bodies of the largest size; small ones never throttle
+        const budget = slots.max * opRoute.bodyLimit;
+        releaseHeld = slots.tryHold(body.byteLength, budget);
+        if (!releaseHeld) return this.throttle(ex, `at most ${budget} bytes of payloads held by running invocations`);
+      }
       // SigV4: the signature covers the body's hash, so it is compared once the body is in
       const signed = signature?.(body);
       if (signed && !signed.ok) return ex.sendError(signed.name, signed.message, { status: signed.status });
@@ -315,7 +318,16 @@ export class RequestPipeline {
     } finally {
       untrack?.();
       if (session) this.deps.sessions.release(session);
+      releaseHeld?.();
       releaseBody();
     }
+  }
+
+  private throttle(ex: Exchange, limit: string): void {
+    // A body left unread means this connection cannot carry another request.
+    ex.res.setHeader("Connection", "close");
+    return ex.sendError("ThrottlingException", `Too many request bodies in memory: ${limit} (maxConcurrentBodies, --max-concurrent-bodies); retry later`, {
+      headers: { "Retry-After": "1" },
+    });
   }
 }

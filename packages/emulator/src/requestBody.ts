@@ -11,6 +11,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.pause();
       return reject(new BodyTooLarge());
     }
+    // a request that ended (reset, a parse error) while it waited for its turn: no event will come
+    if (req.destroyed || req.readableAborted) return reject(new BodyAborted());
     const chunks: Buffer[] = [];
     let total = 0;
     const cleanup = () => {
@@ -48,14 +50,32 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Counts request bodies held in memory: a request takes a slot before its body is read and gives it back once
- * the body is no longer needed (commands and stop: once parsed; invocations: when the invocation ends, since
- * the agent gets the body). With every slot taken, a request is refused instead of read.
+ * Counts request bodies being read: a request takes a slot before its body is read and gives it back once the
+ * body is in. An invocation's body, which the agent gets, is then charged by its size to a byte budget until the
+ * invocation ends (`tryHold`). With every slot taken, or the budget spent, a request is refused instead of read.
  */
 export class BodySlots {
   private used = 0;
+  private heldBytes = 0;
 
   constructor(readonly max: number) {}
+
+  /**
+   * Charges `bytes` of a body kept past its read (an invocation's payload, kept while the invocation runs) to a
+   * budget of `budget` bytes: a release function (idempotent), or undefined when the budget is spent. A body
+   * alone is always let through (its own limit bounds it), so a budget of `max` bodies of the largest size keeps
+   * the documented worst case while small bodies never throttle long streams.
+   */
+  tryHold(bytes: number, budget: number): (() => void) | undefined {
+    if (this.heldBytes > 0 && this.heldBytes + bytes > budget) return undefined;
+    this.heldBytes += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.heldBytes -= bytes;
+    };
+  }
 
   /** A release function (idempotent), or undefined when all `max` slots are taken. */
   tryAcquire(): (() => void) | undefined {

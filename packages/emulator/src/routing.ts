@@ -28,6 +28,7 @@ export function route(method: string, target: string): Route {
   }
   const match = OP_PATH.exec(path);
   if (match && method === "POST") return { kind: "op", op: match[2] as Operation, segment: match[1], query };
+  if (match) return { kind: "unknown", message: `No route for ${method} ${path}: ${match[2]} takes POST` };
   if (/^\/runtimes\/.+\/(invocations|commands|stopruntimesession)$/.test(path)) {
     return { kind: "unknown", message: `No route for ${method} ${path}: the runtime ARN must be percent-encoded as one path segment` };
   }

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import type { Duplex } from "node:stream";
 import { type AgentModule, defaultAgent, loadAgentModule } from "./agent";
 import { Authenticator } from "./auth";
 import { MAX_COMMAND_BODY, handleCommand } from "./commands";
 import { CorsPolicy, isLoopbackAddress } from "./cors";
-import { ValidationFailure } from "./errors";
+import { ValidationFailure, errorTypeHeader } from "./errors";
 import { FaultPlan } from "./faults";
 import { checkPassEnv } from "./execEnv";
 import { HostPolicy, checkHost } from "./hosts";
@@ -99,6 +100,38 @@ function partitionOf(region: string): string {
 /** Largest stop body read: `{"clientToken": ≤ 256 chars}` needs far less. */
 const MAX_STOP_BODY = 64 * 1024;
 
+/** Node's own statuses for the parser errors that are not a plain 400 Bad Request. */
+const CLIENT_ERRORS = new Map([
+  ["HPE_HEADER_OVERFLOW", { status: 431, message: `Request headers too large: at most ${MAX_HEADER_BYTES} bytes` }],
+  ["HPE_CHUNK_EXTENSIONS_OVERFLOW", { status: 413, message: "Chunk extensions too large" }],
+  ["ERR_HTTP_REQUEST_TIMEOUT", { status: 408, message: "The request was not received in time" }],
+]);
+
+/**
+ * node:http's 'clientError' listener: what its parser refuses (a bad chunk size, a character not allowed in a
+ * header, headers past MAX_HEADER_BYTES, a request not received within requestTimeout) is answered in the service's
+ * error shape instead of Node's bare status line, then the connection is closed (the parser cannot go on). As in
+ * Node's own handler, nothing is written once a response has started on the connection or the socket is gone.
+ */
+function answerClientError(err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex): void {
+  // Node's field for the response in flight on the connection: the one its own handler checks.
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (err.code !== "ECONNRESET" && socket.writable && !inFlight?.headersSent) {
+    // llhttp's reason is a fixed phrase ("Invalid character in chunk size"), never the client's bytes.
+    const { status, message } = CLIENT_ERRORS.get(err.code ?? "") ?? { status: 400, message: `Malformed HTTP request: ${err.reason ?? err.message}` };
+    const body = JSON.stringify({ message });
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+        "Content-Type: application/json\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `x-amzn-ErrorType: ${errorTypeHeader("ValidationException")}\r\n` +
+        `x-amzn-RequestId: ${randomUUID()}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 interface ListenOptions {
   host: string;
   port: number;
@@ -125,6 +158,7 @@ async function listen(
 ): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, pipeline.onRequest);
   server.on("upgrade", endpoints.onUpgrade);
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {

@@ -41,6 +41,12 @@ export function validateHeaders(op: Operation, headers: Record<string, string | 
     const failure = ValidationFailure.lengthRange(field, value.length, min, max);
     if (failure) throw failure;
   }
+  // a header value cannot carry control characters, but a WebSocket's session id may come from the query string,
+  // and it is written back into the 101 response and the log: printable ASCII only
+  const sessionId = headers[SESSION_HEADER];
+  if (sessionId !== undefined && !/^[\x21-\x7e]+$/.test(sessionId)) {
+    throw ValidationFailure.field("runtimeSessionId", "Member must contain printable ASCII characters only, no spaces or control characters");
+  }
 }
 
 export interface CommandRequest {

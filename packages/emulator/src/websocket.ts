@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { ValidationFailure } from "./errors";
 import type { Exchange } from "./exchange";
 import { CANONICAL, CUSTOM_HEADER_PREFIX, SESSION_HEADER } from "./headers";
 import type { RequestPipeline } from "./pipeline";
-import { wsRoute } from "./routing";
+import { route, wsRoute } from "./routing";
 import type { SessionStore } from "./sessions";
 import { SHELL_ID, type ShellRegistry } from "./shells";
 import type { WebSocketContext, WebSocketHandler } from "./types";
@@ -16,6 +16,9 @@ import { type ConnectionLimits, WsConnection, isConnectionFault } from "./wsConn
 /** The subprotocol browsers offer next to the token-carrying one; the server selects it. */
 export const BEARER_PROTOCOL = "base64UrlBearerAuthorization";
 export const SHELL_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Shell-Id";
+
+/** A Sec-WebSocket-Key: the base64 of 16 bytes (ws's own test, so ws never refuses a key this accepts). */
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 /** The default agent's `/ws` handler: text as `{"echo": text}`, bytes as bytes, in order. */
 export async function echoWebSocket(connection: WsConnection | Parameters<WebSocketHandler>[0]): Promise<void> {
@@ -36,14 +39,16 @@ export interface WebSocketDeps {
 
 /**
  * `/runtimes/{arn}/ws` and `/runtimes/{arn}/ws/shells`. An upgrade runs the request pipeline's onRequest and
- * preValidation stages (Host, Origin, runtime, auth, fault, session id), answering a refusal as an HTTP response
- * with the service's status and `x-amzn-ErrorType`, exactly as on the HTTP routes; then the session is acquired
- * (held busy while the socket is open) and ws completes the handshake.
+ * preValidation stages (Host, Origin, handshake headers, runtime, auth, fault, session id), answering a refusal as
+ * an HTTP response with the service's status and `x-amzn-ErrorType`, exactly as on the HTTP routes; then the
+ * session is acquired (held busy while the socket is open) and ws completes the handshake. A handshake that does
+ * not complete gives the session back, and ends it when the upgrade created it.
  */
 export class WebSocketEndpoints {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<WsConnection>();
-  private readonly extraHeaders = new WeakMap<IncomingMessage, string[]>();
+  /** Per upgrade in ws's hands: the headers added to its 101, and how a refusal by ws is reported. */
+  private readonly handshakes = new WeakMap<IncomingMessage, { headers: string[]; refuse(err: Error): void }>();
 
   constructor(private readonly deps: WebSocketDeps) {
     this.wss = new WebSocketServer({
@@ -54,7 +59,9 @@ export class WebSocketEndpoints {
       // Of the two subprotocols a browser sends for bearer auth, the server selects the one without the token.
       handleProtocols: (protocols) => (protocols.has(BEARER_PROTOCOL) ? BEARER_PROTOCOL : false),
     });
-    this.wss.on("headers", (headers, req) => headers.push(...(this.extraHeaders.get(req) ?? [])));
+    this.wss.on("headers", (headers, req) => headers.push(...(this.handshakes.get(req)?.headers ?? [])));
+    // What ws still refuses (a malformed Sec-WebSocket-Protocol) is answered in the service's shape, not ws's text/html.
+    this.wss.on("wsClientError", (err, _socket, req) => this.handshakes.get(req)?.refuse(err));
   }
 
   /** node:http's 'upgrade' listener. */
@@ -76,13 +83,32 @@ export class WebSocketEndpoints {
 
   private async upgrade(ex: Exchange, req: IncomingMessage, socket: Duplex, head: Buffer, res: ServerResponse): Promise<void> {
     const pipeline = this.deps.pipeline;
+    const upgrade = ex.headers.upgrade ?? "";
+    const websocket = upgrade.toLowerCase() === "websocket";
     const target = wsRoute(req.url ?? "/");
+    if ("unknown" in target && !websocket) {
+      // Node (20) hands every request asking to upgrade to this listener, whatever the protocol (curl --http2 asks
+      // for h2c on http://), its body left unparsed on the socket: it cannot be answered as the HTTP request it is.
+      const r = route(req.method ?? "GET", req.url ?? "/");
+      if (r.kind === "op") ex.record.op = r.op;
+      if (!pipeline.guard(ex)) return;
+      return ex.sendError("ValidationException", `Upgrade: ${upgrade} is not supported; send the request without an Upgrade header`);
+    }
     if ("unknown" in target) return ex.sendError("UnknownOperationException", target.unknown, { status: 404 });
     const { op, segment, query } = target;
     ex.record.op = op;
     if (!pipeline.guard(ex)) return;
-    if (req.method !== "GET" || (ex.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+    if (req.method !== "GET" || !websocket) {
       return ex.sendError("ValidationException", "A WebSocket route takes a GET with Upgrade: websocket", { status: 400 });
+    }
+    // ws would refuse these itself, in text/html and only once the session is held.
+    if (!WS_KEY.test(ex.headers["sec-websocket-key"] ?? "")) {
+      throw ValidationFailure.field("Sec-WebSocket-Key", "Member must be the base64 encoding of 16 bytes");
+    }
+    if (ex.headers["sec-websocket-version"] !== "13") {
+      // RFC 6455 4.4: a refused version is answered with the versions the server speaks.
+      res.setHeader("Sec-WebSocket-Version", "13");
+      throw ValidationFailure.field("Sec-WebSocket-Version", "Member must be 13");
     }
     const headers = effectiveHeaders(ex.headers, query);
     const checked = await pipeline.preValidation(ex, op, segment, query, headers);
@@ -97,6 +123,16 @@ export class WebSocketEndpoints {
     const sessionId = headers[SESSION_HEADER] ?? randomUUID();
     ex.record.sessionId = sessionId;
     const { sessions, shells } = this.deps;
+    // A new session has room for a shell; looking it up, unlike acquiring it, creates none.
+    const existing = sessions.get(sessionId);
+    if (shellId !== undefined && existing && !shells.hasRoom(existing, shellId)) {
+      return ex.sendError(
+        "RuntimeClientError",
+        `Too many shells in this session: at most ${shells.options.maxShellsPerSession} (detached shells count); close one with 0xFF first`,
+      );
+    }
+    if (socket.destroyed) return;
+    // Acquired before ws answers 101, so the session cap is still answered as HTTP (402).
     const session = sessions.acquire(sessionId);
     let held = true;
     const release = () => {
@@ -104,23 +140,26 @@ export class WebSocketEndpoints {
       held = false;
     };
     try {
-      if (shellId !== undefined && !shells.hasRoom(session, shellId)) {
-        return ex.sendError(
-          "RuntimeClientError",
-          `Too many shells in this session: at most ${shells.options.maxShellsPerSession} (detached shells count); close one with 0xFF first`,
-        );
-      }
-      if (socket.destroyed) return;
       const extra = [`${CANONICAL[SESSION_HEADER]}: ${sessionId}`, `x-amzn-RequestId: ${ex.requestId}`];
       if (shellId !== undefined) extra.push(`${SHELL_ID_HEADER}: ${shellId}`);
-      this.extraHeaders.set(req, extra);
+      // The response stays on the socket until ws accepts: a refusal is answered by it, and a socket that closes
+      // first closes it, which finishes (records and logs) the exchange.
+      const outcome = await new Promise<{ ws?: WebSocket; refused?: Error }>((resolve) => {
+        socket.once("close", () => resolve({}));
+        this.handshakes.set(req, { headers: extra, refuse: (refused) => resolve({ refused }) });
+        this.wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws }));
+      });
+      const ws = outcome.ws;
+      if (!ws) {
+        release();
+        // Nothing used a session this upgrade created: it goes now rather than idling out, so failed handshakes
+        // cannot fill maxSessions.
+        if (existing === undefined && session.active === 0) void sessions.end(session);
+        if (outcome.refused) ex.sendError("ValidationException", outcome.refused.message);
+        return;
+      }
       // From here on ws owns the socket.
       res.detachSocket(socket as never);
-      const ws = await new Promise<import("ws").WebSocket | undefined>((resolve) => {
-        socket.once("close", () => resolve(undefined));
-        this.wss.handleUpgrade(req, socket, head, (accepted) => resolve(accepted));
-      });
-      if (!ws) return;
       ex.record.status = 101;
       const fault = isConnectionFault(checked.fault) ? checked.fault : undefined;
       const conn = new WsConnection(ws, sessionId, this.deps.limits, fault);

@@ -53,13 +53,16 @@ describe("caps", () => {
         if (Date.now() - started > 10_000) throw new Error("upload not seen");
         await new Promise((r) => setTimeout(r, 20));
       }
-      for (const op of ["invocations", "commands", "stopruntimesession"]) {
+      for (const op of ["invocations", "commands"]) {
         const refused = await h.post(op, { body: { command: "echo x" }, headers: { [SESSION]: sessionId() } });
         expect(refused.status).toBe(429);
         expect(errorName(refused)).toBe("ThrottlingException");
         expect(refused.headers.get("retry-after")).toBe("1");
         expect((await refused.json()).message).toContain("maxConcurrentBodies");
       }
+      // stopping a session has slots of its own: uploads cannot keep a session from being stopped
+      const stop = await h.post("stopruntimesession", { body: {}, headers: { [SESSION]: sessionId() } });
+      expect([stop.status, errorName(stop)]).toEqual([404, "ResourceNotFoundException"]);
       upload.end(`${"x".repeat(100000 - 14)}"}`);
       expect(await uploaded).toBe(200);
       // the slot is free again; commands give theirs back once parsed, so two in a row work too
@@ -71,8 +74,9 @@ describe("caps", () => {
     }
   });
 
-  it("maxConcurrentBodies: a running command does not hold a slot, a running invocation does", async () => {
-    const h = await start({ maxConcurrentBodies: 1 });
+  it("maxConcurrentBodies: a running command holds nothing, a running invocation holds its payload's bytes only", async () => {
+    // one slot, and so a budget of one largest payload (2,000 bytes) for the payloads running invocations keep
+    const h = await start({ maxConcurrentBodies: 1, maxPayloadBytes: 2000 });
     try {
       const sid = sessionId();
       const command = h.post("commands", { body: { command: "sleep 30", timeout: 60 }, headers: { [SESSION]: sid } });
@@ -82,16 +86,22 @@ describe("caps", () => {
       expect((await h.post("invocations", { body: {} })).status).toBe(200);
       const controller = new AbortController();
       const stream = await h.post("invocations", {
-        body: { prompt: "a b c d", delayMs: 60_000 },
+        body: { prompt: "a b c d", delayMs: 60_000, pad: "p".repeat(1400) },
         headers: { Accept: "text/event-stream" },
         signal: controller.signal,
       });
       expect(stream.status).toBe(200);
-      expect((await h.post("invocations", { body: {} })).status).toBe(429);
+      // small payloads fit beside it, however many streams run
+      expect((await h.post("invocations", { body: {} })).status).toBe(200);
+      // one that would take the held payloads past the budget does not
+      const refused = await h.post("invocations", { body: { pad: "q".repeat(1400) } });
+      expect([refused.status, errorName(refused)]).toEqual([429, "ThrottlingException"]);
+      expect((await refused.json()).message).toContain("held by running invocations");
       controller.abort();
       await res.body?.cancel();
     } finally {
       await h.emu.close();
     }
   });
+
 });
