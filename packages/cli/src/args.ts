@@ -242,7 +242,8 @@ export function parseCli(argv: string[]): ParsedArgs {
   const [typedName, ...rest] = positionals;
 
   if (typedName === "help") {
-    const topic = rest[0];
+    // `help help` is the general help
+    const topic = rest[0] === "help" ? undefined : rest[0];
     if (topic !== undefined && !commandOf(topic)) throw unknownCommand(topic);
     return { command: "help", topic: commandOf(topic) };
   }

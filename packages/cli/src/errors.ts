@@ -1,4 +1,5 @@
 import type { CommandName } from "./args";
+import { shown } from "./shown";
 
 /** A command line the CLI cannot act on: exit 2 with a short usage line (like most Unix tools and the AWS CLI's argument errors). */
 export class UsageError extends Error {
@@ -46,12 +47,16 @@ interface ErrorLike {
 /** `agentcore: <name>: <message> (request id …)`, the request id being what a support case needs. */
 export function errorLine(error: unknown): string {
   const e = (typeof error === "object" && error !== null ? error : { message: String(error) }) as ErrorLike;
-  const name = typeof e.name === "string" && e.name ? e.name : "Error";
-  let message = typeof e.message === "string" ? oneLine(e.message) : "";
+  // a server's or an agent's text: one line, and nothing a terminal would act on (escape sequences shown, not sent)
+  const clean = (text: string) => shown(oneLine(text));
+  const name = typeof e.name === "string" && e.name ? clean(e.name) : "Error";
+  let message = typeof e.message === "string" ? clean(e.message) : "";
   // the SDK names its option; a shell user needs the flag
   if (name === "InsecureEndpointError") message = message.replace("allowInsecureHttp: true", "--allow-insecure-http");
+  // the CLI uses the SDK's default limits and has no option to raise them: no advice it cannot follow
+  if (name === "ResponseLimitExceededError") message = message.replace(/ Raise \w+ on the client or per call if this is expected$/, " (the CLI's limit; the SDK can raise it)");
   const requestId = typeof e.requestId === "string" ? e.requestId : typeof e.$metadata?.requestId === "string" ? e.$metadata.requestId : undefined;
-  return `agentcore: ${name}: ${message}${requestId ? ` (request id ${requestId})` : ""}`;
+  return `agentcore: ${name}: ${message}${requestId ? ` (request id ${clean(requestId)})` : ""}`;
 }
 
 /** The `cause` chain, for --debug: a NetworkError's cause says ECONNREFUSED or a TLS failure. */

@@ -32,7 +32,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   // the literal token, whatever its shape, and anything JWT-shaped
   const secrets = redactor();
   for (const secret of candidateSecrets(argv, io.env)) secrets.add(secret);
-  const out = new Sink(io.stdout, () => interrupts?.abort(EXIT.sigpipe));
+  // the reader going away ends the command with 141 (as SIGPIPE would); any other write failure is an error
+  const out = new Sink(io.stdout, (e) => interrupts?.abort(e?.code === "EPIPE" ? EXIT.sigpipe : EXIT.error));
   const err = new Sink(io.stderr);
   const messages = new Messages(err, secrets.scrub);
   let client: RuntimeClient | undefined;
@@ -67,7 +68,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       interrupts = installInterrupts(io.exit);
       const stderr = io.stderr as NodeJS.WritableStream & SpinnerStream;
-      waiting = wantSpinner(stderr, io.env, level !== undefined) ? new Spinner(stderr) : NO_SPINNER;
+      // no spinner while anything logs to stderr (--allow-insecure-http logs its warning too)
+      waiting = wantSpinner(stderr, io.env, threshold !== undefined) ? new Spinner(stderr) : NO_SPINNER;
       client = new RuntimeClient(settings.config);
       // --sigv4: every command's request signed with the AWS credentials instead of a bearer token
       if (settings.sigv4) client.middlewareStack.use(sigv4Auth({ credentials: settings.sigv4.credentials }));
@@ -123,6 +125,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     waiting.stop();
     client?.destroy();
     interrupts?.dispose();
+  }
+  if (out.failure) {
+    await messages.line(`agentcore: cannot write to stdout: ${out.failure.code ?? out.failure.message}`);
+    code = EXIT.error;
   }
   await out.flush();
   await err.flush();

@@ -8,15 +8,18 @@ export class Sink {
   private brokenPipe = false;
   private endsWithNewline = true;
   private wrote = false;
+  /** A write error other than the reader going away (EPIPE): a full disk, a closed terminal. */
+  failure: NodeJS.ErrnoException | undefined;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
-    private readonly onBrokenPipe: () => void = () => {},
+    private readonly onBrokenPipe: (error: NodeJS.ErrnoException) => void = () => {},
   ) {
-    // EPIPE in practice; any write error means nothing more can be delivered
-    stream.on("error", () => {
+    // any write error means nothing more can be delivered; only EPIPE is the reader having gone away
+    stream.on("error", (error: NodeJS.ErrnoException) => {
       this.brokenPipe = true;
-      this.onBrokenPipe();
+      if (error?.code !== "EPIPE") this.failure ??= error;
+      this.onBrokenPipe(error);
     });
   }
 
@@ -67,12 +70,15 @@ export class Messages {
     private readonly scrub: (text: string) => string,
   ) {}
 
-  line(text: string): Promise<void> {
+  // each on a line of its own, even after output that did not end one (a command's stderr shares this sink)
+  async line(text: string): Promise<void> {
+    await this.sink.finishLine();
     return this.sink.write(`${this.scrub(text)}\n`);
   }
 
   /** A structured log record as one JSON line, its strings scrubbed before they are JSON-escaped. */
-  record(record: LogRecord): Promise<void> {
+  async record(record: LogRecord): Promise<void> {
+    await this.sink.finishLine();
     return this.sink.write(`${recordLine(record, this.scrub)}\n`);
   }
 }

@@ -31,7 +31,10 @@ export function payloadFromBytes(bytes: Uint8Array): Payload {
   return { body: bytes, contentType: "text/plain; charset=utf-8" };
 }
 
-/** Reads stdin to its end; gives up when `signal` aborts (Ctrl-C while waiting for input). */
+/** The service's payload limit: reading stops just past it, and the client refuses the payload before sending. */
+export const MAX_STDIN_BYTES = 100_000_000;
+
+/** Reads stdin to its end, or to just past MAX_STDIN_BYTES; gives up when `signal` aborts (Ctrl-C while waiting for input). */
 export function readStdin(stdin: NodeJS.ReadableStream, signal: AbortSignal): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -41,7 +44,17 @@ export function readStdin(stdin: NodeJS.ReadableStream, signal: AbortSignal): Pr
       stdin.off("error", onError);
       signal.removeEventListener("abort", onAbort);
     };
-    const onData = (chunk: Buffer | string) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    let total = 0;
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      total += bytes.length;
+      // too large already: no more is read (`invoke - < /dev/zero` must not fill memory)
+      if (total > MAX_STDIN_BYTES) {
+        stdin.pause();
+        onEnd();
+      }
+    };
     const onEnd = () => {
       cleanup();
       resolve(new Uint8Array(Buffer.concat(chunks)));

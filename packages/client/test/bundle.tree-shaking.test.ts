@@ -147,11 +147,11 @@ describe("tree-shaking of the browser build", () => {
   // Absolute ceilings (esbuild, browser, minified, gzip -9), so growth is a decision and not an accident: the
   // sizes measured on 2026-11-30 plus about 3%. Raised once that day (from 20.5 / 21.5 / 24 / 32.5) for per-call
   // speed work and for freeing dropped streams and late responses, which took the bundles to 20.3 / 21.5 / 23.8
-  // / 32.2. Raised again by 0.4 (from 21 / 22.1 / 24.5 / 33.1) for correctness fixes found in review: an SSE
+  // / 32.2. Raised again by 0.9 (from 21 / 22.1 / 24.5 / 33.1) for correctness fixes found in review: an SSE
   // event's limit that does not depend on where reads split the body, no more events after an abort or deadline,
-  // tokens a server echoes into a request id or other header fields scrubbed (bundles then 21.21 / 22.40 / 24.69
-  // / 33.19). They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these
-  // bundles do not meet: bench/README.md has the numbers.
+  // tokens a server echoes scrubbed from outputs, and a token memo that a slow, hung or throwing provider cannot
+  // wedge (bundles then 21.66 / 22.85 / 25.11 / 33.60). They are regression guards, not the lean-core targets
+  // (10 / 10 / 11 / 16 KiB), which these bundles do not meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
     const KiB = 1024;
     const [invokeStream, invokeStreamExecute] = await Promise.all([
@@ -159,7 +159,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 21.4 * KiB, invokeStream: 22.5 * KiB, invokeStreamExecute: 24.9 * KiB, everything: 33.5 * KiB };
+    const ceilings = { invoke: 21.9 * KiB, invokeStream: 23 * KiB, invokeStreamExecute: 25.4 * KiB, everything: 34 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

@@ -1,6 +1,7 @@
 import { InvokeCommand, InvokeStreamCommand, type InvokeCommandInput, type InvokeCommandOutput } from "@agentcore-runtime/client";
 import type { InvokeArgs } from "../args";
 import type { CommandContext } from "../context";
+import { UsageError } from "../errors";
 import { payloadFromBytes, payloadFromText, readStdin } from "../payload";
 
 const HEADER_FIELDS = ["mcpSessionId", "mcpProtocolVersion", "traceId", "traceparent", "tracestate", "baggage"] as const;
@@ -21,6 +22,11 @@ function jsonView(output: InvokeCommandOutput): Record<string, unknown> {
 }
 
 export async function invoke(args: InvokeArgs, ctx: CommandContext): Promise<number> {
+  // Node reads the command line as UTF-8, turning bytes that are not into U+FFFD: the payload would not be the
+  // bytes typed. Such bytes go through stdin, which is sent as it is.
+  if (args.payload !== "-" && args.payload.includes("\uFFFD")) {
+    throw new UsageError("PAYLOAD is not valid UTF-8 text (or holds U+FFFD); pass such bytes on stdin with '-'", "invoke");
+  }
   const payload = args.payload === "-" ? payloadFromBytes(await readStdin(ctx.stdin, ctx.signal)) : payloadFromText(args.payload);
   const input: InvokeCommandInput = { ...ctx.target, payload: payload.body, contentType: args.contentType ?? payload.contentType };
   if (args.accept !== undefined) input.accept = args.accept;

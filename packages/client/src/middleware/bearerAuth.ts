@@ -124,7 +124,7 @@ function scrubOutput(output: Record<string, unknown> | undefined, secrets: strin
   scrubFields(output, HEADER_FIELDS, secrets);
 }
 const METADATA_FIELDS = ["requestId"];
-const HEADER_FIELDS = ["traceId", "traceparent", "tracestate", "baggage", "mcpSessionId"];
+const HEADER_FIELDS = ["sessionId", "contentType", "traceId", "traceparent", "tracestate", "baggage", "mcpSessionId", "mcpProtocolVersion"];
 
 function scrubFields(target: Record<string, unknown> | undefined, names: string[], secrets: string[]): void {
   if (target === undefined || target === null) return;

@@ -3,7 +3,7 @@ import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMi
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext } from "../types";
 import { AgentRuntimeError } from "../protocol/errors";
 import { utf8Text } from "../protocol/bytes";
-import { callSecrets, redact } from "../protocol/redact";
+import { callSecrets, clipText, redact } from "../protocol/redact";
 
 /** Where `loggerMiddleware` sits: finalizeRequest, low priority, so it logs each attempt as sent. */
 export const loggerMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
@@ -26,13 +26,12 @@ function scrubber(request: HttpRequest, context: object): (text: string) => stri
   return (text) => redact(text, [secret, ...callSecrets(context)]);
 }
 
-function clip(text: string): string {
-  return text.length > PAYLOAD_LIMIT ? `${text.slice(0, PAYLOAD_LIMIT)}…` : text;
-}
+// cut where a token it would split stays whole (see clipText), so the line's redaction still finds it
+const clip = (text: string): string => clipText(text, PAYLOAD_LIMIT);
 
 function requestPayload(body: unknown): string | undefined {
   if (typeof body === "string") return clip(body);
-  if (body instanceof Uint8Array) return clip(utf8Text(body.subarray(0, PAYLOAD_LIMIT + 4)));
+  if (body instanceof Uint8Array) return clip(utf8Text(body.subarray(0, PAYLOAD_LIMIT + 4096 + 4)));
   return undefined;
 }
 

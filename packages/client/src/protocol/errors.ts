@@ -1,6 +1,6 @@
 import type { HttpResponse } from "@smithy/protocol-http";
 import { utf8Bytes, utf8Text } from "./bytes";
-import { redact, type Secrets } from "./redact";
+import { clipText, redact, type Secrets } from "./redact";
 import type { SseEvent } from "./sse";
 
 export { redact } from "./redact";
@@ -549,7 +549,7 @@ export function errorFromResponse(response: HttpResponse, body: string | Uint8Ar
       .replace(/<[^>]+>/g, " ")
       .replace(/\s+/g, " ")
       .trim();
-    message = plain ? `HTTP ${status}: ${plain.slice(0, 300)}` : `HTTP ${status}${response.reason ? ` ${response.reason}` : ""}`;
+    message = plain ? `HTTP ${status}: ${clipText(plain, 300)}` : `HTTP ${status}${response.reason ? ` ${response.reason}` : ""}`;
   }
   const fields: Record<string, unknown> = {};
   if (parsedBody) {

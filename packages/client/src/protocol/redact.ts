@@ -136,6 +136,19 @@ function writableCopy(value: object): PropertyDescriptorMap {
  * (sockets, requests, streams) found inside are replaced by a placeholder.
  */
 /**
+ * `text` cut to about `limit` characters for a message or a log line: the cut is moved to the end of the word it
+ * falls in (at most 4 KiB further), so a token it would split stays whole for redaction to find (a token cut in
+ * two no longer matches itself, and its first part would be printed).
+ */
+export function clipText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = limit;
+  const most = Math.min(text.length, limit + 4096);
+  while (end < most && !/\s/.test(text[end])) end++;
+  return end >= text.length ? text : `${text.slice(0, end)}…`;
+}
+
+/**
  * `text` with every occurrence of the given secrets replaced, and nothing else: for data that is not an error
  * (response headers, ids), where a token-shaped value that is not one of this call's secrets is left as sent.
  */

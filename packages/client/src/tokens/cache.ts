@@ -1,5 +1,5 @@
 import type { TokenProvider } from "../config";
-import type { Abort } from "../protocol/abort";
+import { unlessAborted, type Abort } from "../protocol/abort";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 import { startTimer } from "../protocol/timers";
@@ -106,31 +106,9 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
       fetch.held = true;
       return fetch.promise;
     }
-    if (abort.aborted) return Promise.reject(abort.reason);
     fetch.waiting++;
-    return new Promise((resolve, reject) => {
-      let waiting = true;
-      const leave = () => {
-        if (!waiting) return false;
-        waiting = false;
-        fetch.waiting--;
-        return true;
-      };
-      const stop = abort.listen(() => {
-        if (!leave()) return;
-        if (fetch.waiting === 0 && !fetch.held && inflight === fetch) inflight = undefined;
-        reject(abort.reason);
-      });
-      fetch.promise.then(
-        (value) => {
-          stop();
-          if (leave()) resolve(value);
-        },
-        (e) => {
-          stop();
-          if (leave()) reject(e);
-        },
-      );
+    return unlessAborted(fetch.promise, abort).finally(() => {
+      if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
     });
   };
 
@@ -173,8 +151,5 @@ interface Fetch {
 }
 
 /** A provider's `expiresAt` as epoch ms: a Date, or (a common slip) epoch milliseconds or a date string. */
-function expiryOf(expiresAt: unknown): number | undefined {
-  if (expiresAt instanceof Date) return expiresAt.getTime();
-  if (typeof expiresAt === "number" || typeof expiresAt === "string") return new Date(expiresAt).getTime();
-  return undefined;
-}
+const expiryOf = (expiresAt: unknown): number | undefined =>
+  expiresAt instanceof Date || typeof expiresAt === "number" || typeof expiresAt === "string" ? new Date(expiresAt).getTime() : undefined;
