@@ -150,8 +150,10 @@ describe("tree-shaking of the browser build", () => {
   // / 32.2. Raised again by 0.9 (from 21 / 22.1 / 24.5 / 33.1) for correctness fixes found in review: an SSE
   // event's limit that does not depend on where reads split the body, no more events after an abort or deadline,
   // tokens a server echoes scrubbed from outputs, and a token memo that a slow, hung or throwing provider cannot
-  // wedge (bundles then 21.66 / 22.85 / 25.11 / 33.60). They are regression guards, not the lean-core targets
-  // (10 / 10 / 11 / 16 KiB), which these bundles do not meet: bench/README.md has the numbers.
+  // wedge (bundles then 21.66 / 22.85 / 25.11 / 33.60); "everything" once more (to 34.6) for the real-time
+  // client's bounds found in the same review (backpressure, timeouts, a backoff that can be cancelled). They are
+  // regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not meet:
+  // bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
     const KiB = 1024;
     const [invokeStream, invokeStreamExecute] = await Promise.all([
@@ -159,7 +161,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 21.9 * KiB, invokeStream: 23 * KiB, invokeStreamExecute: 25.4 * KiB, everything: 34 * KiB };
+    const ceilings = { invoke: 21.9 * KiB, invokeStream: 23 * KiB, invokeStreamExecute: 25.4 * KiB, everything: 34.6 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

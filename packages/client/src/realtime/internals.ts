@@ -13,6 +13,7 @@ export { uuidv4 } from "../protocol/uuid";
 export { checkToken, LIMITS } from "../protocol/validate";
 export { endpointFromEnvironment } from "../runtime/runtimeConfig";
 export { tokenSource } from "../tokens/cache";
+export { startTimer } from "../protocol/timers";
 
 /**
  * Where this module is itself (tests, the browser builds, the root entry) the real-time code already shares

@@ -1,6 +1,8 @@
 // Interactive shells over `/ws/shells` (PROTOCOL.md, "Interactive shells"): binary frames of one channel byte
 // and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
-import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, redact, sessionIdFor, uuidv4 } from "./internals";
+import type { RuntimeClient } from "../RuntimeClient";
+import type { RuntimeClientConfig } from "../types";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, redact, sessionIdFor, startTimer, uuidv4 } from "./internals";
 import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
@@ -18,6 +20,17 @@ const MAX_STDIN_PAYLOAD = 32 * 1024 - 1;
 const TAIL_BYTES = 256 * 1024;
 /** What a shell killed with `kill()` reports when the server sends no exit STATUS: SIGKILL, 128 + 9. */
 const KILLED: ShellExit = { exitCode: 137, signal: "SIGKILL" };
+/**
+ * Output bytes held for a reader that is behind before the shell stops taking messages off its connection (which
+ * then stops reading its socket, so TCP holds the server back); it reads on once the reader is down to half.
+ */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** How long a new connection waits for the STATUS that confirms the shell when the client sets no `connectionTimeout`. */
+const DEFAULT_CONFIRM_TIMEOUT = 30_000;
+/** setInterval runs a longer interval every millisecond; a heartbeat that rare is none. */
+const MAX_INTERVAL_MS = 2 ** 31 - 1;
+/** Heartbeats in a row with nothing received (no echo, no other frame) after which the peer counts as dead. */
+const MISSED_HEARTBEATS = 3;
 
 export interface OpenShellInput extends WebSocketConnectionInput {
   /** `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$`; default a new id. The same id (and session id) reattaches a detached shell. */
@@ -44,7 +57,11 @@ export interface OpenShellOptions {
   signal?: AbortSignal;
   /** Reconnect after 1001/1006 with the same shellId (default on: 5 tries, 1 s → 15 s); `false` to fail instead. */
   reconnect?: ShellReconnectOptions | false;
-  /** Milliseconds between heartbeats sent to keep the connection alive through proxies; default 30000, 0 for none. */
+  /**
+   * Milliseconds between heartbeats sent to keep the connection alive through proxies; default 30000. 0, and
+   * values of 2^31-1 (24.8 days) or more, send none. When 3 heartbeats in a row see nothing come back (no echo,
+   * no output), the peer counts as dead: the connection is dropped and reconnects as after a 1006.
+   */
   heartbeatIntervalMs?: number;
   /** Called after each successful reconnect. */
   onReconnect?: (info: { attempt: number; bytesDropped: number }) => void;
@@ -76,7 +93,10 @@ export interface ShellSession {
   write(data: string | Uint8Array): void;
   /** Sets the terminal size (1–1000 each); kept and sent again after a reconnect. */
   resize(cols: number, rows: number): void;
-  /** The terminal's output, in order, each byte once (see the replay rule in the README). */
+  /**
+   * The terminal's output, in order, each byte once (see the replay rule in the README). Read it, or end it
+   * (`break`): while 1 MiB of it waits unread the shell reads nothing more from its connection (backpressure).
+   */
   readonly output: AsyncIterable<Uint8Array>;
   /** The platform's diagnostics (not the command's stderr, which a pty merges into `output`). */
   readonly stderr: AsyncIterable<Uint8Array>;
@@ -95,9 +115,34 @@ export interface ShellSession {
 /** An async iterable of byte chunks, filled by the connection, read once. */
 class ByteQueue implements AsyncIterable<Uint8Array> {
   #chunks: Uint8Array[] = [];
+  #bytes = 0;
   #waiter: { resolve(v: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | undefined;
   #end: { error?: unknown } | undefined;
   #iterated = false;
+  // the shell's pump, waiting for the reader to catch up
+  #room: (() => void) | undefined;
+
+  /** The reader is more than OUTPUT_HIGH_WATER behind (an ended queue takes nothing more: never full). */
+  get full(): boolean {
+    return !this.#end && this.#bytes > OUTPUT_HIGH_WATER;
+  }
+
+  /** The shell's pump waits in `room()`: it reads nothing from its connection. */
+  get holding(): boolean {
+    return this.#room !== undefined;
+  }
+
+  /** Resolves once the reader is down to half of OUTPUT_HIGH_WATER, the queue ended, or `release()`. */
+  room(): Promise<void> {
+    return new Promise((resolve) => (this.#room = resolve));
+  }
+
+  /** Lets a pump waiting in `room()` look again (the shell stopped holding back: detaching, killing). */
+  release(): void {
+    const room = this.#room;
+    this.#room = undefined;
+    room?.();
+  }
 
   push(chunk: Uint8Array): void {
     if (this.#end || chunk.byteLength === 0) return;
@@ -105,12 +150,16 @@ class ByteQueue implements AsyncIterable<Uint8Array> {
       const w = this.#waiter;
       this.#waiter = undefined;
       w.resolve({ value: chunk, done: false });
-    } else this.#chunks.push(chunk);
+    } else {
+      this.#chunks.push(chunk);
+      this.#bytes += chunk.byteLength;
+    }
   }
 
   end(error?: unknown): void {
     if (this.#end) return;
     this.#end = { error };
+    this.release();
     const w = this.#waiter;
     this.#waiter = undefined;
     if (w) error === undefined ? w.resolve({ value: undefined, done: true }) : w.reject(error);
@@ -122,12 +171,19 @@ class ByteQueue implements AsyncIterable<Uint8Array> {
     return {
       next: () => {
         const chunk = this.#chunks.shift();
-        if (chunk) return Promise.resolve({ value: chunk, done: false });
+        if (chunk) {
+          this.#bytes -= chunk.byteLength;
+          if (this.#bytes <= OUTPUT_HIGH_WATER / 2) this.release();
+          return Promise.resolve({ value: chunk, done: false });
+        }
         if (this.#end) return this.#end.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#end.error);
         return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
       },
       return: async () => {
+        // the reader is gone: nothing more is kept for it (and nothing holds the connection back for it)
         this.#chunks = [];
+        this.#bytes = 0;
+        this.end();
         return { value: undefined, done: true };
       },
     };
@@ -153,6 +209,14 @@ function checkSize(cols: unknown, rows: unknown): void {
       throw clientError(ClientErrorNames.invalidParameter, `${field} must be a whole number from 1 to 1000, got ${String(value)}`, { fields: { field } });
     }
   }
+}
+
+/** 128 + the signal's number, for a name (`SIGTERM`, `TERM`) or a number; undefined for one not known. */
+function signalExitCode(signal: unknown): number | undefined {
+  const name = String(signal).toUpperCase().replace(/^SIG/, "");
+  // the numbers of Linux (where the runtime runs): SIGHUP 1 to SIGTERM 15
+  const n = /^\d+$/.test(name) ? Number(name) : "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM".split(" ").indexOf(name) + 1;
+  return n >= 1 && n <= 64 ? 128 + n : undefined;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
@@ -208,6 +272,14 @@ class Shell implements ShellSession {
   #beats = new Set<string>();
   #beatCount = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  // heartbeats sent since a frame last arrived; the connection cut when they found the peer dead
+  #unanswered = 0;
+  #lost: WebSocketConnection | undefined;
+  // the reconnect loop runs (in state "reconnecting", or "killing" after a kill() meanwhile): no live connection
+  #reconnecting = false;
+  // ends the reconnect backoff early
+  #wake: (() => void) | undefined;
+  readonly #confirmTimeout: number;
 
   constructor(client: WebSocketConfig, input: OpenShellInput, shellId: string, sessionId: string, options: OpenShellOptions) {
     this.#client = client;
@@ -215,31 +287,69 @@ class Shell implements ShellSession {
     this.#options = options;
     this.shellId = shellId;
     this.sessionId = sessionId;
+    // a RuntimeClient's validated config, or a plain config as given (where anything but a positive number is unset)
+    const config: RuntimeClientConfig | undefined = typeof (client as RuntimeClient | undefined)?.config === "object" ? (client as RuntimeClient).config : (client as RuntimeClientConfig | undefined);
+    const limit = config?.connectionTimeout;
+    this.#confirmTimeout = typeof limit === "number" && limit > 0 ? limit : DEFAULT_CONFIRM_TIMEOUT;
     this.exit = new Promise<ShellExit>((resolve, reject) => (this.#settle = { resolve, reject }));
     // an exit nobody awaits must not be an unhandled rejection
     this.exit.catch(() => undefined);
     if (input.cols !== undefined || input.rows !== undefined) this.#size = { cols: input.cols ?? 80, rows: input.rows ?? 24 };
   }
 
-  /** Opens the connection and waits for the STATUS that confirms the shell. */
+  /**
+   * Opens the connection and waits for the STATUS that confirms the shell: at most the connection timeout, after
+   * which the connection is dropped and the wait fails with a (retryable) ConnectionTimeoutError.
+   */
   async connect(): Promise<void> {
     const { connection, secrets } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, {
       signal: this.#options.signal,
       WebSocket: this.#options.WebSocket,
       connection: this.#options.connection,
     });
-    this.#conn = connection as WebSocketConnection & { terminate(): void };
+    const conn = connection as WebSocketConnection & { terminate(): void };
+    this.#conn = conn;
     for (const secret of secrets) this.#secrets.add(secret);
     const confirmed = new Promise<void>((resolve, reject) => (this.#confirm = { resolve, reject }));
-    void this.#pump(this.#conn);
-    await confirmed;
+    void this.#pump(conn);
+    const limit = this.#confirmTimeout;
+    const stop = startTimer(limit, () => {
+      const confirm = this.#confirm;
+      if (!confirm) return;
+      this.#confirm = undefined;
+      // given up: its end is no drop to act on (openShell or the reconnect loop gets this error instead)
+      this.#conn = undefined;
+      conn.terminate();
+      confirm.reject(
+        clientError(ClientErrorNames.connectionTimeout, `The shell was not confirmed within ${limit} ms (connectionTimeout)`, {
+          fields: { beforeResponse: true },
+          retryable: true,
+        }),
+      );
+    });
+    try {
+      await confirmed;
+    } finally {
+      stop();
+    }
   }
 
   startHeartbeat(): void {
     const every = this.#options.heartbeatIntervalMs ?? 30_000;
-    if (!(every > 0) || every === Infinity) return;
+    if (!(every > 0) || every >= MAX_INTERVAL_MS) return;
     this.#heartbeat = setInterval(() => {
-      if (this.#state !== "open" || !this.#conn) return;
+      const conn = this.#conn;
+      if (this.#state !== "open" || !conn) return;
+      // held back for a slow reader, nothing is read: an echo may be waiting unread, so silence proves nothing
+      if (this.output.holding) this.#unanswered = 0;
+      else if (this.#unanswered >= MISSED_HEARTBEATS) {
+        // a dead peer (no echo, no FIN: TCP alone may take many minutes to tell): dropped, so it reconnects
+        this.#unanswered = 0;
+        this.#lost = conn;
+        conn.terminate();
+        return;
+      }
+      this.#unanswered++;
       const beat = `hb-${++this.#beatCount}`;
       if (this.#beats.size > 16) this.#beats.clear();
       this.#beats.add(beat);
@@ -252,13 +362,18 @@ class Shell implements ShellSession {
     let error: unknown;
     try {
       for await (const message of conn) {
+        this.#unanswered = 0;
         if (typeof message === "string" || message.byteLength === 0) continue;
         this.#onFrame(message[0]!, message.subarray(1));
+        // backpressure: no more messages taken off the connection while the reader is behind. Not before the
+        // shell is confirmed, nor while detaching or killing: what they wait for comes after the output in flight
+        while (this.output.full && !this.#confirm && (this.#state === "open" || this.#state === "reconnecting")) await this.output.room();
       }
     } catch (e) {
       error = e;
     }
-    this.#onEnd(conn, error);
+    // the connection the heartbeats found dead ends as we cut it; it is a drop all the same
+    this.#onEnd(conn, error ?? (conn === this.#lost ? closeError(1006, `no answer to ${MISSED_HEARTBEATS} heartbeats`) : undefined));
   }
 
   #onFrame(channel: number, payload: Uint8Array): void {
@@ -319,7 +434,7 @@ class Shell implements ShellSession {
       const causes = body.details?.causes ?? [];
       const code = Number(causes.find((c) => c?.reason === "ExitCode")?.message);
       const signal = causes.find((c) => c?.reason === "Signal")?.message;
-      this.#exitStatus = { exitCode: Number.isInteger(code) ? code : 1, ...(typeof signal === "string" ? { signal } : {}) };
+      this.#exitStatus = { exitCode: Number.isInteger(code) ? code : (signalExitCode(signal) ?? 1), ...(typeof signal === "string" ? { signal } : {}) };
     } else this.#failure = this.#statusError(body);
   }
 
@@ -346,6 +461,7 @@ class Shell implements ShellSession {
       this.#conn?.close(1000);
       return;
     }
+    this.#unanswered = 0;
     this.#serverOffset = reconnected ? dropped : 0;
     if (this.#delivered < this.#serverOffset) this.#delivered = this.#serverOffset;
     this.#verify = this.#tailBytes > 0 ? { bytes: concat(this.#tail), start: this.#delivered - this.#tailBytes } : undefined;
@@ -402,9 +518,7 @@ class Shell implements ShellSession {
       return;
     }
     const state = this.#state;
-    if (state === "detached") {
-      return this.#finish(undefined, clientError(ClientErrorNames.aborted, `The shell was detached and keeps running: reattach with shellId ${this.shellId} and sessionId ${this.sessionId}`));
-    }
+    if (state === "detached") return this.#finish(undefined, this.#detached());
     if (this.#exitStatus) return this.#finish(this.#exitStatus);
     if (this.#failure) return this.#finish(undefined, this.#failure, this.#failure);
     if (state === "killing" || this.#killRequested) return this.#finish(KILLED);
@@ -419,6 +533,7 @@ class Shell implements ShellSession {
 
   async #reconnect(cause: unknown): Promise<void> {
     this.#state = "reconnecting";
+    this.#reconnecting = true;
     const settings = this.#options.reconnect || {};
     const maxAttempts = settings.maxAttempts ?? 5;
     const base = settings.baseDelayMs ?? 1000;
@@ -428,10 +543,12 @@ class Shell implements ShellSession {
     let last = cause;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const delay = Math.min(cap, base * 2 ** (attempt - 1));
-      await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() * 0.5)));
+      // (an abort during it: the connect that follows fails with the AbortError at once)
+      await this.#backoff(delay * (0.75 + Math.random() * 0.5));
       if (!active()) return;
       try {
         await this.connect();
+        this.#reconnecting = false;
         if (!active()) {
           // detached meanwhile: leave the shell as it is
           this.#conn?.close(1000, "detach");
@@ -449,10 +566,32 @@ class Shell implements ShellSession {
     if (active()) this.#finish(undefined, last, last);
   }
 
+  /** Waits `ms` (any length: chained past setTimeout's 2^31-1 ms); `#finish`, `detach()` and the caller's signal end it early. */
+  #backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.#options.signal;
+      const wake = () => {
+        stop();
+        signal?.removeEventListener("abort", wake);
+        this.#wake = undefined;
+        resolve();
+      };
+      const stop = startTimer(ms, wake);
+      this.#wake = wake;
+      signal?.addEventListener("abort", wake, { once: true });
+      if (signal?.aborted) wake();
+    });
+  }
+
+  #detached(): AgentRuntimeError {
+    return clientError(ClientErrorNames.aborted, `The shell was detached and keeps running: reattach with shellId ${this.shellId} and sessionId ${this.sessionId}`);
+  }
+
   #finish(exit: ShellExit | undefined, exitError?: unknown, streamError?: unknown): void {
     if (this.#state === "ended") return;
     this.#state = "ended";
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#wake?.();
     this.output.end(streamError);
     this.stderr.end(streamError);
     if (exit) this.#settle.resolve(exit);
@@ -480,10 +619,15 @@ class Shell implements ShellSession {
 
   async detach(): Promise<void> {
     if (this.#state === "ended" || this.#state === "detached") return;
-    const wasOpen = this.#state === "open" || this.#state === "killing";
     this.#state = "detached";
+    if (this.#reconnecting) {
+      // between connections: done now. A reconnect waiting for its confirmation is closed, and so gives up
+      this.#finish(undefined, this.#detached());
+      this.#conn?.close(1000, "detach");
+      return;
+    }
     const conn = this.#conn!;
-    if (!wasOpen) return this.#onEnd(conn, undefined);
+    this.output.release();
     conn.close(1000, "detach");
     await conn.closed;
   }
@@ -493,6 +637,7 @@ class Shell implements ShellSession {
       const wasOpen = this.#state === "open";
       this.#state = "killing";
       this.#killRequested = true;
+      this.output.release();
       if (wasOpen) this.#send(frame(CLOSE));
     }
     return this.exit;

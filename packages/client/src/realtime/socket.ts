@@ -22,6 +22,12 @@ export interface RawSocket {
 
 export interface SocketEvents {
   message(data: SocketMessage): void;
+  /**
+   * The client found the peer's frames at fault (`ws` only: a message over its size limit, invalid UTF-8, a
+   * protocol error) and is closing with `code`, which then says how the connection ended: the close that follows
+   * reports 1006, as if the network had dropped it.
+   */
+  fault(code: number, reason: string): void;
   close(code: number, reason: string): void;
 }
 

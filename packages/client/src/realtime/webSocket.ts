@@ -220,9 +220,14 @@ export async function getWebSocketConnection(input: WebSocketConnectionInput, co
 
 /** How a WebSocket ended. */
 export interface WebSocketCloseInfo {
-  /** The close code: 1000 normal, 1001 going away, 1006 dropped, 1008 policy, 1011 server error, …. */
+  /**
+   * The close code: 1000 normal, 1001 going away, 1006 dropped, 1008 policy, 1011 server error, …; or the code
+   * the client itself closed with on finding the server's frames at fault (Node with `ws`): 1009 a message over
+   * 16 MiB, 1007 invalid UTF-8 in a text message, 1008 a message in too many fragments, 1002 another protocol
+   * error.
+   */
   code: number;
-  /** The close reason the server sent (may be empty). */
+  /** The close reason the server sent (may be empty), or what the client found at fault. */
   reason: string;
 }
 
@@ -247,7 +252,10 @@ export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
   readonly closed: Promise<WebSocketCloseInfo>;
   /** Sends a text message (a string), a binary one (bytes), or any other value as JSON text. */
   send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | object | number | boolean | null): void;
-  /** Starts the closing handshake (code 1000 or 3000–4999); the iteration then ends normally. */
+  /**
+   * Starts the closing handshake (code 1000 or 3000–4999): messages not read yet are dropped, and the iteration
+   * then ends normally. A server that does not answer within 2 s is cut off (`closed` then gives 1006).
+   */
   close(code?: number, reason?: string): void;
 }
 
@@ -311,8 +319,16 @@ async function preparedFrom(
   };
 }
 
-/** Messages a connection holds for a slow reader before it stops reading from the network (`ws` only). */
+/**
+ * Messages, and their bytes (characters for text), a connection holds for a slow reader before it stops reading
+ * from the network (`ws` only): many small messages, or a few large ones, are capped alike.
+ */
 const HIGH_WATER_MESSAGES = 256;
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** How long a close (`close()`, an abort, a fault the client found) waits for the peer's answer before dropping the connection. */
+const CLOSE_GUARD_MS = 2000;
+
+const sizeOf = (data: SocketMessage) => (typeof data === "string" ? data.length : data.byteLength);
 
 class Connection implements WebSocketConnection {
   readonly sessionId: string;
@@ -321,12 +337,16 @@ class Connection implements WebSocketConnection {
   readonly #socket: RawSocket;
   readonly #secrets: (string | undefined)[];
   readonly #queue: SocketMessage[] = [];
+  #queuedBytes = 0;
   #waiter: { resolve(v: IteratorResult<WebSocketMessage>): void; reject(e: unknown): void } | undefined;
   #end: { error?: AgentRuntimeError } | undefined;
   #closing = false;
   #abortError: AgentRuntimeError | undefined;
   #iterated = false;
   #paused = false;
+  /** The close code and reason of a fault the client found in the peer's frames: how the connection ended. */
+  #fault: [number, string] | undefined;
+  #closeGuard: ReturnType<typeof setTimeout> | undefined;
   #resolveClosed!: (info: WebSocketCloseInfo) => void;
   #cleanup: () => void = () => undefined;
 
@@ -356,12 +376,6 @@ class Connection implements WebSocketConnection {
     const onAbort = () => {
       this.#abortError = callerAbortError(signal.reason);
       this.close(1000, "aborted");
-      // a server that never answers the close handshake must not keep the iteration open
-      const timer = setTimeout(() => {
-        this.#socket.terminate();
-        this.#finish(1006, "");
-      }, 2000) as { unref?: () => void };
-      timer.unref?.();
     };
     signal.addEventListener("abort", onAbort, { once: true });
     this.#cleanup = () => signal.removeEventListener("abort", onAbort);
@@ -369,7 +383,8 @@ class Connection implements WebSocketConnection {
 
   /** @internal */
   onMessage(data: SocketMessage): void {
-    if (this.#end) return;
+    // after close() nobody reads: what the peer sends before its close reply is dropped, not held
+    if (this.#end || this.#closing) return;
     if (this.#waiter) {
       const waiter = this.#waiter;
       this.#waiter = undefined;
@@ -377,10 +392,18 @@ class Connection implements WebSocketConnection {
       return;
     }
     this.#queue.push(data);
-    if (!this.#paused && this.#queue.length >= HIGH_WATER_MESSAGES && this.#socket.pause) {
+    this.#queuedBytes += sizeOf(data);
+    if (!this.#paused && (this.#queue.length >= HIGH_WATER_MESSAGES || this.#queuedBytes >= HIGH_WATER_BYTES) && this.#socket.pause) {
       this.#paused = true;
       this.#socket.pause();
     }
+  }
+
+  /** @internal the client found the peer's frames at fault and is closing with `code` (see `SocketEvents.fault`) */
+  onFault(code: number, reason: string): void {
+    if (this.#end) return;
+    this.#fault ??= [code, reason];
+    this.#guardClose();
   }
 
   /** @internal */
@@ -388,8 +411,20 @@ class Connection implements WebSocketConnection {
     this.#finish(code, reason);
   }
 
+  /** A peer that never answers the close handshake must not keep `closed`, the iteration and the process waiting (`ws`: 30 s). */
+  #guardClose(): void {
+    if (this.#closeGuard) return;
+    this.#closeGuard = setTimeout(() => {
+      this.#socket.terminate();
+      this.#finish(1006, "");
+    }, CLOSE_GUARD_MS);
+    (this.#closeGuard as { unref?: () => void }).unref?.();
+  }
+
   #finish(code: number, reason: string): void {
     if (this.#end) return;
+    if (this.#fault) [code, reason] = this.#fault;
+    clearTimeout(this.#closeGuard);
     this.#cleanup();
     const cleanReason = redact(reason, this.#secrets);
     let error: AgentRuntimeError | undefined = this.#abortError;
@@ -420,7 +455,15 @@ class Connection implements WebSocketConnection {
     }
     if (this.#end || this.#closing) return;
     this.#closing = true;
+    // what is queued will not be read; and a paused socket would never read the peer's close reply
+    this.#queue.length = 0;
+    this.#queuedBytes = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume?.();
+    }
     this.#socket.close(code, reason);
+    this.#guardClose();
   }
 
   /** @internal drops the connection without a close handshake (shells: a detach the server sees as a drop) */
@@ -436,7 +479,8 @@ class Connection implements WebSocketConnection {
       next: () => {
         const value = this.#queue.shift();
         if (value !== undefined) {
-          if (this.#paused && this.#queue.length < HIGH_WATER_MESSAGES / 2) {
+          this.#queuedBytes -= sizeOf(value);
+          if (this.#paused && this.#queue.length < HIGH_WATER_MESSAGES / 2 && this.#queuedBytes < HIGH_WATER_BYTES / 2) {
             this.#paused = false;
             this.#socket.resume?.();
           }
@@ -471,6 +515,7 @@ export function closeError(code: number, reason: string, secrets: (string | unde
 
 const CLOSE_MEANINGS: Record<number, string> = {
   1001: "going away",
+  1002: "protocol error",
   1003: "unsupported data",
   1006: "connection dropped without a close frame",
   1007: "invalid payload",
@@ -603,9 +648,12 @@ async function attempt(
 ): Promise<OpenedConnection> {
   const { info, config } = prepared;
   const signal = options.signal;
+  // the signal may have fired while the token or the connection was being prepared, before its listener below
+  if (signal?.aborted) throw callerAbortError(signal.reason);
   let connection: Connection | undefined;
-  const early: SocketMessage[] = [];
-  let earlyClose: [number, string] | undefined;
+  // events that come before the connection exists (between the upgrade and this function's continuation)
+  const early: ((connection: Connection) => void)[] = [];
+  const deliver = (event: (connection: Connection) => void) => (connection ? event(connection) : early.push(event));
   const pending = factory.open({
     url: info.url,
     // a client that sends headers needs no token in a subprotocol (one place fewer to leak it)
@@ -613,8 +661,9 @@ async function attempt(
     protocols: factory.sendsHeaders ? [] : info.protocols,
     handshakeTimeout: config.connectionTimeout,
     events: {
-      message: (data) => (connection ? connection.onMessage(data) : early.push(data)),
-      close: (code, reason) => (connection ? connection.onClose(code, reason) : (earlyClose = [code, reason])),
+      message: (data) => deliver((c) => c.onMessage(data)),
+      fault: (code, reason) => deliver((c) => c.onFault(code, reason)),
+      close: (code, reason) => deliver((c) => c.onClose(code, reason)),
     },
   });
   logOf(config)?.debug?.(`agentcore: WebSocket connecting to ${info.url.replace(/\?.*$/, "")} (session ${info.sessionId})`);
@@ -630,10 +679,11 @@ async function attempt(
   });
   try {
     const { socket, responseHeaders } = await Promise.race([pending.opened, aborted]);
+    // an abort after the upgrade completed but before this continuation ran (`onAbort` has dropped the socket)
+    if (signal?.aborted) throw callerAbortError(signal.reason);
     connection = new Connection(socket, info.sessionId, responseHeaders, secrets);
     connection.attach(signal);
-    for (const data of early) connection.onMessage(data);
-    if (earlyClose) connection.onClose(...earlyClose);
+    for (const event of early) event(connection);
     return { connection, secrets };
   } catch (e) {
     if (isFailure(e)) throw failureError(e, info.url, secrets);

@@ -3,6 +3,18 @@ import type { OpenFailure, OpenedSocket, SocketFactory } from "../realtime/socke
 
 /** An error response to a refused upgrade is read for its message up to this many bytes. */
 const ERROR_BODY_LIMIT = 1024 * 1024;
+/**
+ * A received message over this many bytes fails the connection with 1009 before it is buffered (`ws`'s own
+ * default is 100 MiB). The service's messages are at most 64 KB: this is room for a large custom agent, not more.
+ */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** The close code `ws` sends when it fails a connection over the peer's frames, by its error code; any other `WS_ERR_` is 1002. */
+const FAULT_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
 
 /** The part of the `ws` package's client this SDK uses (no dependency on its types). */
 interface WsClient {
@@ -48,6 +60,7 @@ function wsFactory(Ws: WsConstructor): SocketFactory {
         headers,
         perMessageDeflate: false,
         followRedirects: false,
+        maxPayload: MAX_MESSAGE_BYTES,
         ...(handshakeTimeout !== undefined && handshakeTimeout < 2 ** 31 ? { handshakeTimeout } : {}),
       });
       let settled = false;
@@ -86,6 +99,16 @@ function wsFactory(Ws: WsConstructor): SocketFactory {
         res.once("aborted", done);
       });
       ws.on("error", (error: Error) => {
+        if (settled) {
+          // after the upgrade `ws` errs only over the peer's frames (and closes with the code that says so) or a
+          // failed write (a drop, as its close event says)
+          const code = (error as { code?: unknown })?.code;
+          if (typeof code === "string" && code.startsWith("WS_ERR_")) {
+            const closeCode = FAULT_CODES[code] ?? 1002;
+            events.fault(closeCode, closeCode === 1009 ? `a received message is over the client's limit of ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB` : error.message);
+          }
+          return;
+        }
         if (/handshake has timed out/i.test(error?.message ?? "")) timedOut = true;
         fail(timedOut ? { kind: "timeout" } : { kind: "network", error });
       });
