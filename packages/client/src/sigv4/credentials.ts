@@ -1,5 +1,7 @@
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
+import { unlessAborted, type Abort } from "../protocol/abort";
 import { redact } from "../protocol/redact";
+import { startTimer } from "../protocol/timers";
 
 /** AWS credentials, as every AWS SDK v3 credential provider returns them. */
 export interface AwsCredentials {
@@ -22,11 +24,18 @@ export type AwsCredentialsProvider = (options?: { forceRefresh?: boolean }) => P
 /** Static credentials or a provider, wherever the `sigv4` subpath takes `credentials`. */
 export type AwsCredentialsSource = AwsCredentials | AwsCredentialsProvider;
 
-/** Credentials are refreshed this long before their `expiration` (the AWS SDK's own margin). */
+/** Credentials are refreshed this long before their `expiration` (the AWS SDK's own margin), in the background. */
 export const EXPIRATION_MARGIN_MS = 5 * 60_000;
+/** Credentials this close to their `expiration` are not signed with any more: a call waits for new ones. */
+export const EXPIRATION_CUTOFF_MS = 60_000;
+/** How long a provider may take: past it, the calls waiting for it fail and the next call asks again. */
+export const CREDENTIALS_TIMEOUT_MS = 30_000;
 
 export interface CredentialCache {
-  get(): Promise<AwsCredentials>;
+  /** Credentials to sign with; with `abort`, the wait ends with its reason when it aborts. */
+  get(abort?: Abort): Promise<AwsCredentials>;
+  /** The credentials `get` last gave, while they may still be signed with (the signer reads these). */
+  current(): AwsCredentials | undefined;
   /** The secrets of every credential seen so far (secret keys, session tokens), for redaction. */
   readonly secrets: Set<string>;
 }
@@ -39,15 +48,17 @@ function checked(value: unknown): AwsCredentials {
   if (c.sessionToken !== undefined && typeof c.sessionToken !== "string") {
     throw clientError(ClientErrorNames.token, "AWS credentials: sessionToken must be a string", { fields: { field: "credentials" } });
   }
-  if (c.expiration !== undefined && !(c.expiration instanceof Date)) {
-    throw clientError(ClientErrorNames.token, "AWS credentials: expiration must be a Date", { fields: { field: "credentials" } });
+  if (c.expiration !== undefined && !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))) {
+    throw clientError(ClientErrorNames.token, "AWS credentials: expiration must be a valid Date", { fields: { field: "credentials" } });
   }
   return c as AwsCredentials;
 }
 
 /**
- * Static credentials as they are; a provider memoised until `expiration` minus 5 minutes (forever without one),
- * with concurrent callers sharing one pending fetch. A failed fetch is not remembered: the next call asks again.
+ * Static credentials as they are; a provider memoised, with concurrent callers sharing one fetch: fetched again
+ * in the background from 5 minutes before `expiration` (calls meanwhile sign with the current ones, kept if that
+ * refresh fails), waited for in the last minute. A failed fetch is not remembered: the next call asks again; so is
+ * one every waiting call gave up on, and one that has not settled within 30 s fails.
  */
 export function credentialCache(source: AwsCredentialsSource): CredentialCache {
   const secrets = new Set<string>();
@@ -58,36 +69,82 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
   };
   if (typeof source !== "function") {
     const fixed = remember(checked(source));
-    return { secrets, get: async () => fixed };
+    return { secrets, get: async () => fixed, current: () => fixed };
   }
   let current: AwsCredentials | undefined;
-  let pending: Promise<AwsCredentials> | undefined;
-  const fresh = (c: AwsCredentials) => c.expiration === undefined || c.expiration.getTime() - EXPIRATION_MARGIN_MS > Date.now();
+  let inflight: Fetch | undefined;
+  const left = (c: AwsCredentials) => (c.expiration === undefined ? Infinity : c.expiration.getTime() - Date.now());
+  const usable = (c: AwsCredentials | undefined): c is AwsCredentials => c !== undefined && left(c) > EXPIRATION_CUTOFF_MS;
+
+  const fetchCredentials = (forceRefresh: boolean): Fetch => {
+    if (inflight !== undefined) return inflight;
+    const fetch: Fetch = { promise: undefined!, waiting: 0, held: false };
+    fetch.promise = (async () => {
+      // the provider runs once `inflight` is set, even one that throws at once (else its settled promise would stay)
+      await undefined;
+      let stopTimer: (() => void) | undefined;
+      try {
+        let value: unknown;
+        try {
+          value = await new Promise((resolve, reject) => {
+            stopTimer = startTimer(CREDENTIALS_TIMEOUT_MS, () => reject(new Error(`no credentials within ${CREDENTIALS_TIMEOUT_MS} ms`)));
+            Promise.resolve(source(forceRefresh ? { forceRefresh: true } : undefined)).then(resolve, reject);
+          });
+        } catch (e) {
+          // a refresh ahead of expiry that fails: the current credentials serve until the cutoff
+          if (usable(current)) return current;
+          if (AgentRuntimeError.isInstance(e)) throw e;
+          const message = (e as { message?: unknown } | null)?.message;
+          throw clientError(ClientErrorNames.token, `The AWS credentials provider failed: ${typeof message === "string" ? message : String(e)}`, {
+            cause: e,
+            fields: { field: "credentials" },
+          });
+        }
+        return (current = remember(checked(value)));
+      } catch (e) {
+        throw redact(e, secrets);
+      } finally {
+        stopTimer?.();
+        if (inflight === fetch) inflight = undefined;
+      }
+    })();
+    return (inflight = fetch);
+  };
+
+  const wait = (fetch: Fetch, abort: Abort | undefined): Promise<AwsCredentials> => {
+    if (abort === undefined) {
+      fetch.held = true;
+      return fetch.promise;
+    }
+    fetch.waiting++;
+    return unlessAborted(fetch.promise, abort).finally(() => {
+      // every call waiting for it gave up: the next one asks the provider again rather than wait for this one
+      if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
+    });
+  };
+
   return {
     secrets,
-    get() {
-      if (current && fresh(current)) return Promise.resolve(current);
-      const forceRefresh = current !== undefined;
-      return (pending ??= (async () => {
-        try {
-          let value: unknown;
-          try {
-            value = await source(forceRefresh ? { forceRefresh: true } : undefined);
-          } catch (e) {
-            if (AgentRuntimeError.isInstance(e)) throw e;
-            const message = (e as { message?: unknown } | null)?.message;
-            throw clientError(ClientErrorNames.token, `The AWS credentials provider failed: ${typeof message === "string" ? message : String(e)}`, {
-              cause: e,
-              fields: { field: "credentials" },
-            });
-          }
-          return (current = remember(checked(value)));
-        } catch (e) {
-          throw redact(e, secrets);
-        } finally {
-          pending = undefined;
+    current: () => (usable(current) ? current : undefined),
+    get(abort) {
+      if (current !== undefined) {
+        const ms = left(current);
+        if (ms > EXPIRATION_MARGIN_MS) return Promise.resolve(current);
+        if (ms > EXPIRATION_CUTOFF_MS) {
+          if (inflight === undefined) fetchCredentials(true).promise.catch(() => undefined);
+          return Promise.resolve(current);
         }
-      })());
+      }
+      return wait(inflight ?? fetchCredentials(current !== undefined), abort);
     },
   };
+}
+
+/** A provider call in flight, shared by the calls that wait for it. */
+interface Fetch {
+  promise: Promise<AwsCredentials>;
+  /** Calls waiting for it that may give up. */
+  waiting: number;
+  /** A call that cannot give up waits for it: it is kept until it settles. */
+  held: boolean;
 }

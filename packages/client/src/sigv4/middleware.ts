@@ -16,7 +16,10 @@ export interface SigV4AuthOptions {
   credentials: AwsCredentialsSource;
   /** Signing region; default the runtime ARN's (else the host's, else the client's `region`). */
   region?: string;
-  /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). Default 0. */
+  /**
+   * Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). Default 0. Corrected
+   * from the service's `Date` when it refuses a request for clock skew (the request is then signed again once).
+   */
   systemClockOffset?: number;
 }
 
@@ -31,26 +34,6 @@ export const sigv4AuthMiddlewareOptions: FinalizeRequestHandlerOptions & Absolut
   priority: "low",
   override: true,
 };
-
-/** Waits for a shared promise, giving up with the signal's reason on abort without cancelling it. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 function checkOptions(options: SigV4AuthOptions): void {
   if (!options || typeof options !== "object" || options.credentials === undefined || options.credentials === null) {
@@ -73,6 +56,8 @@ export function sigv4AuthMiddleware(options: SigV4AuthOptions): FinalizeRequestM
   const cache = credentialCache(options.credentials);
   const signer = createSigner(cache);
   let warnedInsecure = false;
+  // corrected from the service's Date when it refuses a signature as too far off its clock, as the AWS SDK does
+  let clockOffset = options.systemClockOffset ?? 0;
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const request = args.request as HttpRequest;
@@ -94,12 +79,26 @@ export function sigv4AuthMiddleware(options: SigV4AuthOptions): FinalizeRequestM
         }
       }
       const region = signingRegion(options.region, (args.input as { runtimeArn?: unknown } | undefined)?.runtimeArn, request.hostname, context.config?.region);
-      await unlessAborted(cache.get(), context.signal);
-      const signed = (await signer.sign(withHostHeader(request), { signingDate: signingDate(options.systemClockOffset), signingRegion: region })) as HttpRequest;
-      const authorization = signed.headers.authorization;
-      secrets.add(authorization);
-      secrets.add(authorization.slice(authorization.lastIndexOf("Signature=") + "Signature=".length));
-      const result = await next({ ...args, request: new HttpRequest(signed) });
+      const send = async (skewRetried: boolean): Promise<any> => {
+        await cache.get(context.abort);
+        const offset = clockOffset;
+        const signed = (await signer.sign(withHostHeader(request), { signingDate: signingDate(offset), signingRegion: region })) as HttpRequest;
+        const authorization = signed.headers.authorization;
+        secrets.add(authorization);
+        secrets.add(authorization.slice(authorization.lastIndexOf("Signature=") + "Signature=".length));
+        try {
+          return await next({ ...args, request: new HttpRequest(signed) });
+        } catch (e) {
+          // refused at authentication with the service's clock far from ours: the agent never ran, so signing
+          // again at the service's time and sending once more is safe
+          const serverNow = skewedServerTime(e, offset);
+          if (skewRetried || serverNow === undefined || context.abort.aborted) throw e;
+          clockOffset = serverNow - Date.now();
+          context.logger?.info?.(`agentcore: ${context.commandName} was refused for clock skew; signing again with the service's clock (offset ${clockOffset} ms)`);
+          return send(true);
+        }
+      };
+      const result = await send(false);
       const stream = (result.output as { stream?: { mapErrors?(fn: (e: unknown) => unknown): void } } | undefined)?.stream;
       stream?.mapErrors?.((e) => redact(e, allSecrets()));
       return result;
@@ -122,4 +121,18 @@ export function sigv4Auth(options: SigV4AuthOptions): Pluggable<any, any> {
       stack.add(middleware, sigv4AuthMiddlewareOptions);
     },
   };
+}
+
+/** How far the service's clock may be from the signing time before a refusal counts as clock skew (AWS: 5 min). */
+const SKEW_MS = 4 * 60_000;
+
+/**
+ * The service's time from a 401/403 whose `Date` header is more than SKEW_MS from the time the request was
+ * signed at (our clock plus `offset`); undefined for any other error.
+ */
+function skewedServerTime(e: unknown, offset: number): number | undefined {
+  const response = (e as { $response?: { statusCode?: number; headers?: Record<string, string> } } | undefined)?.$response;
+  if (response?.statusCode !== 401 && response?.statusCode !== 403) return undefined;
+  const date = Date.parse(response.headers?.date ?? "");
+  return Number.isFinite(date) && Math.abs(date - (Date.now() + offset)) > SKEW_MS ? date : undefined;
 }

@@ -22,7 +22,8 @@ export function createSigner(cache: CredentialCache): SignatureV4 {
   return new SignatureV4({
     service: SIGNING_SERVICE,
     region: "us-east-1", // never used: every call passes signingRegion
-    credentials: () => cache.get(),
+    // what the middleware just fetched (with its abort and deadline): signing never fetches a second time
+    credentials: async () => cache.current() ?? cache.get(),
     sha256: Sha256,
     uriEscapePath: true,
     applyChecksum: true,
