@@ -1,7 +1,7 @@
 import { constructStack } from "@smithy/middleware-stack";
 import type { HttpHandler } from "@smithy/protocol-http";
 import type { MiddlewareStack } from "@smithy/types";
-import type { RuntimeCommand } from "./Command";
+import { RuntimeCommand } from "./Command";
 import { checkCallOptions, resolveConfig } from "./config";
 import { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
 import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
@@ -155,8 +155,12 @@ export class RuntimeClient {
     };
     try {
       const pipeline = this.#pipeline ?? this.#makeStack().pipeline;
-      const { output } = await pipeline.resolve(command, context)({ input: command.input });
-      const stream = (output as { stream?: { onClose?(fn: () => void): void } }).stream;
+      // a command class that resolves its middleware its own way is asked to, as the AWS SDK's send() does
+      const handler =
+        command.resolveMiddleware === RuntimeCommand.prototype.resolveMiddleware ? pipeline.resolve(command, context) : command.resolveMiddleware(this.middlewareStack, context);
+      // the deadline, an abort and destroy() end the call even while a user's middleware never settles
+      const { output } = await endedByAbort(handler({ input: command.input }), call);
+      const stream = (output as { stream?: { onClose?(fn: () => void): void } } | undefined)?.stream;
       if (stream?.onClose) stream.onClose(release);
       else release();
       return output as Output;
@@ -201,4 +205,33 @@ export class RuntimeClient {
     }
     return this.#handler;
   }
+}
+
+/** How long an aborted call waits for its middleware to settle before it ends with the abort's reason alone. */
+const ABANDON_AFTER_MS = 100;
+
+/**
+ * `pending`, or the call's abort reason once the call has aborted and `pending` has still not settled shortly
+ * after: the SDK's own steps settle at once on abort (with the attempts and metadata the retry middleware adds),
+ * so only a middleware that never settles is left behind.
+ */
+function endedByAbort<T>(pending: Promise<T>, call: Abort): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = call.listen(() => (timer = setTimeout(() => reject(call.reason), ABANDON_AFTER_MS)));
+    const settle = () => {
+      stop();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+    pending.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (e) => {
+        settle();
+        reject(e);
+      },
+    );
+  });
 }

@@ -56,7 +56,9 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
   return (next, ctx) => async (args) => {
     const context = ctx as RuntimeContext;
     const request = args.request as HttpRequest;
-    const perCall = perCallToken(args.input);
+    // a middleware may have replaced the input with a copy, which does not carry the held token: the command's has it
+    const commandInput = (context.command as { input?: unknown } | undefined)?.input;
+    const perCall = perCallToken(args.input) ?? (args.input === commandInput ? undefined : perCallToken(commandInput));
     const token = configToken(config);
     if (perCall === undefined && token === undefined) return next(args);
     const secrets: string[] = [];
