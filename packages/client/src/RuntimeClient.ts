@@ -159,7 +159,10 @@ export class RuntimeClient {
       const handler =
         command.resolveMiddleware === RuntimeCommand.prototype.resolveMiddleware ? pipeline.resolve(command, context) : command.resolveMiddleware(this.middlewareStack, context);
       // the deadline, an abort and destroy() end the call even while a user's middleware never settles
-      const { output } = await endedByAbort(handler({ input: command.input }), call);
+      const { output } = await new Promise<{ output: unknown }>((resolve, reject) => {
+        handler({ input: command.input }).then(resolve, reject);
+        call.abandon = reject;
+      });
       const stream = (output as { stream?: { onClose?(fn: () => void): void } } | undefined)?.stream;
       if (stream?.onClose) stream.onClose(release);
       else release();
@@ -205,33 +208,4 @@ export class RuntimeClient {
     }
     return this.#handler;
   }
-}
-
-/** How long an aborted call waits for its middleware to settle before it ends with the abort's reason alone. */
-const ABANDON_AFTER_MS = 100;
-
-/**
- * `pending`, or the call's abort reason once the call has aborted and `pending` has still not settled shortly
- * after: the SDK's own steps settle at once on abort (with the attempts and metadata the retry middleware adds),
- * so only a middleware that never settles is left behind.
- */
-function endedByAbort<T>(pending: Promise<T>, call: Abort): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = call.listen(() => (timer = setTimeout(() => reject(call.reason), ABANDON_AFTER_MS)));
-    const settle = () => {
-      stop();
-      if (timer !== undefined) clearTimeout(timer);
-    };
-    pending.then(
-      (value) => {
-        settle();
-        resolve(value);
-      },
-      (e) => {
-        settle();
-        reject(e);
-      },
-    );
-  });
 }

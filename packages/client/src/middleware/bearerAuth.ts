@@ -132,6 +132,11 @@ function scrubFields(target: Record<string, unknown> | undefined, names: string[
   if (target === undefined || target === null) return;
   for (const name of names) {
     const value = target[name];
-    if (typeof value === "string" && secrets.some((secret) => value.includes(secret))) target[name] = scrubSecrets(value, secrets);
+    if (typeof value === "string" && includesAny(value, secrets)) target[name] = scrubSecrets(value, secrets);
   }
+}
+
+function includesAny(text: string, secrets: string[]): boolean {
+  for (const secret of secrets) if (text.includes(secret)) return true;
+  return false;
 }

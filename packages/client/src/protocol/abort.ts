@@ -19,6 +19,11 @@ export class Abort {
   #one: (() => void) | undefined;
   #listeners: (() => void)[] | undefined;
   #controller: AbortController | undefined;
+  /**
+   * A call's last resort (RuntimeClient.send): rejects the call with the abort's reason a little after the abort,
+   * for a user's middleware that never settles. Settling the call first makes it a no-op.
+   */
+  abandon: ((reason: unknown) => void) | undefined = undefined;
 
   /** Aborts with `reason` (once; later calls change nothing) and runs every listener. */
   abort(reason: unknown): void {
@@ -33,6 +38,13 @@ export class Abort {
     one?.();
     if (listeners) for (const fn of listeners) fn();
     this.onabort?.({ type: "abort" });
+    const abandon = this.abandon;
+    if (abandon !== undefined) {
+      // the SDK's own steps settle at once on abort, with the attempts and metadata they add: only a middleware
+      // that never settles is still pending when this runs
+      const timer = setTimeout(() => abandon(reason), ABANDON_AFTER_MS);
+      (timer as { unref?(): void }).unref?.();
+    }
   }
 
   /** Runs `fn` once on abort (at once if already aborted); returns a function that stops listening. */
@@ -73,6 +85,9 @@ export class Abort {
 }
 
 const noop = () => undefined;
+
+/** How long an aborted call waits for its middleware to settle before it ends with the abort's reason alone. */
+const ABANDON_AFTER_MS = 100;
 
 /** One entry of `CallList`. */
 export interface CallEntry extends Linked<CallEntry> {

@@ -182,7 +182,8 @@ function headerList(request: HttpRequest, body: unknown, secure: boolean): strin
   let sized = false;
   let hostGiven = false;
   // own names only, as Node's object path reads them
-  for (const name of Object.keys(headers)) {
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
     const lower = name.toLowerCase();
     if (names.includes(lower)) return undefined;
     names.push(lower);
