@@ -163,11 +163,14 @@ export class RuntimeClient {
         handler({ input: command.input }).then(resolve, reject);
         call.abandon = reject;
       });
+      // settled: the call must not keep this promise (and through it a stream output nobody holds) reachable
+      call.abandon = undefined;
       const stream = (output as { stream?: { onClose?(fn: () => void): void } } | undefined)?.stream;
       if (stream?.onClose) stream.onClose(release);
       else release();
       return output as Output;
     } catch (e) {
+      call.abandon = undefined;
       release();
       throw e;
     }
