@@ -12,4 +12,7 @@ module.exports = {
     "^@agentcore-runtime/emulator$": "<rootDir>/packages/emulator/src/index.ts",
   },
   testTimeout: 30000,
+  // a worker whose heap grew past this after a file (the suites that stream hundreds of MiB) is replaced before
+  // the next file: otherwise every full GC there is slow, and the tests that wait for a collection time out
+  workerIdleMemoryLimit: "512MB",
 };
