@@ -153,7 +153,9 @@ describe("tree-shaking of the browser build", () => {
   // wedge (bundles then 21.66 / 22.85 / 25.11 / 33.60); "everything" once more (to 34.6) for the real-time
   // client's bounds found in the same review (backpressure, timeouts, a backoff that can be cancelled); all four
   // once more by 0.1–0.2 for the call's end on abort even inside a hung middleware, a per-call token kept when a
-  // middleware copies the input, and a command's own resolveMiddleware honoured (21.91 / 23.11 / 25.36 / 34.52).
+  // middleware copies the input, and a command's own resolveMiddleware honoured (21.91 / 23.11 / 25.36 / 34.52);
+  // invoke by 0.1 more when the token memo and the SigV4 credentials memo came to share one provider-call module
+  // instead of two near-copies (+0.07).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -163,7 +165,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 22 * KiB, invokeStream: 23.2 * KiB, invokeStreamExecute: 25.5 * KiB, everything: 34.7 * KiB };
+    const ceilings = { invoke: 22.1 * KiB, invokeStream: 23.2 * KiB, invokeStreamExecute: 25.5 * KiB, everything: 34.7 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

@@ -1,7 +1,7 @@
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
-import { unlessAborted, type Abort } from "../protocol/abort";
+import type { Abort } from "../protocol/abort";
 import { redact } from "../protocol/redact";
-import { startTimer } from "../protocol/timers";
+import { sharedFetches, within } from "../protocol/sharedFetch";
 
 /** AWS credentials, as every AWS SDK v3 credential provider returns them. */
 export interface AwsCredentials {
@@ -72,56 +72,31 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
     return { secrets, get: async () => fixed, current: () => fixed };
   }
   let current: AwsCredentials | undefined;
-  let inflight: Fetch | undefined;
   const left = (c: AwsCredentials) => (c.expiration === undefined ? Infinity : c.expiration.getTime() - Date.now());
   const usable = (c: AwsCredentials | undefined): c is AwsCredentials => c !== undefined && left(c) > EXPIRATION_CUTOFF_MS;
 
-  const fetchCredentials = (forceRefresh: boolean): Fetch => {
-    if (inflight !== undefined) return inflight;
-    const fetch: Fetch = { promise: undefined!, waiting: 0, held: false };
-    fetch.promise = (async () => {
-      // the provider runs once `inflight` is set, even one that throws at once (else its settled promise would stay)
-      await undefined;
-      let stopTimer: (() => void) | undefined;
+  const fetches = sharedFetches<AwsCredentials>(async (forceRefresh) => {
+    try {
+      let value: unknown;
       try {
-        let value: unknown;
-        try {
-          value = await new Promise((resolve, reject) => {
-            stopTimer = startTimer(CREDENTIALS_TIMEOUT_MS, () => reject(new Error(`no credentials within ${CREDENTIALS_TIMEOUT_MS} ms`)));
-            Promise.resolve(source(forceRefresh ? { forceRefresh: true } : undefined)).then(resolve, reject);
-          });
-        } catch (e) {
-          // a refresh ahead of expiry that fails: the current credentials serve until the cutoff
-          if (usable(current)) return current;
-          if (AgentRuntimeError.isInstance(e)) throw e;
-          const message = (e as { message?: unknown } | null)?.message;
-          throw clientError(ClientErrorNames.token, `The AWS credentials provider failed: ${typeof message === "string" ? message : String(e)}`, {
-            cause: e,
-            fields: { field: "credentials" },
-          });
-        }
-        return (current = remember(checked(value)));
+        value = await within(CREDENTIALS_TIMEOUT_MS, "credentials", () =>
+          source(forceRefresh ? { forceRefresh: true } : undefined),
+        );
       } catch (e) {
-        throw redact(e, secrets);
-      } finally {
-        stopTimer?.();
-        if (inflight === fetch) inflight = undefined;
+        // a refresh ahead of expiry that fails: the current credentials serve until the cutoff
+        if (usable(current)) return current;
+        if (AgentRuntimeError.isInstance(e)) throw e;
+        const message = (e as { message?: unknown } | null)?.message;
+        throw clientError(ClientErrorNames.token, `The AWS credentials provider failed: ${typeof message === "string" ? message : String(e)}`, {
+          cause: e,
+          fields: { field: "credentials" },
+        });
       }
-    })();
-    return (inflight = fetch);
-  };
-
-  const wait = (fetch: Fetch, abort: Abort | undefined): Promise<AwsCredentials> => {
-    if (abort === undefined) {
-      fetch.held = true;
-      return fetch.promise;
+      return (current = remember(checked(value)));
+    } catch (e) {
+      throw redact(e, secrets);
     }
-    fetch.waiting++;
-    return unlessAborted(fetch.promise, abort).finally(() => {
-      // every call waiting for it gave up: the next one asks the provider again rather than wait for this one
-      if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
-    });
-  };
+  });
 
   return {
     secrets,
@@ -131,20 +106,11 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
         const ms = left(current);
         if (ms > EXPIRATION_MARGIN_MS) return Promise.resolve(current);
         if (ms > EXPIRATION_CUTOFF_MS) {
-          if (inflight === undefined) fetchCredentials(true).promise.catch(() => undefined);
+          if (fetches.inflight === undefined) fetches.start(true).promise.catch(() => undefined);
           return Promise.resolve(current);
         }
       }
-      return wait(inflight ?? fetchCredentials(current !== undefined), abort);
+      return fetches.wait(fetches.start(current !== undefined), abort);
     },
   };
-}
-
-/** A provider call in flight, shared by the calls that wait for it. */
-interface Fetch {
-  promise: Promise<AwsCredentials>;
-  /** Calls waiting for it that may give up. */
-  waiting: number;
-  /** A call that cannot give up waits for it: it is kept until it settles. */
-  held: boolean;
 }

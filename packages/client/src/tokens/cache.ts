@@ -1,8 +1,8 @@
 import type { TokenProvider } from "../config";
-import { unlessAborted, type Abort } from "../protocol/abort";
+import type { Abort } from "../protocol/abort";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
 import { redact } from "../protocol/redact";
-import { startTimer } from "../protocol/timers";
+import { sharedFetches, within } from "../protocol/sharedFetch";
 import { checkToken } from "../protocol/validate";
 
 /** Refresh this long before `expiresAt` (at most half the token's lifetime), so no request leaves with a lapsing token. */
@@ -54,63 +54,32 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   }
   if (typeof token !== "function") throw clientError(ClientErrorNames.token, "token must be a string or a TokenProvider function");
   let current: Cached | undefined;
-  let inflight: Fetch | undefined;
   const issued: string[] = [];
 
-  const fetchToken = (forceRefresh: boolean): Fetch => {
-    if (inflight !== undefined) return inflight;
-    const fetch: Fetch = { promise: undefined!, forced: forceRefresh, waiting: 0, held: false };
-    fetch.promise = (async () => {
-      // the provider runs once `inflight` is set, even one that throws at once (else its settled promise would stay)
-      await undefined;
-      let stopTimer: (() => void) | undefined;
-      try {
-        let value: Awaited<ReturnType<TokenProvider>>;
-        try {
-          value = await new Promise<Awaited<ReturnType<TokenProvider>>>((resolve, reject) => {
-            stopTimer = startTimer(PROVIDER_TIMEOUT_MS, () => reject(new Error(`no token within ${PROVIDER_TIMEOUT_MS} ms`)));
-            Promise.resolve(token({ forceRefresh })).then(resolve, reject);
-          });
-        } catch (e) {
-          const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
-          if (usable) return current!.token;
-          throw providerError(e, issued);
-        }
-        const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: expiryOf(value?.expiresAt) };
-        try {
-          checkToken(fetched.token);
-        } catch (e) {
-          throw redact(e, typeof fetched.token === "string" ? [...issued, fetched.token, fetched.token.trim()] : issued);
-        }
-        const expiresAt = Number.isFinite(fetched.expiresAt) ? fetched.expiresAt : undefined;
-        const at = now();
-        const refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - at) / 2));
-        current = { token: fetched.token, expiresAt, refreshAt };
-        if (!issued.includes(fetched.token)) issued.push(fetched.token);
-        if (issued.length > REMEMBERED_TOKENS) issued.shift();
-        return fetched.token;
-      } finally {
-        stopTimer?.();
-        if (inflight === fetch) inflight = undefined;
-      }
-    })();
-    return (inflight = fetch);
-  };
-
-  /**
-   * Waits for `fetch` until `abort` (if any) gives up. When every call waiting for a fetch has given up, the
-   * next call asks the provider again rather than wait for the same call (which may never settle).
-   */
-  const wait = (fetch: Fetch, abort: Abort | undefined): Promise<string> => {
-    if (abort === undefined) {
-      fetch.held = true;
-      return fetch.promise;
+  const fetches = sharedFetches<string>(async (forceRefresh) => {
+    let value: Awaited<ReturnType<TokenProvider>>;
+    try {
+      value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }));
+    } catch (e) {
+      const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
+      if (usable) return current!.token;
+      throw providerError(e, issued);
     }
-    fetch.waiting++;
-    return unlessAborted(fetch.promise, abort).finally(() => {
-      if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
-    });
-  };
+    const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: expiryOf(value?.expiresAt) };
+    try {
+      checkToken(fetched.token);
+    } catch (e) {
+      throw redact(e, typeof fetched.token === "string" ? [...issued, fetched.token, fetched.token.trim()] : issued);
+    }
+    const expiresAt = Number.isFinite(fetched.expiresAt) ? fetched.expiresAt : undefined;
+    const at = now();
+    const refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - at) / 2));
+    current = { token: fetched.token, expiresAt, refreshAt };
+    if (!issued.includes(fetched.token)) issued.push(fetched.token);
+    if (issued.length > REMEMBERED_TOKENS) issued.shift();
+    return fetched.token;
+  });
+  const { wait } = fetches;
 
   return {
     refreshable: true,
@@ -121,33 +90,22 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         if (current.expiresAt !== undefined && at < current.expiresAt) {
           // still valid, past its refresh point: refreshed in the background (a failure keeps it until it expires),
           // so a slow or hung token endpoint never holds up a call that has a valid token
-          if (inflight === undefined) fetchToken(false).promise.catch(() => undefined);
+          if (fetches.inflight === undefined) fetches.start(false).promise.catch(() => undefined);
           return Promise.resolve(current.token);
         }
       }
       if (forceRefresh && rejected !== undefined && current && current.token !== rejected) return Promise.resolve(current.token);
-      const fetch = inflight ?? fetchToken(forceRefresh);
+      const fetch = fetches.start(forceRefresh);
       // a 401 while a fetch without forceRefresh is in flight: its token may be the very one refused
       if (forceRefresh && !fetch.forced) {
         return wait(fetch, abort).then(
-          (token) => (token !== rejected ? token : wait(fetchToken(true), abort)),
-          (e) => (abort?.aborted ? Promise.reject(e) : wait(fetchToken(true), abort)),
+          (token) => (token !== rejected ? token : wait(fetches.start(true), abort)),
+          (e) => (abort?.aborted ? Promise.reject(e) : wait(fetches.start(true), abort)),
         );
       }
       return wait(fetch, abort);
     },
   };
-}
-
-/** A provider call in flight, shared by the calls that wait for it. */
-interface Fetch {
-  promise: Promise<string>;
-  /** Asked with forceRefresh. */
-  forced: boolean;
-  /** Calls waiting for it that may give up (they passed an abort state). */
-  waiting: number;
-  /** A call that cannot give up waits for it: it is kept until it settles. */
-  held: boolean;
 }
 
 /** A provider's `expiresAt` as epoch ms: a Date, or (a common slip) epoch milliseconds or a date string. */

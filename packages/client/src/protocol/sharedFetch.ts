@@ -1,0 +1,81 @@
+import { unlessAborted, type Abort } from "./abort";
+import { startTimer } from "./timers";
+
+/**
+ * One provider call in flight (a token, AWS credentials), shared by every call that waits for it. The token memo
+ * and the SigV4 credentials memo both keep their values this way; each adds its own validation and freshness rules.
+ */
+export interface SharedFetch<T> {
+  promise: Promise<T>;
+  /** Started with forceRefresh. */
+  forced: boolean;
+  /** Calls waiting for it that may give up (they passed an abort state). */
+  waiting: number;
+  /** A call that cannot give up waits for it: it is kept until it settles. */
+  held: boolean;
+}
+
+export interface SharedFetches<T> {
+  /** The fetch in flight, if any. */
+  readonly inflight: SharedFetch<T> | undefined;
+  /** The fetch in flight, or a new one started with `forced`. */
+  start(forced: boolean): SharedFetch<T>;
+  /**
+   * Waits for `fetch` until `abort` (if any) gives up. When every call waiting for a fetch has given up, the next
+   * call starts a new one rather than wait for the same provider call (which may never settle).
+   */
+  wait(fetch: SharedFetch<T>, abort: Abort | undefined): Promise<T>;
+}
+
+/** At most one `run` at a time; its result goes to every call that waits for it. */
+export function sharedFetches<T>(run: (forced: boolean) => Promise<T>): SharedFetches<T> {
+  let inflight: SharedFetch<T> | undefined;
+  return {
+    get inflight() {
+      return inflight;
+    },
+    start(forced) {
+      if (inflight !== undefined) return inflight;
+      const fetch: SharedFetch<T> = { promise: undefined!, forced, waiting: 0, held: false };
+      fetch.promise = (async () => {
+        // `run` starts once `inflight` is set, even one that throws at once (else its settled promise would stay)
+        await undefined;
+        try {
+          return await run(forced);
+        } finally {
+          if (inflight === fetch) inflight = undefined;
+        }
+      })();
+      return (inflight = fetch);
+    },
+    wait(fetch, abort) {
+      if (abort === undefined) {
+        fetch.held = true;
+        return fetch.promise;
+      }
+      fetch.waiting++;
+      return unlessAborted(fetch.promise, abort).finally(() => {
+        if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
+      });
+    },
+  };
+}
+
+/**
+ * What `ask()` settles with, or an Error "no `what` within `ms` ms" after `ms`: a provider call that never settles
+ * cannot hold every later call. A synchronous throw of `ask` becomes the rejection.
+ */
+export function within<T>(ms: number, what: string, ask: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+  return new Promise<Awaited<T>>((resolve, reject) => {
+    const stopTimer = startTimer(ms, () => reject(new Error(`no ${what} within ${ms} ms`)));
+    const settle = <A>(end: (a: A) => void) => (a: A) => {
+      stopTimer();
+      end(a);
+    };
+    try {
+      Promise.resolve(ask()).then(settle(resolve as (value: T) => void), settle(reject));
+    } catch (e) {
+      settle(reject)(e);
+    }
+  });
+}
