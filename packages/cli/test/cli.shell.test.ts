@@ -3,6 +3,7 @@
  * `script` (raw mode, the window size, Ctrl+] to detach, reattach), exit status propagation. `agentcore ws`.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import type { Emulator } from "@agentcore-runtime/emulator";
 import { BIN, cli, useEmulator, waitFor } from "./helpers";
 
@@ -45,6 +46,18 @@ function underPty(command: string, env: NodeJS.ProcessEnv) {
     // the ids are on stderr, so a reattach is possible
     expect(r.stderr).toMatch(/agentcore: shell \S+ in session \S+/);
   });
+
+  test("(was a defect) piped: 10 MiB of stdin reaches the shell whole (before: 320 frames at once, closed with 1008 by the frame rate)", async () => {
+    const size = 10 * 1024 * 1024;
+    let data = "";
+    const line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+\n"; // 64 bytes
+    while (data.length < size) data += line.repeat(1024);
+    data = data.slice(0, size);
+    const r = await cli(["shell"], { env, stdin: `stty -echo; head -c ${size} | sha256sum; exit 0\n${data}` });
+    expect(r.stderr).not.toMatch(/1008|frame rate/i);
+    expect(r.stdout).toContain(createHash("sha256").update(data).digest("hex"));
+    expect(r.code).toBe(0);
+  }, 60_000);
 
   test("piped: the end of stdin ends the shell; a killed shell exits 128+9", async () => {
     const eof = await cli(["shell"], { env, stdin: "true\n" });

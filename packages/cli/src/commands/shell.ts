@@ -32,6 +32,8 @@ export async function shell(args: ShellArgs, ctx: CommandContext): Promise<numbe
   if (session.reconnected) await ctx.messages.line(`agentcore: reattached to shell ${session.shellId}; its recent output follows`);
 
   let detached = false;
+  // the command is done: stdin is not resumed any more
+  let ended = false;
   let lastOutput = Date.now();
   const cleanups: (() => void)[] = [];
   const copyOut = (async () => {
@@ -68,7 +70,13 @@ export async function shell(args: ShellArgs, ctx: CommandContext): Promise<numbe
       if (at >= 0) {
         if (at > 0) session.write(chunk.subarray(0, at));
         void detach();
-      } else session.write(chunk);
+      } else if (!session.write(chunk)) {
+        // 1 MiB waits for the service's frame rate: read no more until it went out (a piped file of any size)
+        stdin.pause();
+        void session.drain().then(() => {
+          if (!detached && !ended) stdin.resume();
+        });
+      }
     } catch {
       // the shell ended: `exit` says how
     }
@@ -98,6 +106,7 @@ export async function shell(args: ShellArgs, ctx: CommandContext): Promise<numbe
   stdin.on("data", onData);
   stdin.once("end", onEnd);
   cleanups.push(() => {
+    ended = true;
     stdin.off("data", onData);
     stdin.off("end", onEnd);
     stdin.pause();

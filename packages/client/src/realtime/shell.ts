@@ -31,6 +31,18 @@ const DEFAULT_CONFIRM_TIMEOUT = 30_000;
 const MAX_INTERVAL_MS = 2 ** 31 - 1;
 /** Heartbeats in a row with nothing received (no echo, no other frame) after which the peer counts as dead. */
 const MISSED_HEARTBEATS = 3;
+/**
+ * The service closes a connection that sends more than 250 frames in a second (1008). Frames leave at most
+ * FRAME_RATE a second after a burst of FRAME_BURST, so no one-second window holds more than 230 of them (a margin
+ * for frames that bunch up on the way); input written meanwhile waits, joined into frames of up to 32 KiB (about
+ * 6 MiB a second).
+ */
+const FRAME_RATE = 200;
+const FRAME_BURST = 30;
+/** Input waiting to be sent past which `write()` returns false: wait for `drain()` before writing more. */
+const INPUT_HIGH_WATER = 1024 * 1024;
+/** Input waiting to be sent past which `write()` refuses more (a writer that ignores `false`). */
+const MAX_WAITING_INPUT = 64 * 1024 * 1024;
 
 export interface OpenShellInput extends WebSocketConnectionInput {
   /** `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$`; default a new id. The same id (and session id) reattaches a detached shell. */
@@ -89,8 +101,20 @@ export interface ShellSession {
   readonly reconnected: boolean;
   /** Output bytes the service could not replay on the last reattach (its 256 KB replay buffer overflowed). */
   readonly bytesDropped: number;
-  /** Sends keystrokes or text to the shell (strings as UTF-8). */
-  write(data: string | Uint8Array): void;
+  /**
+   * Sends keystrokes or text to the shell (strings as UTF-8); the bytes are copied. Input leaves at the pace the
+   * service allows (at most 250 frames a second: about 6 MiB a second in 32 KiB frames); what cannot leave yet
+   * waits, in order. Returns false once 1 MiB waits: wait for `drain()` before writing more. Throws
+   * InvalidParameterError rather than hold more than 64 MiB.
+   */
+  write(data: string | Uint8Array): boolean;
+  /** Bytes written that have not been sent yet. */
+  readonly bufferedAmount: number;
+  /**
+   * Resolves once every byte written has been sent (`bufferedAmount` is 0), or the shell ended (what was still
+   * waiting is then dropped: `exit` says how it ended).
+   */
+  drain(): Promise<void>;
   /** Sets the terminal size (1–1000 each); kept and sent again after a reconnect. */
   resize(cols: number, rows: number): void;
   /**
@@ -260,7 +284,18 @@ class Shell implements ShellSession {
   #exitStatus: ShellExit | undefined;
   #failure: AgentRuntimeError | undefined;
   #size: { cols: number; rows: number } | undefined;
-  #pending: Uint8Array[] = [];
+  // input not sent yet (copies), in order; sent by #flush at the pace FRAME_RATE allows, on a confirmed connection
+  #stdin: Uint8Array[] = [];
+  #inputBytes = 0;
+  // the terminal size waits to be sent (after a confirmation, or a resize() when the frame budget was spent)
+  #resizeDue = false;
+  // frames that may leave now (refilled at FRAME_RATE a second up to FRAME_BURST; control frames may overdraw it)
+  #frameBudget = FRAME_BURST;
+  #budgetAt = Date.now();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  // the current connection confirmed the shell: input may go out
+  #ready = false;
+  #drained: (() => void)[] = [];
   #killRequested = false;
   #attaches = 0;
   // replay accounting: absolute output offsets (bytes since the shell started, as the server counts them)
@@ -465,11 +500,10 @@ class Shell implements ShellSession {
     this.#serverOffset = reconnected ? dropped : 0;
     if (this.#delivered < this.#serverOffset) this.#delivered = this.#serverOffset;
     this.#verify = this.#tailBytes > 0 ? { bytes: concat(this.#tail), start: this.#delivered - this.#tailBytes } : undefined;
-    if (this.#size) this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: this.#size.cols, height: this.#size.rows }))));
-    const pending = this.#pending;
-    this.#pending = [];
-    for (const f of pending) this.#send(f);
-    if (this.#killRequested && this.#state === "killing") this.#send(frame(CLOSE));
+    this.#ready = true;
+    if (this.#killRequested && this.#state === "killing") return this.#send(frame(CLOSE));
+    this.#resizeDue = this.#size !== undefined;
+    this.#flush();
   }
 
   #onStdout(payload: Uint8Array): void {
@@ -501,16 +535,78 @@ class Shell implements ShellSession {
     this.output.push(fresh);
   }
 
+  /** Sends a frame now; it counts against the frame budget (a control frame may overdraw it: input then waits longer). */
   #send(data: Uint8Array): void {
+    this.#refill();
+    this.#frameBudget--;
     try {
       this.#conn?.send(data);
     } catch {
-      // closing: a frame for the next connection is queued by the caller, others are moot
+      // closing: input not sent stays queued for the next connection, other frames are moot
     }
+  }
+
+  #refill(): void {
+    const now = Date.now();
+    this.#frameBudget = Math.min(FRAME_BURST, this.#frameBudget + ((now - this.#budgetAt) * FRAME_RATE) / 1000);
+    this.#budgetAt = now;
+  }
+
+  /**
+   * Sends what waits (the terminal size, then input in frames of up to 32 KiB) as far as the frame budget goes,
+   * and comes back when it allows the next frame. Only on a confirmed connection, while open or detaching.
+   */
+  #flush(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (!this.#ready || !this.#conn || this.#state === "killing" || this.#state === "ended") return;
+    this.#refill();
+    if (this.#resizeDue && this.#frameBudget >= 1) {
+      this.#resizeDue = false;
+      this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: this.#size!.cols, height: this.#size!.rows }))));
+    }
+    while (this.#inputBytes > 0 && this.#frameBudget >= 1) this.#send(this.#takeInput());
+    if (this.#inputBytes > 0 || this.#resizeDue) {
+      this.#flushTimer = setTimeout(() => this.#flush(), Math.ceil(((1 - this.#frameBudget) * 1000) / FRAME_RATE));
+    } else this.#wakeDrain();
+  }
+
+  /** The next STDIN frame: up to MAX_STDIN_PAYLOAD bytes of the waiting input. */
+  #takeInput(): Uint8Array {
+    const size = Math.min(this.#inputBytes, MAX_STDIN_PAYLOAD);
+    const out = new Uint8Array(size + 1);
+    out[0] = STDIN;
+    for (let at = 1; at <= size; ) {
+      const chunk = this.#stdin[0]!;
+      const n = Math.min(chunk.byteLength, size + 1 - at);
+      out.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), at);
+      if (n === chunk.byteLength) this.#stdin.shift();
+      else this.#stdin[0] = chunk.subarray(n);
+      at += n;
+    }
+    this.#inputBytes -= size;
+    return out;
+  }
+
+  /** Drops the input not sent (the shell ended or is being killed) and ends every `drain()` wait. */
+  #dropInput(): void {
+    this.#stdin = [];
+    this.#inputBytes = 0;
+    this.#resizeDue = false;
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#wakeDrain();
+  }
+
+  #wakeDrain(): void {
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const wake of waiting) wake();
   }
 
   #onEnd(conn: WebSocketConnection, error: unknown): void {
     if (conn !== this.#conn) return;
+    this.#ready = false;
     if (this.#confirm) {
       const confirm = this.#confirm;
       this.#confirm = undefined;
@@ -591,6 +687,7 @@ class Shell implements ShellSession {
     if (this.#state === "ended") return;
     this.#state = "ended";
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#dropInput();
     this.#wake?.();
     this.output.end(streamError);
     this.stderr.end(streamError);
@@ -598,23 +695,43 @@ class Shell implements ShellSession {
     else this.#settle.reject(exitError);
   }
 
-  write(data: string | Uint8Array): void {
+  write(data: string | Uint8Array): boolean {
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {
       throw clientError(ClientErrorNames.invalidParameter, "write() takes a string or a Uint8Array", { fields: { field: "data" } });
     }
     if (this.#state !== "open" && this.#state !== "reconnecting") throw clientError(ClientErrorNames.webSocketClosed, "The shell is closed: nothing can be written");
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    for (let at = 0; at < bytes.byteLength; at += MAX_STDIN_PAYLOAD) {
-      const f = frame(STDIN, bytes.subarray(at, at + MAX_STDIN_PAYLOAD));
-      if (this.#state === "reconnecting") this.#pending.push(f);
-      else this.#send(f);
+    const bytes = typeof data === "string" ? encoder.encode(data) : data.slice();
+    if (this.#inputBytes + bytes.byteLength > MAX_WAITING_INPUT) {
+      throw clientError(
+        ClientErrorNames.invalidParameter,
+        `write(): ${this.#inputBytes} bytes already wait to be sent and the shell holds at most ${MAX_WAITING_INPUT}; wait for drain() when write() returns false`,
+        { fields: { field: "data" } },
+      );
     }
+    if (bytes.byteLength > 0) {
+      this.#stdin.push(bytes);
+      this.#inputBytes += bytes.byteLength;
+      if (this.#flushTimer === undefined) this.#flush();
+    }
+    return this.#inputBytes < INPUT_HIGH_WATER;
+  }
+
+  get bufferedAmount(): number {
+    return this.#inputBytes;
+  }
+
+  drain(): Promise<void> {
+    if (this.#inputBytes === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   resize(cols: number, rows: number): void {
     checkSize(cols, rows);
     this.#size = { cols, rows };
-    if (this.#state === "open") this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: cols, height: rows }))));
+    if (this.#state !== "open") return;
+    // the latest size only, when frames are short: a window being dragged sends no backlog of sizes
+    this.#resizeDue = true;
+    if (this.#flushTimer === undefined) this.#flush();
   }
 
   async detach(): Promise<void> {
@@ -628,6 +745,8 @@ class Shell implements ShellSession {
     }
     const conn = this.#conn!;
     this.output.release();
+    // the input written so far reaches the shell first (the connection ending meanwhile ends this wait)
+    await this.drain();
     conn.close(1000, "detach");
     await conn.closed;
   }
@@ -638,6 +757,8 @@ class Shell implements ShellSession {
       this.#state = "killing";
       this.#killRequested = true;
       this.output.release();
+      // input not sent yet would only reach a shell being ended
+      this.#dropInput();
       if (wasOpen) this.#send(frame(CLOSE));
     }
     return this.exit;

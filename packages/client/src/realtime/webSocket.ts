@@ -250,7 +250,10 @@ export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
   readonly bufferedAmount: number;
   /** Resolves when the connection has closed, however it closed; never rejects. */
   readonly closed: Promise<WebSocketCloseInfo>;
-  /** Sends a text message (a string), a binary one (bytes), or any other value as JSON text. */
+  /**
+   * Sends a text message (a string), a binary one (bytes), or any other value as JSON text: one frame, handed to
+   * the socket at once. The service closes a connection that sends more than 250 frames in a second (1008).
+   */
   send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | object | number | boolean | null): void;
   /**
    * Starts the closing handshake (code 1000 or 3000–4999): messages not read yet are dropped, and the iteration
