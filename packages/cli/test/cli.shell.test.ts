@@ -2,20 +2,13 @@
  * `agentcore shell` against the exec-enabled emulator: piped (no TTY) and on a pseudo-terminal made by util-linux
  * `script` (raw mode, the window size, Ctrl+] to detach, reattach), exit status propagation. `agentcore ws`.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import type { Emulator } from "@agentcore-runtime/emulator";
 import { BIN, cli, useEmulator, waitFor } from "./helpers";
+import { scriptInstalled } from "../../client/test/helpers/script";
 
-const hasScript = (() => {
-  try {
-    execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasScript) console.warn("cli.shell.test: SKIPPED — util-linux `script` is not installed");
+const hasScript = scriptInstalled("cli.shell.test");
 
 let n = 0;
 const session = () => `cli-shell-session-${String(++n).padStart(4, "0")}-0123456789abcdef`;

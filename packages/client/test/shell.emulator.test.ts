@@ -2,7 +2,6 @@
  * openShell against the emulator's `/ws/shells`: a real bash on a pty (exec; skipped without util-linux
  * `script`), and the scripted shell for the deterministic reconnect and replay accounting.
  */
-import { execFileSync } from "node:child_process";
 import {
   AbortError,
   InvalidParameterError,
@@ -12,16 +11,9 @@ import {
   type ShellSession,
 } from "@agentcore-runtime/client";
 import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
+import { scriptInstalled } from "./helpers/script";
 
-const hasScript = (() => {
-  try {
-    execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasScript) console.warn("shell.emulator.test: exec shells SKIPPED — util-linux `script` is not installed");
+const hasScript = scriptInstalled("shell.emulator.test");
 
 let n = 0;
 const session = () => `shell-session-${String(++n).padStart(4, "0")}-0123456789abcdef0123`;

@@ -6,11 +6,11 @@
  * enforces 250/s) and against a purpose-built `ws` server that records when each frame arrived.
  */
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import net from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { InvalidParameterError, openShell, RuntimeClient, type ShellSession } from "@agentcore-runtime/client";
 import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
+import { scriptInstalled } from "./helpers/script";
 
 jest.setTimeout(60_000);
 
@@ -21,15 +21,7 @@ let n = 0;
 const sessionId = () => `frame-rate-session-${String(++n).padStart(4, "0")}-0123456789abcdef`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const hasScript = (() => {
-  try {
-    execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasScript) console.warn("shell.frame-rate.test: emulator shells SKIPPED — util-linux `script` is not installed");
+const hasScript = scriptInstalled("shell.frame-rate.test");
 const withScript = hasScript ? test : test.skip;
 
 /** Printable bytes with a newline every 64 (a pty in raw mode passes them as they are). */

@@ -4,19 +4,13 @@ import { join } from "node:path";
 import { startEmulator, type Emulator } from "../src";
 import { sessionId } from "./helpers";
 import { Client, SESSION_HEADER, until, wsBase } from "./wsHelpers";
+import { scriptInstalled } from "../../client/test/helpers/script";
 
 /**
  * A shell starts clean, as a container's does: the host's ~/.bashrc is not read (a slow or locking one, like
  * pyenv's rehash waiting on a stale lock, used to stall every shell for a minute).
  */
-const hasScript = (() => {
-  try {
-    require("node:child_process").execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasScript = scriptInstalled("shells.no-rc-files.test");
 
 (hasScript ? test : test.skip)("the host's ~/.bashrc and ~/.bash_profile are not run by a /ws/shells bash", async () => {
   const home = mkdtempSync(join(tmpdir(), "emulator-home-"));

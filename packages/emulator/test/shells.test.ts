@@ -1,6 +1,7 @@
 import { startEmulator, type Emulator } from "../src";
 import { sessionId } from "./helpers";
 import { Client, SESSION_HEADER, refusal, until, wsBase } from "./wsHelpers";
+import { scriptInstalled } from "../../client/test/helpers/script";
 
 const STDIN = 0x00;
 const STDOUT = 0x01;
@@ -8,14 +9,7 @@ const RESIZE = 0x04;
 const HEARTBEAT = 0x05;
 const CLOSE = 0xff;
 
-const hasScript = (() => {
-  try {
-    require("node:child_process").execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasScript = scriptInstalled("shells.test");
 
 function shellUrl(emu: Emulator, shellId: string): string {
   return `${wsBase(emu)}/ws/shells?shellId=${shellId}`;
