@@ -51,9 +51,9 @@ describe("against the emulator (250 frames a second, 1008 past it)", () => {
     const reading = (async () => {
       for await (const chunk of shell.output) text += Buffer.from(chunk).toString("latin1");
     })();
-    shell.write(`stty raw -echo; echo READY; head -c ${size} | sha256sum; exit\n`);
-    for (let i = 0; i < 500 && !text.includes("READY\r\n"); i++) await sleep(20);
-    expect(text).toContain("READY");
+    shell.write(`stty raw -echo; echo RE""ADY; head -c ${size} | sha256sum; exit\n`);
+    for (let i = 0; i < 500 && !text.includes("READY"); i++) await sleep(20);
+    expect(text).toContain("READY"); // (the echoed command line says RE""ADY)
     const data = pattern(size);
     const started = Date.now();
     const accepted = shell.write(data);
@@ -69,7 +69,7 @@ describe("against the emulator (250 frames a second, 1008 past it)", () => {
     expect(took).toBeGreaterThan(1500);
   });
 
-  withScript("(was a defect) 2,000 small writes in one go arrive in order, joined into a few frames (before: closed with 1008)", async () => {
+  withScript("(was a defect) 2,000 small writes in one go arrive whole and in order (before: closed with 1008)", async () => {
     const shell = await openShell(client, { runtimeArn: emulator.runtimeArn, sessionId: sessionId() }, { reconnect: false, heartbeatIntervalMs: 0 });
     let text = "";
     const reading = (async () => {
@@ -77,13 +77,14 @@ describe("against the emulator (250 frames a second, 1008 past it)", () => {
     })();
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) lines.push(`line ${i}\n`);
-    shell.write("stty -echo; sha256sum; exit\n");
-    for (let i = 0; i < 500 && text.length === 0; i++) await sleep(5);
+    const input = Buffer.from(lines.join(""));
+    shell.write(`stty raw -echo; echo RE""ADY; head -c ${input.byteLength} | sha256sum; exit\n`);
+    for (let i = 0; i < 500 && !text.includes("READY"); i++) await sleep(20);
+    expect(text).toContain("READY"); // (the echoed command line says RE""ADY)
     for (const line of lines) expect(shell.write(line)).toBe(true);
-    shell.write("\x04");
     await expect(shell.exit).resolves.toEqual({ exitCode: 0 });
     await reading;
-    expect(text).toContain(sha256(Buffer.from(lines.join(""))));
+    expect(text).toContain(sha256(input));
   });
 });
 
@@ -170,7 +171,7 @@ test("no second holds 250 frames, whatever the writes; the bytes arrive whole an
   expect(stdin.length).toBeLessThan(400);
   // sent at most 230 in a second; arrivals may bunch a little, and stay under the service's 250
   expect(busiestSecond(s.frames)).toBeLessThan(250);
-  expect(busiestSecond(s.frames)).toBeGreaterThan(150); // and it does use the budget
+  expect(busiestSecond(s.frames)).toBeGreaterThan(100); // and it does use the budget
   await shell.kill();
 });
 
@@ -203,8 +204,8 @@ test("write() returns false past 1 MiB waiting; drain() resolves when all of it 
   }
   expect(error).toBeInstanceOf(InvalidParameterError);
   expect((error as Error).message).toMatch(/drain\(\)/);
-  // the refused write added nothing
-  expect(shell.bufferedAmount).toBeLessThanOrEqual(waiting + 60 * MiB);
+  // the refused write added nothing (and nothing was sent meanwhile: the same tick)
+  expect(shell.bufferedAmount).toBe(waiting + 60 * MiB);
   let drained = false;
   const draining = shell.drain().then(() => (drained = true));
   await sleep(200);
@@ -214,10 +215,13 @@ test("write() returns false past 1 MiB waiting; drain() resolves when all of it 
   expect(shell.bufferedAmount).toBe(0);
 });
 
-test("the written bytes are copied: changing the buffer after write() changes nothing sent", async () => {
+test.each([
+  ["a Uint8Array", (size: number) => new Uint8Array(size)],
+  ["a Node Buffer (whose slice() is a view, not a copy)", (size: number) => Buffer.alloc(size)],
+])("the written bytes are copied: changing %s after write() changes nothing sent", async (_, make) => {
   const s = await recorder();
   const shell = await open(s);
-  const buffer = new Uint8Array(3 * MiB).fill(0x61);
+  const buffer = make(3 * MiB).fill(0x61);
   shell.write(buffer);
   buffer.fill(0x62);
   await shell.drain();
@@ -240,12 +244,12 @@ test("detach() sends the input written before it, then closes; kill() drops it a
   second.write(new Uint8Array(8 * MiB));
   const killing = second.kill();
   expect(second.bufferedAmount).toBe(0);
-  for (let i = 0; i < 100 && !s.frames.some((f) => f.channel === 0xff); i++) await sleep(5);
+  // the server closes once it has the 0xFF: every frame before it has arrived
+  await expect(killing).resolves.toEqual({ exitCode: 137, signal: "SIGKILL" });
   const stdinBytes = s.frames.filter((f) => f.channel === 0).reduce((sum, f) => sum + f.payload.byteLength, 0);
   // only the first burst went out before the kill, not the 8 MiB
   expect(stdinBytes).toBeLessThanOrEqual(2 * MiB);
   expect(s.frames.some((f) => f.channel === 0xff)).toBe(true);
-  await expect(killing).resolves.toEqual({ exitCode: 137, signal: "SIGKILL" });
 });
 
 test("a resize storm sends the latest size, not a backlog of sizes", async () => {
@@ -260,5 +264,95 @@ test("a resize storm sends the latest size, not a backlog of sizes", async () =>
   expect(sizes.length).toBeLessThan(10);
   expect(sizes[sizes.length - 1]).toEqual({ width: 123, height: 45 });
   expect(busiestSecond(s.frames)).toBeLessThan(250);
+  await shell.kill();
+});
+
+test("(was a defect) input handed to a connection that has closed while the reader was behind is kept for the next one: every byte arrives once, in order", async () => {
+  // the first connection sends 2 MiB of output nobody reads yet (so the shell holds back: it sees the close only
+  // once the reader catches up) and is closed by the server (1001, going away) after 1 MiB of input; meanwhile
+  // the paced input went on being handed to the closed connection and was lost. The shell reconnects.
+  const received: Buffer[][] = [[], []];
+  let connections = 0;
+  let firstClosed = false;
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  wss.on("connection", (ws) => {
+    const index = connections++;
+    ws.on("error", () => undefined);
+    let bytes = 0;
+    ws.on("message", (data: Buffer) => {
+      if (data[0] !== 0) return;
+      received[index]!.push(data.subarray(1));
+      bytes += data.byteLength - 1;
+      if (index === 0 && bytes >= MiB && ws.readyState === WebSocket.OPEN) ws.close(1001, "going away");
+    });
+    if (index === 0) ws.once("close", () => (firstClosed = true));
+    ws.send(index === 0 ? STATUS_OK : Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: { shellId: "fr", reconnected: true }, status: "Success" }))]));
+    if (index === 0) for (let i = 0; i < 64; i++) ws.send(Buffer.concat([Buffer.from([1]), Buffer.alloc(32 * 1024, 0x6f)]));
+  });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  const client = new RuntimeClient({ endpoint: `http://127.0.0.1:${(wss.address() as net.AddressInfo).port}`, token: TOKEN });
+  try {
+    const shell = await openShell(client, { runtimeArn: ARN, sessionId: sessionId(), shellId: "fr" }, { reconnect: { baseDelayMs: 20 }, heartbeatIntervalMs: 0 });
+    const data = pattern(4 * MiB);
+    shell.write(data);
+    for (let i = 0; i < 300 && !firstClosed; i++) await sleep(10);
+    expect(firstClosed).toBe(true);
+    await sleep(300); // the pace goes on meanwhile: about 60 frames
+    // the reader catches up: the shell sees the close, reconnects, and sends the rest
+    const reading = (async () => {
+      for await (const _ of shell.output) void _;
+    })().catch(() => undefined);
+    await shell.drain();
+    for (let i = 0; i < 300 && received.flat().reduce((sum, b) => sum + b.byteLength, 0) < data.byteLength; i++) await sleep(10);
+    expect(connections).toBe(2);
+    expect(Buffer.concat(received[0]!).byteLength).toBeGreaterThanOrEqual(MiB);
+    expect(Buffer.concat([...received[0]!, ...received[1]!]).equals(Buffer.from(data))).toBe(true);
+    await shell.detach();
+    await reading;
+  } finally {
+    client.destroy();
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise((r) => wss.close(r));
+  }
+});
+
+test("(was a defect) on a slow uplink input waits in the shell, not in the socket: nothing more is handed over while the socket holds 256 KiB", async () => {
+  const s = await recorder();
+  let backlog = 0;
+  // the `ws` client as a WHATWG WebSocket whose socket reports a backlog while `backlog` is set (a slow uplink)
+  class SlowUplink extends WebSocket {}
+  const own = Object.getOwnPropertyDescriptor(WebSocket.prototype, "bufferedAmount")!.get!;
+  Object.defineProperty(SlowUplink.prototype, "bufferedAmount", {
+    get(this: WebSocket) {
+      return (own.call(this) as number) + backlog;
+    },
+  });
+  const shell = await openShell(s.client(), { runtimeArn: ARN, sessionId: sessionId(), shellId: "fr" }, { reconnect: false, heartbeatIntervalMs: 0, WebSocket: SlowUplink as never });
+  backlog = MiB;
+  expect(shell.write(new Uint8Array(2 * MiB).fill(0x64))).toBe(false);
+  await sleep(400);
+  expect(s.frames.filter((f) => f.channel === 0)).toHaveLength(0);
+  expect(shell.bufferedAmount).toBe(2 * MiB);
+  backlog = 0;
+  await shell.drain();
+  for (let i = 0; i < 200 && s.frames.reduce((sum, f) => sum + f.payload.byteLength, 0) < 2 * MiB; i++) await sleep(10);
+  expect(Buffer.concat(s.frames.filter((f) => f.channel === 0).map((f) => f.payload)).equals(Buffer.alloc(2 * MiB, 0x64))).toBe(true);
+  await shell.kill();
+});
+
+test("(was a defect) a wall clock set back does not stall input (the pace runs on a monotonic clock)", async () => {
+  const s = await recorder();
+  const shell = await open(s);
+  const now = Date.now();
+  const clock = jest.spyOn(Date, "now").mockImplementation(() => now - 10 * 60_000);
+  try {
+    shell.write(new Uint8Array(3 * MiB));
+    let drained = false;
+    void shell.drain().then(() => (drained = true));
+    for (let i = 0; i < 300 && !drained; i++) await sleep(10);
+    expect(drained).toBe(true);
+  } finally {
+    clock.mockRestore();
+  }
   await shell.kill();
 });

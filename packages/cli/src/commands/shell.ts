@@ -70,8 +70,9 @@ export async function shell(args: ShellArgs, ctx: CommandContext): Promise<numbe
       if (at >= 0) {
         if (at > 0) session.write(chunk.subarray(0, at));
         void detach();
-      } else if (!session.write(chunk)) {
-        // 1 MiB waits for the service's frame rate: read no more until it went out (a piped file of any size)
+      } else if (!session.write(chunk) && !tty) {
+        // 1 MiB of piped input waits for the service's frame rate: read no more until it went out (a file of any
+        // size). Not on a terminal: keystrokes (Ctrl+] among them) are read whatever waits
         stdin.pause();
         void session.drain().then(() => {
           if (!detached && !ended) stdin.resume();

@@ -39,6 +39,14 @@ const MISSED_HEARTBEATS = 3;
  */
 const FRAME_RATE = 200;
 const FRAME_BURST = 30;
+/**
+ * Bytes the connection's socket may hold unsent before no more input is handed to it: on a slow uplink input
+ * waits in the shell (where `write()` and `drain()` see it), not unbounded in the socket, and a backlog of frames
+ * cannot reach the service all at once.
+ */
+const SOCKET_LOW_WATER = 256 * 1024;
+/** How often input waiting for the socket to take its backlog looks again. */
+const SOCKET_POLL_MS = 20;
 /** Input waiting to be sent past which `write()` returns false: wait for `drain()` before writing more. */
 const INPUT_HIGH_WATER = 1024 * 1024;
 /** Input waiting to be sent past which `write()` refuses more (a writer that ignores `false`). */
@@ -291,7 +299,7 @@ class Shell implements ShellSession {
   #resizeDue = false;
   // frames that may leave now (refilled at FRAME_RATE a second up to FRAME_BURST; control frames may overdraw it)
   #frameBudget = FRAME_BURST;
-  #budgetAt = Date.now();
+  #budgetAt = performance.now();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   // the current connection confirmed the shell: input may go out
   #ready = false;
@@ -341,6 +349,8 @@ class Shell implements ShellSession {
       signal: this.#options.signal,
       WebSocket: this.#options.WebSocket,
       connection: this.#options.connection,
+      // the shell's own heartbeats (through to the shell) tell a dead peer: no WebSocket pings besides
+      pingIntervalMs: 0,
     });
     const conn = connection as WebSocketConnection & { terminate(): void };
     this.#conn = conn;
@@ -501,7 +511,10 @@ class Shell implements ShellSession {
     if (this.#delivered < this.#serverOffset) this.#delivered = this.#serverOffset;
     this.#verify = this.#tailBytes > 0 ? { bytes: concat(this.#tail), start: this.#delivered - this.#tailBytes } : undefined;
     this.#ready = true;
-    if (this.#killRequested && this.#state === "killing") return this.#send(frame(CLOSE));
+    if (this.#killRequested && this.#state === "killing") {
+      this.#send(frame(CLOSE));
+      return;
+    }
     this.#resizeDue = this.#size !== undefined;
     this.#flush();
   }
@@ -535,19 +548,26 @@ class Shell implements ShellSession {
     this.output.push(fresh);
   }
 
-  /** Sends a frame now; it counts against the frame budget (a control frame may overdraw it: input then waits longer). */
-  #send(data: Uint8Array): void {
+  /**
+   * Sends a frame now; it counts against the frame budget (a control frame may overdraw it: input then waits
+   * longer). False when the connection is closing or gone: nothing was sent.
+   */
+  #send(data: Uint8Array): boolean {
+    const conn = this.#conn;
+    if (!conn) return false;
+    try {
+      conn.send(data);
+    } catch {
+      return false;
+    }
     this.#refill();
     this.#frameBudget--;
-    try {
-      this.#conn?.send(data);
-    } catch {
-      // closing: input not sent stays queued for the next connection, other frames are moot
-    }
+    return true;
   }
 
   #refill(): void {
-    const now = Date.now();
+    // a monotonic clock: a wall clock set back would leave the budget far below zero, and input stalled
+    const now = performance.now();
     this.#frameBudget = Math.min(FRAME_BURST, this.#frameBudget + ((now - this.#budgetAt) * FRAME_RATE) / 1000);
     this.#budgetAt = now;
   }
@@ -559,15 +579,27 @@ class Shell implements ShellSession {
   #flush(): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (!this.#ready || !this.#conn || this.#state === "killing" || this.#state === "ended") return;
+    const conn = this.#conn;
+    if (!this.#ready || !conn || this.#state === "killing" || this.#state === "ended") return;
     this.#refill();
-    if (this.#resizeDue && this.#frameBudget >= 1) {
+    const roomy = () => this.#frameBudget >= 1 && conn.bufferedAmount < SOCKET_LOW_WATER;
+    if (this.#resizeDue && roomy()) {
+      // (a connection closing meanwhile: the size is sent again on the next one's confirmation)
+      if (!this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: this.#size!.cols, height: this.#size!.rows }))))) return;
       this.#resizeDue = false;
-      this.#send(frame(RESIZE, encoder.encode(JSON.stringify({ width: this.#size!.cols, height: this.#size!.rows }))));
     }
-    while (this.#inputBytes > 0 && this.#frameBudget >= 1) this.#send(this.#takeInput());
+    while (this.#inputBytes > 0 && roomy()) {
+      const next = this.#takeInput();
+      if (!this.#send(next)) {
+        // the connection is closing: the input waits for the next one (reconnect), or is dropped with the shell
+        this.#stdin.unshift(next.subarray(1));
+        this.#inputBytes += next.byteLength - 1;
+        return;
+      }
+    }
     if (this.#inputBytes > 0 || this.#resizeDue) {
-      this.#flushTimer = setTimeout(() => this.#flush(), Math.ceil(((1 - this.#frameBudget) * 1000) / FRAME_RATE));
+      const wait = this.#frameBudget >= 1 ? SOCKET_POLL_MS : Math.ceil(((1 - this.#frameBudget) * 1000) / FRAME_RATE);
+      this.#flushTimer = setTimeout(() => this.#flush(), wait);
     } else this.#wakeDrain();
   }
 
@@ -700,14 +732,16 @@ class Shell implements ShellSession {
       throw clientError(ClientErrorNames.invalidParameter, "write() takes a string or a Uint8Array", { fields: { field: "data" } });
     }
     if (this.#state !== "open" && this.#state !== "reconnecting") throw clientError(ClientErrorNames.webSocketClosed, "The shell is closed: nothing can be written");
-    const bytes = typeof data === "string" ? encoder.encode(data) : data.slice();
-    if (this.#inputBytes + bytes.byteLength > MAX_WAITING_INPUT) {
+    const encoded = typeof data === "string" ? encoder.encode(data) : undefined;
+    if (this.#inputBytes + (encoded ?? (data as Uint8Array)).byteLength > MAX_WAITING_INPUT) {
       throw clientError(
         ClientErrorNames.invalidParameter,
         `write(): ${this.#inputBytes} bytes already wait to be sent and the shell holds at most ${MAX_WAITING_INPUT}; wait for drain() when write() returns false`,
         { fields: { field: "data" } },
       );
     }
+    // a copy (of a Node Buffer too, whose own slice() is a view of the same memory)
+    const bytes = encoded ?? new Uint8Array(data as Uint8Array);
     if (bytes.byteLength > 0) {
       this.#stdin.push(bytes);
       this.#inputBytes += bytes.byteLength;

@@ -10,11 +10,15 @@ export interface RawSocket {
   readonly protocol: string;
   /** Bytes queued for sending but not yet handed to the network. */
   readonly bufferedAmount: number;
+  /** Open: neither side has started to close (a send now reaches the peer, unless the network fails). */
+  readonly open: boolean;
   send(data: string | Uint8Array): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   /** Drops the connection without a handshake (where the platform allows; else a plain close). */
   terminate(): void;
+  /** Sends a WebSocket ping (`ws` only: the platform WebSocket cannot). */
+  ping?(): void;
   /** Stops reading from the network (`ws` only): received messages pile up in the kernel, not in memory. */
   pause?(): void;
   resume?(): void;
@@ -29,6 +33,8 @@ export interface SocketEvents {
    */
   fault(code: number, reason: string): void;
   close(code: number, reason: string): void;
+  /** The peer answered a ping (`ws` only). */
+  pong?(): void;
 }
 
 export interface OpenRequest {
@@ -97,6 +103,9 @@ export function whatwgFactory(Ctor: WebSocketConstructorLike): SocketFactory {
         },
         get bufferedAmount() {
           return ws.bufferedAmount;
+        },
+        get open() {
+          return ws.readyState === 1;
         },
         send: (data) => ws.send(data),
         close: (code, reason) => ws.close(code, reason),

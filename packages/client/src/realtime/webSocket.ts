@@ -277,6 +277,14 @@ export interface ConnectWebSocketOptions {
    * every (re)connect with the session id (and shell id) in use, so each attempt gets a fresh signature.
    */
   connection?: WebSocketConnectionInfo | ((target: ConnectionTarget) => WebSocketConnectionInfo | Promise<WebSocketConnectionInfo>);
+  /**
+   * Node with `ws`: a WebSocket ping every this many ms, default 20000 (as the `websockets` library the official
+   * Python SDK uses). A ping with no answer (no pong, no message) by the time the next one is due means a dead
+   * peer: the connection is dropped and the iteration fails with a retryable WebSocketClosedError 1006. While a
+   * slow reader holds the connection back nothing is read, so nothing counts as unanswered. 0, or 2^31-1 ms and
+   * more: no pings. The platform WebSocket (browsers) cannot send pings: there this does nothing.
+   */
+  pingIntervalMs?: number;
 }
 
 /** What a ready-made connection must carry: the session (and shell) the caller is (re)connecting to. */
@@ -330,6 +338,8 @@ const HIGH_WATER_MESSAGES = 256;
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** How long a close (`close()`, an abort, a fault the client found) waits for the peer's answer before dropping the connection. */
 const CLOSE_GUARD_MS = 2000;
+/** `pingIntervalMs` when none is given. */
+const DEFAULT_PING_INTERVAL_MS = 20_000;
 
 const sizeOf = (data: SocketMessage) => (typeof data === "string" ? data.length : data.byteLength);
 
@@ -350,6 +360,9 @@ class Connection implements WebSocketConnection {
   /** The close code and reason of a fault the client found in the peer's frames: how the connection ended. */
   #fault: [number, string] | undefined;
   #closeGuard: ReturnType<typeof setTimeout> | undefined;
+  #pings: ReturnType<typeof setInterval> | undefined;
+  // a ping was sent and nothing has come back since
+  #unanswered = false;
   #resolveClosed!: (info: WebSocketCloseInfo) => void;
   #cleanup: () => void = () => undefined;
 
@@ -384,8 +397,39 @@ class Connection implements WebSocketConnection {
     this.#cleanup = () => signal.removeEventListener("abort", onAbort);
   }
 
+  /** @internal pings every `every` ms; one unanswered when the next is due drops the connection (1006) */
+  startPings(every: number | undefined): void {
+    const socket = this.#socket;
+    every ??= DEFAULT_PING_INTERVAL_MS;
+    if (!socket.ping || !(every > 0) || every >= 2 ** 31 - 1) return;
+    this.#pings = setInterval(() => {
+      if (this.#end || this.#closing) return;
+      // held back for a slow reader, nothing is read: an answer may be waiting unread, so silence proves nothing
+      if (this.#paused) this.#unanswered = false;
+      else if (this.#unanswered) {
+        this.#fault ??= [1006, `no answer to a ping within ${every} ms`];
+        socket.terminate();
+        this.#guardClose();
+        return;
+      }
+      this.#unanswered = true;
+      try {
+        socket.ping!();
+      } catch {
+        // closing: its close event ends the connection
+      }
+    }, every);
+    (this.#pings as { unref?: () => void }).unref?.();
+  }
+
+  /** @internal */
+  onPong(): void {
+    this.#unanswered = false;
+  }
+
   /** @internal */
   onMessage(data: SocketMessage): void {
+    this.#unanswered = false;
     // after close() nobody reads: what the peer sends before its close reply is dropped, not held
     if (this.#end || this.#closing) return;
     if (this.#waiter) {
@@ -428,6 +472,7 @@ class Connection implements WebSocketConnection {
     if (this.#end) return;
     if (this.#fault) [code, reason] = this.#fault;
     clearTimeout(this.#closeGuard);
+    clearInterval(this.#pings);
     this.#cleanup();
     const cleanReason = redact(reason, this.#secrets);
     let error: AgentRuntimeError | undefined = this.#abortError;
@@ -443,7 +488,8 @@ class Connection implements WebSocketConnection {
   }
 
   send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | object | number | boolean | null): void {
-    if (this.#end || this.#closing) {
+    // (closing from either side: `ws` would drop the message without a word)
+    if (this.#end || this.#closing || !this.#socket.open) {
       throw clientError(ClientErrorNames.webSocketClosed, "The WebSocket is closed or closing: nothing can be sent");
     }
     this.#socket.send(encodeMessage(data));
@@ -618,6 +664,10 @@ export async function openConnection(
     if (options.WebSocket !== undefined && typeof options.WebSocket !== "function") {
       throw clientError(ClientErrorNames.invalidParameter, "options.WebSocket must be a WebSocket constructor", { fields: { field: "WebSocket" } });
     }
+    const ping = options.pingIntervalMs;
+    if (ping !== undefined && (typeof ping !== "number" || !(ping >= 0))) {
+      throw clientError(ClientErrorNames.invalidParameter, "options.pingIntervalMs must be a number of milliseconds, or 0 for no pings", { fields: { field: "pingIntervalMs" } });
+    }
     const factory = await factoryFor(options);
     if (options.connection !== undefined) {
       const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets);
@@ -667,6 +717,7 @@ async function attempt(
       message: (data) => deliver((c) => c.onMessage(data)),
       fault: (code, reason) => deliver((c) => c.onFault(code, reason)),
       close: (code, reason) => deliver((c) => c.onClose(code, reason)),
+      pong: () => deliver((c) => c.onPong()),
     },
   });
   logOf(config)?.debug?.(`agentcore: WebSocket connecting to ${info.url.replace(/\?.*$/, "")} (session ${info.sessionId})`);
@@ -686,6 +737,7 @@ async function attempt(
     if (signal?.aborted) throw callerAbortError(signal.reason);
     connection = new Connection(socket, info.sessionId, responseHeaders, secrets);
     connection.attach(signal);
+    connection.startPings(options.pingIntervalMs);
     for (const event of early) event(connection);
     return { connection, secrets };
   } catch (e) {

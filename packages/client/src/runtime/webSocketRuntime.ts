@@ -20,9 +20,11 @@ const FAULT_CODES: Record<string, number> = {
 interface WsClient {
   readonly protocol: string;
   readonly bufferedAmount: number;
+  readonly readyState: number;
   send(data: string | Uint8Array, options: { binary: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  ping(): void;
   pause?(): void;
   resume?(): void;
   on(event: string, listener: (...args: any[]) => void): void;
@@ -121,9 +123,13 @@ function wsFactory(Ws: WsConstructor): SocketFactory {
           get bufferedAmount() {
             return ws.bufferedAmount;
           },
+          get open() {
+            return ws.readyState === 1;
+          },
           send: (data: string | Uint8Array) => ws.send(data, { binary: typeof data !== "string" }),
           close: (code?: number, reason?: string) => ws.close(code, reason),
           terminate: () => ws.terminate(),
+          ping: () => ws.ping(),
           pause: typeof ws.pause === "function" ? () => ws.pause!() : undefined,
           resume: typeof ws.resume === "function" ? () => ws.resume!() : undefined,
         };
@@ -133,6 +139,7 @@ function wsFactory(Ws: WsConstructor): SocketFactory {
         const bytes = toBytes(data);
         events.message(isBinary ? bytes : new TextDecoder().decode(bytes));
       });
+      ws.on("pong", () => events.pong?.());
       ws.once("close", (code: number, reason: Uint8Array) => {
         if (!settled) fail({ kind: "network", error: new Error(`closed during the upgrade (${code})`) });
         else events.close(code, new TextDecoder().decode(reason));
