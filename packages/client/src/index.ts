@@ -53,7 +53,7 @@ export {
   ResponseLimitExceededError,
   WebSocketClosedError,
 } from "./protocol/errors";
-export type { ResponseMetadata, ResponseSnapshot, AgentRuntimeErrorOptions, AgentRuntimeErrorClass, ClientErrorName, ClientErrorsByName } from "./protocol/errors";
+export type { ResponseMetadata, OutputMetadata, ResponseSnapshot, AgentRuntimeErrorOptions, AgentRuntimeErrorClass, ClientErrorName, ClientErrorsByName } from "./protocol/errors";
 
 export type { SseEvent, SseDecoderOptions, SseEnd } from "./protocol/sse";
 export { SseDecoder } from "./protocol/sse";

@@ -158,7 +158,9 @@ describe("tree-shaking of the browser build", () => {
   // instead of two near-copies (+0.07); "everything" by 0.5 for shell input kept to the service's frame rate
   // (+0.39: a paced, coalescing input queue with drain()), and invokeStream by 0.1 for the margin both left it;
   // "everything" by 0.3 more for WebSocket pings that find a dead peer and the shell's input queue keeping to the
-  // socket's own backlog (+0.30, to 35.31).
+  // socket's own backlog (+0.30, to 35.31); invoke and invokeStreamExecute by 0.1 and 0.2 for the output shapes
+  // API.md states (contentType and $metadata always set) and command output bounded in UTF-8 bytes (+0.03 and
+  // +0.05, which left them at or over their ceilings: 22.05 / 25.50).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -168,7 +170,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 22.1 * KiB, invokeStream: 23.3 * KiB, invokeStreamExecute: 25.5 * KiB, everything: 35.5 * KiB };
+    const ceilings = { invoke: 22.2 * KiB, invokeStream: 23.3 * KiB, invokeStreamExecute: 25.7 * KiB, everything: 35.5 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

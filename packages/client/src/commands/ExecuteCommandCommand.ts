@@ -34,7 +34,7 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
   async deserialize(response: RuntimeResponse, context: RuntimeContext): Promise<ExecuteCommandCommandOutput> {
     await throwIfError(response, context);
     const head = responseHeaders(response, context);
-    const progress: CommandProgress = { collect: true, stdout: "", stderr: "", stopped: false };
+    const progress: CommandProgress = { collect: true, stdout: "", stderr: "", bytes: 0, stopped: false };
     let outcome: { exitCode: number; status: CommandStatus } | undefined;
     for await (const event of commandEvents(response.body, context, head, progress)) {
       if (event.contentStop) outcome = event.contentStop;

@@ -29,7 +29,7 @@ export class ExecuteCommandStreamCommand extends RuntimeCommand<ExecuteCommandSt
     await throwIfError(response, context);
     const head = responseHeaders(response, context);
     const body = response.body;
-    const progress = { collect: false, stdout: "", stderr: "", stopped: false };
+    const progress = { collect: false, stdout: "", stderr: "", bytes: 0, stopped: false };
     const stream = new RuntimeStream(() => commandEvents(body, context, head, progress), (reason) => body.cancel(reason));
     return withFields(head, { stream });
   }

@@ -6,6 +6,7 @@ import { utf8Bytes } from "../protocol/bytes";
 import { uuidv4 } from "../protocol/uuid";
 import { checkClientToken, LIMITS } from "../protocol/validate";
 import { buildRequest, responseHeaders, sessionIdFor, throwIfError, type RuntimeTarget } from "./serde";
+import type { OutputMetadata } from "../protocol/errors";
 
 /** Input of `StopSessionCommand`: the runtime and the session to stop. */
 export interface StopSessionCommandInput extends RuntimeTarget {
@@ -22,10 +23,8 @@ export interface StopSessionCommandOutput {
   /** The session stopped (the response's session header, else the session id sent). */
   sessionId: string;
   /** HTTP status, request id, attempts and total retry delay of the call. */
-  $metadata: StopSessionMetadata;
+  $metadata: OutputMetadata;
 }
-
-type StopSessionMetadata = ReturnType<typeof responseHeaders>["$metadata"];
 
 /** Stops a runtime session, ending its running streams and commands. */
 export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, StopSessionCommandOutput> {

@@ -31,6 +31,8 @@ export interface CommandProgress {
   collect: boolean;
   stdout: string;
   stderr: string;
+  /** UTF-8 bytes collected in `stdout` and `stderr` (what `maxResponseBytes` bounds). */
+  bytes: number;
   stopped: boolean;
 }
 
@@ -50,9 +52,11 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         if (!event) continue;
         if (event.contentDelta) {
           if (progress.collect) {
-            if (event.contentDelta.stdout) progress.stdout += event.contentDelta.stdout;
-            if (event.contentDelta.stderr) progress.stderr += event.contentDelta.stderr;
-            if (progress.stdout.length + progress.stderr.length > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
+            const { stdout, stderr } = event.contentDelta;
+            if (stdout) progress.stdout += stdout;
+            if (stderr) progress.stderr += stderr;
+            progress.bytes += (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
+            if (progress.bytes > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
           }
         } else if (event.contentStop) {
           progress.stopped = true;

@@ -6,7 +6,7 @@ import { parseRuntimeRef } from "../protocol/arn";
 import { readAll } from "../protocol/body";
 import { utf8Bytes } from "../protocol/bytes";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
-import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type ResponseMetadata } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type OutputMetadata, type ResponseMetadata } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
 import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
@@ -40,8 +40,8 @@ export interface RuntimeTarget {
 export interface RuntimeResponseHeaders {
   /** The HTTP status of the response. */
   statusCode: number;
-  /** The response's `Content-Type`. */
-  contentType?: string;
+  /** The response's `Content-Type`; `application/octet-stream` when it names none (as RFC 9110 lets a recipient assume). */
+  contentType: string;
   /** The response's session header; the session id the request sent when a server omits it. */
   sessionId: string;
   /** `Mcp-Session-Id`: the MCP session an MCP server assigned; send it back on the next call. */
@@ -57,7 +57,7 @@ export interface RuntimeResponseHeaders {
   /** `baggage` of the response. */
   baggage?: string;
   /** HTTP status, request id, attempts and total retry delay of the call. */
-  $metadata: ResponseMetadata;
+  $metadata: OutputMetadata;
 }
 
 export type RuntimePath = "invocations" | "commands" | "stopruntimesession";
@@ -331,7 +331,11 @@ function lowerCased(headers: Record<string, string>): Record<string, string> {
 export function responseHeaders(response: HttpResponse, context: Pick<RuntimeContext, "sessionId">): RuntimeResponseHeaders {
   const headers = lowerCased(response.headers);
   // a response without the session header still names the session: the one the request sent
-  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, sessionId: context.sessionId ?? "", $metadata: metadataFrom(response.statusCode, headers) };
+  // attempts and retry delay as for a call without retries: the retry middleware sets them when it is there
+  const $metadata = metadataFrom(response.statusCode, headers) as OutputMetadata;
+  $metadata.attempts = 1;
+  $metadata.totalRetryDelay = 0;
+  const out: RuntimeResponseHeaders = { statusCode: response.statusCode, contentType: "application/octet-stream", sessionId: context.sessionId ?? "", $metadata };
   for (const [key, name] of RESPONSE_FIELDS) {
     const value = Object.hasOwn(headers, name) ? headers[name] : undefined;
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;

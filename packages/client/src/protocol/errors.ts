@@ -17,6 +17,13 @@ export interface ResponseMetadata {
   totalRetryDelay?: number;
 }
 
+/** The `$metadata` of a command's output: the call got its response, so only `requestId` may be missing. */
+export interface OutputMetadata extends ResponseMetadata {
+  httpStatusCode: number;
+  attempts: number;
+  totalRetryDelay: number;
+}
+
 /** What an error class's constructor takes: the SDK fills it from a response or a failure; tests and middleware may too. */
 export interface AgentRuntimeErrorOptions {
   /** The error's `name`; default the class's own, else `AgentRuntimeError`. */
@@ -209,7 +216,7 @@ function defineError<T extends AgentRuntimeError>(name: string): AgentRuntimeErr
 
 /** HTTP 400: the request failed the service's validation. */
 export interface ValidationException extends AgentRuntimeError {
-  /** The service's reason code, e.g. `FIELD_VALIDATION_FAILED`. */
+  /** The service's reason code, e.g. `FieldValidationFailed`. */
   reason?: string;
   /** The inputs that failed validation, each with the service's message. */
   fieldList?: { name: string; message: string }[];
