@@ -8,7 +8,7 @@ import { type FaultPlan, FaultSyntaxError, applyResponseFault } from "./faults";
 import { FAULT_HEADER, SESSION_HEADER } from "./headers";
 import type { HostPolicy } from "./hosts";
 import { formatLogLine, writeLog } from "./log";
-import { BodySlots, BodyTooLarge, readBody } from "./requestBody";
+import { BodySlots, BodyStalled, BodyTooLarge, readBody } from "./requestBody";
 import { type RuntimeIdentity, matchRuntime, route, splitTarget } from "./routing";
 import { type Session, SessionLimitExceeded, type SessionStore } from "./sessions";
 import { type SigV4Outcome, type SigV4Verifier, bodyPayloadHash, looksLikeSigV4 } from "./sigv4";
@@ -62,6 +62,8 @@ export interface PipelineDeps {
   sessions: SessionStore;
   cors: CorsPolicy;
   bodySlots: BodySlots;
+  /** Milliseconds without body data after which a request is answered 408 and its connection closed. */
+  bodyIdleMs: number;
   log?: LogSink;
   recordRequests: boolean;
   requests: RecordedRequest[];
@@ -286,8 +288,13 @@ export class RequestPipeline {
     try {
       let body: Buffer;
       try {
-        body = await readBody(ex.req, opRoute.bodyLimit);
+        body = await readBody(ex.req, opRoute.bodyLimit, this.deps.bodyIdleMs);
       } catch (err) {
+        if (err instanceof BodyStalled) {
+          // the rest of the body may still come: this connection cannot carry another request
+          ex.res.setHeader("Connection", "close");
+          return ex.sendError("ValidationException", `No request body data for ${this.deps.bodyIdleMs / 1000} s (bodyIdleTimeoutSeconds): the upload stalled`, { status: 408 });
+        }
         if (!(err instanceof BodyTooLarge)) return; // the client left mid-body
         // The rest of an oversized body is never read, so this connection cannot carry another request.
         ex.res.setHeader("Connection", "close");

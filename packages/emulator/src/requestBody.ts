@@ -2,9 +2,14 @@ import type { IncomingMessage } from "node:http";
 
 export class BodyTooLarge extends Error {}
 export class BodyAborted extends Error {}
+/** No body data for the idle timeout: the client stalled mid-upload. */
+export class BodyStalled extends Error {}
 
-/** Reads the whole request body, giving up (and reading no further) as soon as it exceeds `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole request body, giving up (and reading no further) as soon as it exceeds `limit` bytes, or when
+ * no data has come for `idleMs` (a stalled upload would hold its body slot until Node's 300 s request timeout).
+ */
+export function readBody(req: IncomingMessage, limit: number, idleMs = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
@@ -15,7 +20,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     if (req.destroyed || req.readableAborted) return reject(new BodyAborted());
     const chunks: Buffer[] = [];
     let total = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const watch = () => {
+      if (!(idleMs < Infinity)) return;
+      if (idle) idle.refresh();
+      else
+        idle = setTimeout(() => {
+          cleanup();
+          req.pause();
+          reject(new BodyStalled());
+        }, idleMs).unref();
+    };
     const cleanup = () => {
+      clearTimeout(idle);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);
@@ -29,6 +46,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         return reject(new BodyTooLarge());
       }
       chunks.push(chunk);
+      watch();
     };
     const onEnd = () => {
       cleanup();
@@ -46,6 +64,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("end", onEnd);
     req.on("error", onError);
     req.on("close", onClose);
+    watch();
   });
 }
 

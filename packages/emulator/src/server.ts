@@ -209,6 +209,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const passEnv = checkPassEnv(options.passEnv);
   const maxSessions = cap("maxSessions", options.maxSessions, DEFAULT_MAX_SESSIONS);
   const bodySlots = new BodySlots(cap("maxConcurrentBodies", options.maxConcurrentBodies, DEFAULT_MAX_CONCURRENT_BODIES));
+  const bodyIdleMs = positiveSeconds("bodyIdleTimeoutSeconds", options.bodyIdleTimeoutSeconds, 30) * 1000;
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
   const iam = sigv4Setup(options, region, accountId, runtimeId);
 
@@ -246,6 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sessions,
       cors,
       bodySlots,
+      bodyIdleMs,
       log: options.log,
       recordRequests: options.recordRequests !== false,
       requests,

@@ -228,6 +228,11 @@ export interface EmulatorOptions {
    * `auth.mode` is "sigv4"): one emulator with one runtime of each kind. Its ARN is `Emulator.sigv4RuntimeArn`.
    */
   sigv4RuntimeId?: string;
+  /**
+   * Seconds a request body may go without data before the request is answered 408 and its connection closed
+   * (default 30; > 0, fractions allowed): a stalled upload gives its body slot back.
+   */
+  bodyIdleTimeoutSeconds?: number;
   /** Seconds a session may sit with no request in progress before it ends (default 900; > 0 and at most 28800). */
   sessionIdleTimeoutSeconds?: number;
   /** Seconds after which a session ends however busy (default 28800, the service's maximum). */

@@ -250,6 +250,68 @@ describe("body slots (each test here failed before its fix)", () => {
   });
 });
 
+describe("stalled uploads", () => {
+  it("(was a defect) a body that stops coming is answered 408 after bodyIdleTimeoutSeconds and its connection closed", async () => {
+    const h = await start({ bodyIdleTimeoutSeconds: 0.3 });
+    try {
+      const stalled = `POST ${opPath(h, "invocations")} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Length: 1000\r\n\r\n{"pr`;
+      const r = await rawExchange(portOf(h), stalled, { waitMs: 5000 });
+      const res = head(r.text);
+      expect(res.status).toBe(408);
+      expect(res.headers["x-amzn-errortype"]?.split(":")[0]).toBe("ValidationException");
+      expect(res.body).toMatch(/bodyIdleTimeoutSeconds/);
+      expect(r.closed).toBe(true);
+      expect(r.ms).toBeGreaterThanOrEqual(250);
+      expect(r.ms).toBeLessThan(4000);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("(was a defect) uploads stalled in every body slot give the slots back: a normal invoke then succeeds (before: 429 for 300 s)", async () => {
+    const h = await start({ bodyIdleTimeoutSeconds: 0.3 });
+    const sockets: net.Socket[] = [];
+    try {
+      const port = portOf(h);
+      const stalled = `POST ${opPath(h, "invocations")} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Length: 1000\r\n\r\n{`;
+      for (let i = 0; i < DEFAULT_MAX_CONCURRENT_BODIES; i++) sockets.push(await holdOpen(port, stalled));
+      await sleep(100);
+      expect((await h.post("invocations", { body: {}, headers: { [SESSION]: sessionId("while") } })).status).toBe(429);
+      await sleep(800);
+      const after = await h.post("invocations", { body: {}, headers: { [SESSION]: sessionId("after") } });
+      expect([after.status, errorName(after)]).toEqual([200, undefined]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await h.emu.close();
+    }
+  });
+
+  it("a slow upload that keeps sending is read to its end, however long it takes in all", async () => {
+    const h = await start({ bodyIdleTimeoutSeconds: 0.3 });
+    try {
+      const body = JSON.stringify({ prompt: "x".repeat(40) });
+      const chunks = [`POST ${opPath(h, "invocations")} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Type: application/json\r\n${SESSION}: ${sessionId("slow")}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`];
+      const socket = await holdOpen(portOf(h), chunks[0]!);
+      let got = "";
+      socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
+      const closed = new Promise((r) => socket.on("close", r));
+      // one piece every 150 ms: 1.5 s in all, five times the idle timeout, never idle for 0.3 s
+      for (let i = 0; i < body.length; i += 5) {
+        socket.write(body.slice(i, i + 5));
+        await sleep(150);
+      }
+      await closed;
+      expect(head(got).status).toBe(200);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("bodyIdleTimeoutSeconds is checked", async () => {
+    for (const bad of [0, -1, Number.NaN, Infinity]) await expect(start({ bodyIdleTimeoutSeconds: bad })).rejects.toThrow(/bodyIdleTimeoutSeconds/);
+  });
+});
+
 describe("WebSocket upgrades (each test here failed before its fix)", () => {
   it("a session id with CR LF in the query parameter cannot inject headers into the 101 response (or the log)", async () => {
     const lines: string[] = [];
