@@ -31,6 +31,12 @@ export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
   checkDuration("connectionTimeout", config.connectionTimeout);
   checkInteger("maxAttempts", config.maxAttempts, 1, MAX_ATTEMPTS_CAP);
   if (config.maxSockets !== Infinity) checkInteger("maxSockets", config.maxSockets, 1, Number.MAX_SAFE_INTEGER);
+  // a switch read from the environment as "false" must not turn FIPS on
+  for (const field of ["useFipsEndpoint", "useDualstackEndpoint", "allowInsecureHttp"] as const) {
+    if (config[field] !== undefined && typeof config[field] !== "boolean") {
+      throw clientError(ClientErrorNames.invalidParameter, `${field} must be true or false, got ${typeof config[field]}`, { fields: { field } });
+    }
+  }
   if (config.retryStrategy !== undefined && typeof (config.retryStrategy as { retryDelay?: unknown }).retryDelay !== "function") {
     throw clientError(
       ClientErrorNames.invalidParameter,

@@ -1,6 +1,7 @@
 import { constructStack } from "@smithy/middleware-stack";
 import type { MiddlewareStack } from "@smithy/types";
 import { markAccepted } from "./middleware/retry";
+import { AgentRuntimeError, clientError, ClientErrorNames } from "./protocol/errors";
 import { withFields } from "./protocol/objects";
 import { transport, type RuntimeResponse, type SentCounter } from "./protocol/transport";
 import type { RuntimeContext } from "./types";
@@ -17,10 +18,16 @@ const serializerMiddleware: Factory = (next, context: RuntimeContext) => (args) 
   try {
     request = context.command.serialize(args.input, context);
   } catch (e) {
-    return Promise.reject(e);
+    return Promise.reject(inputError(e));
   }
-  return request instanceof Promise ? request.then((built) => next(withFields(args, { request: built }))) : next(withFields(args, { request }));
+  return request instanceof Promise ? request.then((built) => next(withFields(args, { request: built })), (e) => Promise.reject(inputError(e))) : next(withFields(args, { request }));
 };
+
+/** What escaped a serializer untyped (a getter or proxy in the input that threw) as an InvalidParameterError. */
+function inputError(e: unknown): unknown {
+  if (AgentRuntimeError.isInstance(e)) return e;
+  return clientError(ClientErrorNames.invalidParameter, `The input could not be read: ${(e as Error)?.message ?? String(e)}`, { cause: e, fields: { field: "input" } });
+}
 
 /**
  * Turns the response into the command's output. A failed deserialization releases the body (an unread

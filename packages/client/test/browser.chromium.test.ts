@@ -146,6 +146,12 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
         if (!res.destroyed) res.end();
         return;
       }
+      case "no-cors":
+        // the preflight passed, but the response names no Access-Control-Allow-Origin: the page cannot read it
+        // (fetch rejects with a bare TypeError), though the agent has run
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ ran: true }));
+        return;
       case "throttle":
         res.writeHead(429, {
           ...base,
@@ -487,6 +493,29 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
       leaksToken: false,
     });
     expect(out.conflict).toMatchObject({ thrown: true, name: "RetryableConflictException", statusCode: 409, retryableConflict: true, throttling: false });
+  });
+
+  test("(was a defect) a response the browser blocks (no Access-Control-Allow-Origin) is a NetworkError that says so, and the invoke is not sent again (the agent ran: it was sent 3 times)", async () => {
+    const before = posts().filter((r) => r.body.toString().includes('"no-cors"')).length;
+    const out = await page.evaluate(
+      async ({ endpoint, token, arn }) => {
+        const sdk = (window as any).agentcore;
+        const client = new sdk.RuntimeClient({ endpoint, token });
+        try {
+          await client.send(new sdk.InvokeCommand({ runtimeArn: arn, payload: { scenario: "no-cors" } }));
+          return { thrown: false };
+        } catch (e: any) {
+          return { thrown: true, name: e.name, message: e.message, retryable: e.retryable, beforeResponse: e.beforeResponse, attempts: e.$metadata?.attempts };
+        } finally {
+          client.destroy();
+        }
+      },
+      { endpoint, token: TOKEN, arn: ARN },
+    );
+    expect(out).toMatchObject({ thrown: true, name: "NetworkError", retryable: false, attempts: 1 });
+    expect((out as { beforeResponse?: unknown }).beforeResponse).not.toBe(true);
+    expect((out as { message: string }).message).toMatch(/Access-Control-Allow-Origin.*may have reached the agent/);
+    expect(posts().filter((r) => r.body.toString().includes('"no-cors"')).length - before).toBe(1);
   });
 
   test("the same page against the emulator: invoke (JSON and SSE), command, stop, all cross-origin", async () => {

@@ -160,7 +160,10 @@ describe("tree-shaking of the browser build", () => {
   // "everything" by 0.3 more for WebSocket pings that find a dead peer and the shell's input queue keeping to the
   // socket's own backlog (+0.30, to 35.31); invoke and invokeStreamExecute by 0.1 and 0.2 for the output shapes
   // API.md states (contentType and $metadata always set) and command output bounded in UTF-8 bytes (+0.03 and
-  // +0.05, which left them at or over their ceilings: 22.05 / 25.50).
+  // +0.05, which left them at or over their ceilings: 22.05 / 25.50); all four by 0.5–0.6 for what a review of
+  // input validation and the fetch path found (payloads that went out as {}, non-ASCII header values, a bare
+  // fetch TypeError retried after the agent ran, a handler's own timeout leaving its request running, typed
+  // errors for throwing inputs: +0.49 to +0.55, to 22.54 / 23.71 / 26.00 / 36.01).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -170,7 +173,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 22.2 * KiB, invokeStream: 23.3 * KiB, invokeStreamExecute: 25.7 * KiB, everything: 35.5 * KiB };
+    const ceilings = { invoke: 22.7 * KiB, invokeStream: 23.9 * KiB, invokeStreamExecute: 26.2 * KiB, everything: 36.2 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles
@@ -370,13 +373,15 @@ describe("package.json exports under Node", () => {
   });
 
   test("every file the exports map names exists, and the Node builds import no browser handler", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "packages/client/package.json"), "utf8")) as { exports: unknown };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "packages/client/package.json"), "utf8")) as { exports: unknown; browser: Record<string, string> };
     const targets: string[] = [];
     const walk = (v: unknown) => {
       if (typeof v === "string") targets.push(v);
       else if (v && typeof v === "object") Object.values(v).forEach(walk);
     };
     walk(pkg.exports);
+    // and both sides of the "browser" field map
+    for (const [from, to] of Object.entries(pkg.browser)) targets.push(from, to);
     for (const t of targets) expect([t, fs.existsSync(path.join(ROOT, "packages/client", t))]).toEqual([t, true]);
     for (const f of ["index.js", "index.mjs"]) {
       const text = fs.readFileSync(path.join(DIST, f), "utf8");

@@ -103,8 +103,12 @@ test("allowInsecureHttp: true sends it, and warns once per client through the lo
 test("only `true` opts out; https and loopback never warn", async () => {
   const { seen, handler } = recorder();
   const { lines, logger: log } = logger();
-  const truthy = new RuntimeClient({ endpoint: "http://10.0.0.5", requestHandler: handler, token: "t", allowInsecureHttp: "yes" as unknown as boolean, logger: log });
-  await expect(truthy.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }))).rejects.toMatchObject({ name: "InsecureEndpointError" });
+  // a truthy non-boolean is no opt-out: refused when the client is made (it used to fail at send as insecure)
+  expect(() => new RuntimeClient({ endpoint: "http://10.0.0.5", requestHandler: handler, token: "t", allowInsecureHttp: "yes" as unknown as boolean, logger: log })).toThrow(
+    expect.objectContaining({ name: "InvalidParameterError", field: "allowInsecureHttp" }),
+  );
+  const unset = new RuntimeClient({ endpoint: "http://10.0.0.5", requestHandler: handler, token: "t", logger: log });
+  await expect(unset.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }))).rejects.toMatchObject({ name: "InsecureEndpointError" });
   for (const endpoint of ["https://emulator:8443", "http://127.0.0.1:9", "http://localhost:9"]) {
     await new RuntimeClient({ endpoint, requestHandler: handler, token: "t", allowInsecureHttp: true, logger: log }).send(new InvokeCommand({ runtimeArn: ARN, payload: {} }));
   }

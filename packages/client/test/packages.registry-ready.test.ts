@@ -74,7 +74,18 @@ describe.each(NAMES)("packages/%s", (name) => {
 
   test('is "type": "commonjs" and every .js it points to is CommonJS, every .mjs ESM', () => {
     expect(pkg.type).toBe("commonjs");
-    expect(pkg.browser).toBeUndefined(); // browser builds are chosen by the "browser" exports condition
+    // browser builds are chosen by the "browser" exports condition; for bundlers that do not read "exports"
+    // (webpack 4, browserify) the "browser" field maps each Node build to its browser build instead
+    expect(pkg.browser).toEqual(
+      name === "client"
+        ? {
+            "./dist/index.js": "./dist/index.browser.js",
+            "./dist/index.mjs": "./dist/index.browser.mjs",
+            "./dist/sigv4.js": "./dist/sigv4.browser.js",
+            "./dist/sigv4.mjs": "./dist/sigv4.browser.mjs",
+          }
+        : undefined,
+    );
     for (const [conditions, target] of targets(pkg.exports)) {
       if (conditions.includes("types")) expect(target).toMatch(conditions.includes("import") ? /\.d\.mts$/ : /\.d\.ts$/);
       else if (conditions.includes("import")) expect(target).toMatch(/\.mjs$/);

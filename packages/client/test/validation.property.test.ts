@@ -79,8 +79,8 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 42, true, {}, [], Symbol("s")) },
 );
 
-/** A value that is valid wherever a header value of up to `max` characters is: printable ASCII and Latin-1. */
-const niceValue = (max: number) => fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.=;,/:é".split("")), minLength: 1, maxLength: max }).filter((s) => !/^ | $/.test(s));
+/** A value that is valid wherever a header value of up to `max` characters is: printable ASCII (and a tab inside). */
+const niceValue = (max: number) => fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.=;,/: \t".split("")), minLength: 1, maxLength: max }).filter((s) => !/^[ \t]|[ \t]$/.test(s));
 
 const validId = fc.tuple(fc.constantFrom(..."abcXYZ".split("")), chars(alnum + "_", 0, 20), chars(alnum, 10, 10)).map(([a, b, c]) => `${a}${b}-${c}`);
 const validArn = fc

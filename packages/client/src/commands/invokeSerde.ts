@@ -6,7 +6,7 @@ import { concatBytes, utf8Bytes, utf8Text } from "../protocol/bytes";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
 import { SseDecoder, sseErrorPayload, sseEvent, type SseEvent } from "../protocol/sse";
-import { checkOptionalHeader, checkPayloadSize, checkWellFormed, LIMITS, checkHeaderValue } from "../protocol/validate";
+import { checkOptionalHeader, checkPayloadSize, checkWellFormed, HEADER_VALUE_MAX_BYTES, LIMITS } from "../protocol/validate";
 import { buildRequest, contentTypeTest, sessionIdFor, streamFailure, type RuntimeResponseHeaders, type RuntimeTarget } from "./serde";
 
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
@@ -95,24 +95,33 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
   return concatBytes(parts);
 }
 
+/** Objects JSON.stringify turns into {} (or an empty array) whatever they hold. */
+const UNSENDABLE = /^(Map|Set|WeakMap|WeakSet|WeakRef|URLSearchParams|FormData|Headers|Request|Response)$/;
+
 /** The payload's bytes: at once for what is already in memory, a promise for a Blob or a stream. */
 function payloadBytes(payload: unknown, abort: Abort): Uint8Array | Promise<Uint8Array> {
   if (payload === undefined || payload === null) return new Uint8Array(0);
   // a lone surrogate would reach the agent as U+FFFD: refused, like any other input that cannot be sent as given
   if (typeof payload === "string") return utf8Bytes(checkWellFormed("payload", payload));
   if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (typeof Blob !== "undefined" && payload instanceof Blob) {
-    if (payload.size > LIMITS.payloadBytes) checkPayloadSize(payload.size);
-    return payload.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  // by tag, not instanceof: buffers, blobs and collections from another realm (a worker, an iframe, vm) too
+  const tag = Object.prototype.toString.call(payload).slice(8, -1);
+  if (tag === "ArrayBuffer") return new Uint8Array(payload as ArrayBuffer);
+  // (a copy: shared memory could change while it is sent)
+  if (tag === "SharedArrayBuffer") return new Uint8Array(payload as ArrayBuffer).slice();
+  if ((tag === "Blob" || tag === "File") && typeof (payload as Blob).arrayBuffer === "function") {
+    const blob = payload as Blob;
+    if (blob.size > LIMITS.payloadBytes) checkPayloadSize(blob.size);
+    return blob.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   }
   if (typeof payload === "object" && (typeof (payload as ReadableStream).getReader === "function" || Symbol.asyncIterator in payload)) {
     return collect(payload as AsyncIterable<unknown>, abort);
   }
+  if (typeof (payload as PromiseLike<unknown>).then === "function") invalidPayload("payload is a Promise (or another thenable): await it before sending");
   // these serialise to {} and would reach the agent empty
-  if (payload instanceof Map || payload instanceof Set || typeof payload === "function" || typeof payload === "symbol") {
-    invalidPayload(`payload of type ${payload instanceof Map ? "Map" : payload instanceof Set ? "Set" : typeof payload} cannot be sent; pass a plain object, a string or bytes`);
+  if (typeof payload === "function" || typeof payload === "symbol" || UNSENDABLE.test(tag)) {
+    invalidPayload(`payload of type ${typeof payload === "object" ? tag : typeof payload} cannot be sent; pass a plain object, a string or bytes`);
   }
   let json: string | undefined;
   try {
@@ -139,8 +148,8 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
     // the defaults are known-good constants: only a caller's value is checked
-    "Content-Type": input.contentType === undefined ? "application/json" : checkHeaderValue("contentType", input.contentType),
-    Accept: input.accept === undefined ? DEFAULT_ACCEPT : checkHeaderValue("accept", input.accept),
+    "Content-Type": checkOptionalHeader("contentType", input.contentType, 1, HEADER_VALUE_MAX_BYTES) ?? "application/json",
+    Accept: checkOptionalHeader("accept", input.accept, 1, HEADER_VALUE_MAX_BYTES) ?? DEFAULT_ACCEPT,
   };
   for (const [field, header] of OPTIONAL_HEADERS) {
     const value = input[field];

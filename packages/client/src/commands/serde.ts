@@ -9,7 +9,7 @@ import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
 import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type OutputMetadata, type ResponseMetadata } from "../protocol/errors";
 import { redact } from "../protocol/redact";
 import { uuidv4 } from "../protocol/uuid";
-import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
+import { checkHeaderBlock, checkHeaderValue, checkLength, checkOptionalHeader, checkQueryValue, headerEntries, LIMITS, quoteForMessage } from "../protocol/validate";
 import { SDK_VERSION } from "../config";
 
 /** The input every command shares: which runtime, which session, and the per-call extras. */
@@ -180,7 +180,7 @@ export function buildRequest(
     if (!ref.isArn) query.accountId = ref.accountId!;
     else if (target.accountId !== undefined) query.accountId = target.accountId;
     if (target.qualifier !== undefined) {
-      checkLength("qualifier", checkHeaderValue("qualifier", target.qualifier), 1, 256);
+      checkLength("qualifier", checkQueryValue("qualifier", target.qualifier), 1, 256);
       query.qualifier = target.qualifier;
     }
     const headers: Record<string, string> = {};
@@ -191,8 +191,11 @@ export function buildRequest(
         if (RESERVED_HEADERS.test(name)) {
           throw clientError(ClientErrorNames.invalidParameter, `headers may not set ${quoteForMessage(name)}; the client manages it`, { fields: { field: "headers" } });
         }
-        if (TYPED_HEADERS[lower]) {
-          throw clientError(ClientErrorNames.invalidParameter, `headers may not set ${quoteForMessage(name)}; use the '${TYPED_HEADERS[lower]}' input instead`, { fields: { field: "headers" } });
+        if (Object.hasOwn(TYPED_HEADERS, lower)) {
+          const typed = TYPED_HEADERS[lower];
+          // (all but sessionId are inputs of the invoke commands only)
+          const advice = path === "invocations" || typed === "sessionId" ? `use the '${typed}' input instead` : `it is an input of InvokeCommand ('${typed}'), not of this command`;
+          throw clientError(ClientErrorNames.invalidParameter, `headers may not set ${quoteForMessage(name)}; ${advice}`, { fields: { field: "headers" } });
         }
         if (seen.has(lower)) {
           throw clientError(ClientErrorNames.invalidParameter, `headers names ${quoteForMessage(name)} twice (header names are case-insensitive)`, { fields: { field: "headers" } });

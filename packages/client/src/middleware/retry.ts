@@ -41,8 +41,8 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       if ((e as NetworkError).beforeResponse !== true) return undefined;
       const code = (e as NetworkError).code;
       if (code !== undefined) return NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
-      // fetch reports a refused or reset connection as a bare TypeError
-      return (e.cause as { name?: string } | undefined)?.name === "TypeError" ? "connection" : undefined;
+      // no errno code (fetch's bare TypeError is not even beforeResponse): what happened is unknown
+      return undefined;
     }
     case "ThrottlingException":
       return e.statusCode === undefined ? undefined : "throttling";

@@ -82,6 +82,8 @@ function sourceOf(body: unknown): Source {
   }
   const node = body as NodeReadable;
   if (typeof node.on === "function" && typeof node.pause === "function" && typeof node.resume === "function") return new NodeSource(node);
+  // a Blob: what FetchHttpHandler gives for a response without a body stream (a 204, a Response(null))
+  if (typeof (body as Blob).stream === "function" && typeof (body as Blob).size === "number") return sourceOf((body as Blob).stream());
   const iterable = body as AsyncIterable<unknown> & { destroy?: (e?: Error) => void };
   if (typeof iterable[Symbol.asyncIterator] === "function") {
     const iterator = iterable[Symbol.asyncIterator]();

@@ -4,7 +4,7 @@ import type { RuntimeResponseHeaders } from "../commands/serde";
 import type { RuntimeContext } from "../types";
 import { Abort } from "./abort";
 import { openBody, readAll } from "./body";
-import { errorFromResponse } from "./errors";
+import { callerAbortError, errorFromResponse } from "./errors";
 import { DEFAULT_LIMITS } from "./limits";
 import type { SseEvent } from "./sse";
 import { RuntimeStream } from "./stream";
@@ -26,11 +26,12 @@ const ERROR_BODY_BYTES = 64 * 1024;
 function abortFrom(signal: AbortSignal | undefined): { abort?: Abort; detach?: () => void } {
   if (!signal) return {};
   const abort = new Abort();
+  // the same typed errors as a send: AbortError, or DeadlineExceededError for AbortSignal.timeout()
   if (signal.aborted) {
-    abort.abort(signal.reason);
+    abort.abort(callerAbortError(signal.reason));
     return { abort };
   }
-  const onAbort = () => abort.abort(signal.reason);
+  const onAbort = () => abort.abort(callerAbortError(signal.reason));
   signal.addEventListener("abort", onAbort, { once: true });
   return { abort, detach: () => signal.removeEventListener("abort", onAbort) };
 }

@@ -33,6 +33,17 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
       cause: e,
       fields: { code: "ETIMEDOUT", beforeResponse: true },
     });
+  } else if (err?.name === "TimeoutError" && code === undefined) {
+    // a handler's own timeout (FetchHttpHandler's requestTimeout): the request went out, no response came
+    error = clientError(ClientErrorNames.requestTimeout, `No response within the HTTP handler's own timeout: ${err.message ?? String(e)}`, { cause: e });
+  } else if (err?.name === "TypeError" && code === undefined) {
+    // fetch's bare TypeError (browsers): a network failure or a response the browser blocked (CORS) look alike,
+    // so the agent may have run: no beforeResponse, so never retried where that could run it twice
+    error = clientError(
+      ClientErrorNames.network,
+      `The request failed (${err.message ?? String(e)}): a network error, or a response the browser blocked (CORS: no Access-Control-Allow-Origin); it may have reached the agent`,
+      { cause: e },
+    );
   } else {
     error = clientError(ClientErrorNames.network, `The request failed before a response arrived: ${err?.message ?? String(e)}`, {
       cause: e,
@@ -118,6 +129,10 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     watchdog.close();
     unfollow();
     if (attempt.aborted) throw attempt.reason;
-    throw transportError(e, context);
+    const error = transportError(e, context);
+    // a handler that failed on its own (its own timeout) may have left its request running: the attempt's signal
+    // ends it, so its connection is freed rather than held by a response nobody reads
+    attempt.abort(error);
+    throw error;
   }
 }

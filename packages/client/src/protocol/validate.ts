@@ -27,10 +27,12 @@ function invalid(field: string, message: string): never {
 export const HEADER_VALUE_MAX_BYTES = 8192;
 export const HEADER_BLOCK_MAX_BYTES = 16384;
 
-// Any C0 control or DEL: CR/LF would split the request, the others are rejected by HTTP stacks later anyway.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-// Header values must be representable as Latin-1 bytes on the wire.
-const NON_LATIN1 = /[^\u0000-\u00ff]/;
+// Any C0 control but the tab (HTTP allows it inside a value), or DEL: CR/LF would split the request, the others
+// are rejected by HTTP stacks later anyway.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// Header values go on the wire as bytes: anything beyond ASCII (Latin-1 bytes in a header, UTF-8 in a WebSocket
+// query) would name one value two ways, and servers read such bytes differently.
+const NON_ASCII = /[^\u0000-\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -64,11 +66,19 @@ export function checkWellFormed(field: string, value: string): string {
   return value;
 }
 
+/** A query parameter's value (the qualifier): any text but controls and lone surrogates; sent percent-encoded UTF-8. */
+export function checkQueryValue(field: string, value: unknown): string {
+  if (typeof value !== "string") invalid(field, `${field} must be a string, got ${value === null ? "null" : typeof value}`);
+  if (CONTROL.test(value) || value.includes("\t")) invalid(field, `${field} contains a control character (CR, LF or similar)`);
+  return checkWellFormed(field, value);
+}
+
 export function checkHeaderValue(field: string, value: unknown): string {
   if (typeof value !== "string") invalid(field, `${field} must be a string, got ${value === null ? "null" : typeof value}`);
   if (CONTROL.test(value)) invalid(field, `${field} contains a control character (CR, LF or similar), which is not allowed in an HTTP header`);
-  if (LONE_SURROGATE.test(value)) invalid(field, `${field} contains an unpaired UTF-16 surrogate, which cannot be sent in an HTTP header`);
-  if (NON_LATIN1.test(value)) invalid(field, `${field} contains characters outside ISO-8859-1, which cannot be sent in an HTTP header`);
+  if (NON_ASCII.test(value)) {
+    invalid(field, `${field} contains characters outside ASCII, which HTTP servers read differently (encode them, e.g. with encodeURIComponent)`);
+  }
   if (value.length > HEADER_VALUE_MAX_BYTES) invalid(field, `${field} is ${value.length} bytes; a header value may be at most ${HEADER_VALUE_MAX_BYTES}`);
   // HTTP strips leading and trailing whitespace from header values: the receiver would see a different value
   if (/^[ \t]|[ \t]$/.test(value)) invalid(field, `${field} starts or ends with whitespace, which HTTP would strip from a header value`);
@@ -76,7 +86,8 @@ export function checkHeaderValue(field: string, value: unknown): string {
 }
 
 export function checkHeaderName(name: string): void {
-  if (!TOKEN.test(name)) invalid("headers", `${quoteForMessage(name)} is not a valid HTTP header name`);
+  // (__proto__ would be dropped without a word by the object the headers are copied into)
+  if (!TOKEN.test(name) || name === "__proto__") invalid("headers", `${quoteForMessage(name)} is not a valid HTTP header name`);
 }
 
 /** Hop-by-hop headers: they configure one connection (and HTTP stacks act on them), not the request. */
@@ -161,7 +172,11 @@ export function checkToken(token: unknown): string {
 
 export function checkCommand(command: unknown): string {
   if (typeof command !== "string") invalid("command", "command must be a string");
-  checkLength("command", command, LIMITS.command[0], LIMITS.command[1]);
+  checkWellFormed("command", command);
+  // counted in characters (code points), as the service's length constraint is: a pair is one
+  const [min, max] = LIMITS.command;
+  const length = command.length - (command.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0);
+  if (length < min || length > max) invalid("command", `command must be ${min}–${max} characters long, got ${length}`);
   return command;
 }
 

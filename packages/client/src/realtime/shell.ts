@@ -33,12 +33,12 @@ const MAX_INTERVAL_MS = 2 ** 31 - 1;
 const MISSED_HEARTBEATS = 3;
 /**
  * The service closes a connection that sends more than 250 frames in a second (1008). Frames leave at most
- * FRAME_RATE a second after a burst of FRAME_BURST, so no one-second window holds more than 230 of them (a margin
- * for frames that bunch up on the way); input written meanwhile waits, joined into frames of up to 32 KiB (about
- * 6 MiB a second).
+ * FRAME_RATE a second after a burst of FRAME_BURST, so no one-second window holds more than 200 of them (a fifth
+ * to spare for frames that bunch up on the way, or a stalled event loop); input written meanwhile waits, joined
+ * into frames of up to 32 KiB (about 5.6 MiB a second).
  */
-const FRAME_RATE = 200;
-const FRAME_BURST = 30;
+const FRAME_RATE = 180;
+const FRAME_BURST = 20;
 /**
  * Bytes the connection's socket may hold unsent before no more input is handed to it: on a slow uplink input
  * waits in the shell (where `write()` and `drain()` see it), not unbounded in the socket, and a backlog of frames
@@ -111,7 +111,7 @@ export interface ShellSession {
   readonly bytesDropped: number;
   /**
    * Sends keystrokes or text to the shell (strings as UTF-8); the bytes are copied. Input leaves at the pace the
-   * service allows (at most 250 frames a second: about 6 MiB a second in 32 KiB frames); what cannot leave yet
+   * service allows (at most 250 frames a second: here about 5.6 MiB a second in 32 KiB frames); what cannot leave yet
    * waits, in order. Returns false once 1 MiB waits: wait for `drain()` before writing more. Throws
    * InvalidParameterError rather than hold more than 64 MiB.
    */

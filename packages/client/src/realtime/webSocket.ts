@@ -5,6 +5,7 @@ import type { RuntimePath } from "../commands/serde";
 import type { WebSocketClosedError } from "../protocol/errors";
 import { nodeSocketFactory } from "../runtime/webSocketRuntime";
 import type { TokenSource } from "../tokens/cache";
+import type { Abort } from "../protocol/abort";
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import {
   AgentRuntimeError,
@@ -83,7 +84,7 @@ interface Prepared {
 }
 
 interface TokenGetter {
-  get(forceRefresh: boolean, rejected?: string): Promise<string | undefined>;
+  get(forceRefresh: boolean, rejected?: string, abort?: Abort): Promise<string | undefined>;
   readonly refreshable: boolean;
 }
 
@@ -115,7 +116,7 @@ function tokensFor(input: WebSocketConnectionInput, config: WebSocketConfig | un
   let source = sources.get(holder);
   if (!source) sources.set(holder, (source = tokenSource(token)));
   const memo = source;
-  return { refreshable: true, get: (force, rejected) => memo.get(force, rejected) };
+  return { refreshable: true, get: (force, rejected, abort) => memo.get(force, rejected, abort) };
 }
 
 function resolvedConfigOf(config: WebSocketConfig | undefined): ResolvedConfig {
@@ -193,10 +194,18 @@ export function buildInfo(
   return info;
 }
 
-async function prepare(input: WebSocketConnectionInput, config: WebSocketConfig | undefined, path: "ws" | "ws/shells", extraQuery?: Record<string, string>, forceRefresh = false, rejected?: string): Promise<Prepared> {
+async function prepare(
+  input: WebSocketConnectionInput,
+  config: WebSocketConfig | undefined,
+  path: "ws" | "ws/shells",
+  extraQuery?: Record<string, string>,
+  forceRefresh = false,
+  rejected?: string,
+  signal?: AbortSignal,
+): Promise<Prepared> {
   const resolved = resolvedConfigOf(config);
   const tokens = tokensFor(input ?? ({} as WebSocketConnectionInput), config);
-  const token = await tokens.get(forceRefresh, rejected);
+  const token = await tokens.get(forceRefresh, rejected, signal && abortOf(signal));
   return { info: buildInfo(input, resolved, token, path, extraQuery), token, tokens, config: resolved };
 }
 
@@ -312,13 +321,44 @@ function connectionSecrets(info: WebSocketConnectionInfo): string[] {
 }
 
 /** A ready-made connection, prepared like a bearer one but with nothing to refresh. */
+/**
+ * The caller's signal as the abort state the token memo takes: a wait for a token ends with the typed abort error
+ * when the signal fires (the provider call goes on for others waiting for it).
+ */
+function abortOf(signal: AbortSignal): Abort {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return callerAbortError(signal.reason);
+    },
+    listen(fn: () => void) {
+      signal.addEventListener("abort", fn, { once: true });
+      return () => signal.removeEventListener("abort", fn);
+    },
+  } as unknown as Abort;
+}
+
+/** `promise`, or the typed abort error as soon as `signal` fires. */
+function unlessSignalled<T>(promise: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return Promise.resolve(promise);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(callerAbortError(signal.reason));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(promise).then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 async function preparedFrom(
   given: NonNullable<ConnectWebSocketOptions["connection"]>,
   client: WebSocketConfig,
   target: ConnectionTarget,
   secrets: (string | undefined)[],
+  signal?: AbortSignal,
 ): Promise<Prepared> {
-  const info = typeof given === "function" ? await given(target) : given;
+  const info = typeof given === "function" ? await unlessSignalled(given(target), signal) : given;
   if (!info || typeof info.url !== "string" || typeof info.sessionId !== "string") {
     throw clientError(ClientErrorNames.invalidParameter, "options.connection must give { url, headers, protocols, sessionId }", { fields: { field: "connection" } });
   }
@@ -670,17 +710,17 @@ export async function openConnection(
     }
     const factory = await factoryFor(options);
     if (options.connection !== undefined) {
-      const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets);
+      const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets, signal);
       return await attempt(factory, ready, secrets, options);
     }
-    let prepared = await prepare(input, client, path, extraQuery);
+    let prepared = await prepare(input, client, path, extraQuery, false, undefined, signal);
     secrets.push(prepared.token);
     try {
       return await attempt(factory, prepared, secrets, options);
     } catch (e) {
       if (!prepared.tokens.refreshable || signal?.aborted || !UnauthorizedException.isInstance(e)) throw e;
       logOf(prepared.config)?.info?.("agentcore: WebSocket upgrade got 401; refreshing the token and connecting once more");
-      prepared = await prepare({ ...input, sessionId: prepared.info.sessionId }, client, path, extraQuery, true, prepared.token);
+      prepared = await prepare({ ...input, sessionId: prepared.info.sessionId }, client, path, extraQuery, true, prepared.token, signal);
       secrets.push(prepared.token);
       return await attempt(factory, prepared, secrets, options);
     }
