@@ -33,7 +33,7 @@ export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
   if (config.maxSockets !== Infinity) checkInteger("maxSockets", config.maxSockets, 1, Number.MAX_SAFE_INTEGER);
   // a switch read from the environment as "false" must not turn FIPS on
   for (const field of ["useFipsEndpoint", "useDualstackEndpoint", "allowInsecureHttp"] as const) {
-    if (config[field] !== undefined && typeof config[field] !== "boolean") {
+    if (config[field] != null && typeof config[field] !== "boolean") {
       throw clientError(ClientErrorNames.invalidParameter, `${field} must be true or false, got ${typeof config[field]}`, { fields: { field } });
     }
   }

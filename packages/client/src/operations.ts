@@ -16,6 +16,7 @@ const all = (on: boolean, except: Partial<Record<RetryClass, boolean>> = {}): Re
   connectionRefused: on,
   connection: on,
   requestTimeout: on,
+  unknownOutcome: on,
   ...except,
 });
 

@@ -34,7 +34,8 @@ export type RetryClass =
   | "coldStart" // 424 RuntimeClientError
   | "connectionRefused" // never connected: ECONNREFUSED, DNS failure, connection timeout, never given a socket
   | "connection" // connected, failed before any response byte: ECONNRESET, EPIPE, ETIMEDOUT
-  | "requestTimeout"; // no response headers within requestTimeout
+  | "requestTimeout" // no response headers within requestTimeout
+  | "unknownOutcome"; // failed with no sign of whether it reached the service: fetch's bare TypeError (a network error, or a response the browser blocked)
 
 /** On/off per retry class; a class left out keeps its default. */
 export type RetryClassSwitches = Partial<Record<RetryClass, boolean>>;

@@ -241,6 +241,12 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
       if (route === "invocations") return handleInvoke(req, res, rec);
       if (route === "commands") return handleCommand(req, res, rec);
       if (route === "stopruntimesession") {
+        // a session named nocors-…: the response the page cannot read (no Access-Control-Allow-Origin)
+        if (String(req.headers[SESSION_HEADER]).startsWith("nocors-")) {
+          res.writeHead(200);
+          res.end();
+          return;
+        }
         res.writeHead(200, { ...corsHeaders(req), "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": String(req.headers[SESSION_HEADER] ?? "") });
         res.end();
         return;
@@ -516,6 +522,27 @@ function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
     expect((out as { beforeResponse?: unknown }).beforeResponse).not.toBe(true);
     expect((out as { message: string }).message).toMatch(/Access-Control-Allow-Origin.*may have reached the agent/);
     expect(posts().filter((r) => r.body.toString().includes('"no-cors"')).length - before).toBe(1);
+  });
+
+  test("the same failure on StopSessionCommand is retried: a stop is idempotent (class unknownOutcome, on for stop only)", async () => {
+    const sessionId = "nocors-session-0123456789-0123456789-01";
+    const out = await page.evaluate(
+      async ({ endpoint, token, arn, sessionId }) => {
+        const sdk = (window as any).agentcore;
+        const client = new sdk.RuntimeClient({ endpoint, token, retryStrategy: sdk.standardRetryStrategy({ maxAttempts: 3, baseDelay: 10 }) });
+        try {
+          await client.send(new sdk.StopSessionCommand({ runtimeArn: arn, sessionId }));
+          return { thrown: false };
+        } catch (e: any) {
+          return { thrown: true, name: e.name, attempts: e.$metadata?.attempts };
+        } finally {
+          client.destroy();
+        }
+      },
+      { endpoint, token: TOKEN, arn: ARN, sessionId },
+    );
+    expect(out).toEqual({ thrown: true, name: "NetworkError", attempts: 3 });
+    expect(posts().filter((r) => r.headers[SESSION_HEADER] === sessionId)).toHaveLength(3);
   });
 
   test("the same page against the emulator: invoke (JSON and SSE), command, stop, all cross-origin", async () => {

@@ -160,3 +160,21 @@ test("(was a defect) a 204 through FetchHttpHandler (which hands over a Blob whe
     await new Promise((r) => server.close(r));
   }
 });
+
+test("(was a defect) NodeHttpHandler's own requestTimeout (throwOnRequestTimeout: code ETIMEDOUT) is a RequestTimeoutError, and an invoke is not sent again (it was retried as a reset connection: 3 requests)", async () => {
+  const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+  const server = await slowServer(400, 200);
+  const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, requestHandler: new NodeHttpHandler({ requestTimeout: 100, throwOnRequestTimeout: true } as never) });
+  try {
+    const error = await client.send(new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: {} })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe("RequestTimeoutError");
+    expect((error as { retryable?: boolean }).retryable).toBe(false);
+    expect(server.closedAfter).toHaveLength(1);
+  } finally {
+    client.destroy();
+    await server.close();
+  }
+});

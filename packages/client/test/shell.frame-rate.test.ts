@@ -358,3 +358,29 @@ test("(was a defect) a wall clock set back does not stall input (the pace runs o
   }
   await shell.kill();
 });
+
+test("(was a defect) detach() with input waiting for a peer that stopped reading closes after connectionTimeout instead of waiting for ever", async () => {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  wss.on("connection", (ws) => {
+    ws.on("error", () => undefined);
+    ws.send(STATUS_OK);
+    // the peer stops reading: the client's socket fills (the kernel's buffers, then its own backlog)
+    setTimeout(() => (ws as unknown as { _socket: net.Socket })._socket.pause(), 50);
+  });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  const client = new RuntimeClient({ endpoint: `http://127.0.0.1:${(wss.address() as net.AddressInfo).port}`, token: TOKEN, connectionTimeout: 800 });
+  try {
+    const shell = await openShell(client, { runtimeArn: ARN, sessionId: sessionId(), shellId: "fr" }, { reconnect: false, heartbeatIntervalMs: 0 });
+    shell.write(new Uint8Array(60 * MiB));
+    await sleep(3000); // the kernel's buffers fill; then input waits on the socket's backlog
+    expect(shell.bufferedAmount).toBeGreaterThan(0);
+    const started = Date.now();
+    const outcome = await Promise.race([shell.detach().then(() => "detached"), sleep(8000).then(() => "pending")]);
+    expect(outcome).toBe("detached");
+    expect(Date.now() - started).toBeLessThan(5000);
+  } finally {
+    client.destroy();
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise((r) => wss.close(r));
+  }
+}, 30_000);

@@ -209,7 +209,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const passEnv = checkPassEnv(options.passEnv);
   const maxSessions = cap("maxSessions", options.maxSessions, DEFAULT_MAX_SESSIONS);
   const bodySlots = new BodySlots(cap("maxConcurrentBodies", options.maxConcurrentBodies, DEFAULT_MAX_CONCURRENT_BODIES));
-  const bodyIdleMs = positiveSeconds("bodyIdleTimeoutSeconds", options.bodyIdleTimeoutSeconds, 30) * 1000;
+  const bodyIdle = options.bodyIdleTimeoutSeconds;
+  if (bodyIdle !== undefined && (typeof bodyIdle !== "number" || !(bodyIdle > 0))) {
+    throw new RangeError(`bodyIdleTimeoutSeconds must be a number of seconds greater than 0 (Infinity for none), got ${String(bodyIdle)}`);
+  }
+  // (setTimeout cannot wait 2^31 ms or more: such a wait, like Infinity, is none)
+  const bodyIdleMs = bodyIdle === undefined ? 30_000 : bodyIdle * 1000 < 2 ** 31 - 1 ? bodyIdle * 1000 : Infinity;
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
   const iam = sigv4Setup(options, region, accountId, runtimeId);
 

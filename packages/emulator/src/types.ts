@@ -230,7 +230,8 @@ export interface EmulatorOptions {
   sigv4RuntimeId?: string;
   /**
    * Seconds a request body may go without data before the request is answered 408 and its connection closed
-   * (default 30; > 0, fractions allowed): a stalled upload gives its body slot back.
+   * (default 30; > 0, fractions allowed; Infinity, or about 24.8 days and more, for none): a stalled upload gives
+   * its body slot back.
    */
   bodyIdleTimeoutSeconds?: number;
   /** Seconds a session may sit with no request in progress before it ends (default 900; > 0 and at most 28800). */

@@ -63,7 +63,9 @@ export function parseCommandBody(body: Buffer): CommandRequest {
   const { command, timeout } = value as Record<string, unknown>;
   if (command === undefined || command === null) throw ValidationFailure.field("command", "Member must not be null");
   if (typeof command !== "string") throw ValidationFailure.field("command", "Member must be a string");
-  const lengthFailure = ValidationFailure.lengthRange("command", command.length, 1, 65536);
+  // in characters (code points), as the service's length constraint counts: an emoji is one
+  const characters = command.length - (command.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0);
+  const lengthFailure = ValidationFailure.lengthRange("command", characters, 1, 65536);
   if (lengthFailure) throw lengthFailure;
   if (timeout === undefined || timeout === null) return { command, timeout: 300 };
   if (typeof timeout !== "number" || !Number.isInteger(timeout)) throw ValidationFailure.field("timeout", "Member must be an integer");

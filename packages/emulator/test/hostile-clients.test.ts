@@ -308,7 +308,27 @@ describe("stalled uploads", () => {
   });
 
   it("bodyIdleTimeoutSeconds is checked", async () => {
-    for (const bad of [0, -1, Number.NaN, Infinity]) await expect(start({ bodyIdleTimeoutSeconds: bad })).rejects.toThrow(/bodyIdleTimeoutSeconds/);
+    for (const bad of [0, -1, Number.NaN]) await expect(start({ bodyIdleTimeoutSeconds: bad })).rejects.toThrow(/bodyIdleTimeoutSeconds/);
+  });
+
+  it("(was a defect) a bodyIdleTimeoutSeconds past setTimeout's range (or Infinity) means no idle timeout, not one of 1 ms", async () => {
+    for (const seconds of [3e6, Infinity]) {
+      const h = await start({ bodyIdleTimeoutSeconds: seconds });
+      try {
+        const body = JSON.stringify({ prompt: "in two pieces" });
+        const half = Math.floor(body.length / 2);
+        const socket = await holdOpen(portOf(h), `POST ${opPath(h, "invocations")} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, half)}`);
+        let got = "";
+        socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
+        const closed = new Promise((r) => socket.on("close", r));
+        await sleep(100);
+        socket.write(body.slice(half));
+        await closed;
+        expect(head(got).status).toBe(200);
+      } finally {
+        await h.emu.close();
+      }
+    }
   });
 });
 

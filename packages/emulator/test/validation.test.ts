@@ -49,6 +49,13 @@ describe("request validation (400 ValidationException)", () => {
     await ok.arrayBuffer();
   });
 
+  it("(was a defect) counts a command's length in characters, as the client does: 40,000 emoji are 40,005 characters", async () => {
+    const ok = await h.post("commands", { body: { command: `echo ${"😀".repeat(40_000)}` } });
+    expect([ok.status, errorName(ok)]).toEqual([200, undefined]);
+    await ok.arrayBuffer();
+    await expectValidation(await h.post("commands", { body: { command: "😀".repeat(65_537) } }), "FieldValidationFailed", "command");
+  });
+
   it.each([0, 3601, 1.5, "10"])("rejects timeout %p", async (timeout) => {
     await expectValidation(await h.post("commands", { body: { command: "echo x", timeout } }), "FieldValidationFailed", "timeout");
   });

@@ -38,7 +38,9 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       // queued for a socket and never sent: as safe to repeat as a refused connection
       return (e as RequestTimeoutError).neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
-      if ((e as NetworkError).beforeResponse !== true) return undefined;
+      // fetch's bare TypeError (no errno code): a failed network or a response the browser blocked, after which
+      // the agent may have run (transportError does not mark it beforeResponse)
+      if ((e as NetworkError).beforeResponse !== true) return (e as NetworkError).code === undefined && (e.cause as Error | undefined)?.name === "TypeError" ? "unknownOutcome" : undefined;
       const code = (e as NetworkError).code;
       if (code !== undefined) return NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
       // no errno code (fetch's bare TypeError is not even beforeResponse): what happened is unknown

@@ -33,8 +33,9 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
       cause: e,
       fields: { code: "ETIMEDOUT", beforeResponse: true },
     });
-  } else if (err?.name === "TimeoutError" && code === undefined) {
-    // a handler's own timeout (FetchHttpHandler's requestTimeout): the request went out, no response came
+  } else if (err?.name === "TimeoutError" && (code === undefined || typeof code === "number" || /requestTimeout/.test(err.message ?? ""))) {
+    // a handler's own timeout (FetchHttpHandler's or NodeHttpHandler's requestTimeout, its socket timeout, a
+    // DOMException from AbortSignal.timeout()): the request may have gone out and reached the agent
     error = clientError(ClientErrorNames.requestTimeout, `No response within the HTTP handler's own timeout: ${err.message ?? String(e)}`, { cause: e });
   } else if (err?.name === "TypeError" && code === undefined) {
     // fetch's bare TypeError (browsers): a network failure or a response the browser blocked (CORS) look alike,

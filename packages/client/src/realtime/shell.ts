@@ -779,8 +779,11 @@ class Shell implements ShellSession {
     }
     const conn = this.#conn!;
     this.output.release();
-    // the input written so far reaches the shell first (the connection ending meanwhile ends this wait)
-    await this.drain();
+    // the input written so far reaches the shell first (the connection ending meanwhile ends this wait), for at
+    // most the connection timeout: a peer that stopped reading must not hold detach() (heartbeats stop here)
+    let stop: (() => void) | undefined;
+    await Promise.race([this.drain(), new Promise<void>((resolve) => (stop = startTimer(this.#confirmTimeout, resolve)))]);
+    stop?.();
     conn.close(1000, "detach");
     await conn.closed;
   }

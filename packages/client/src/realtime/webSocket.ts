@@ -291,7 +291,7 @@ export interface ConnectWebSocketOptions {
    * Python SDK uses). A ping with no answer (no pong, no message) by the time the next one is due means a dead
    * peer: the connection is dropped and the iteration fails with a retryable WebSocketClosedError 1006. While a
    * slow reader holds the connection back nothing is read, so nothing counts as unanswered. 0, or 2^31-1 ms and
-   * more: no pings. The platform WebSocket (browsers) cannot send pings: there this does nothing.
+   * more: no pings; 1–99 are refused. The platform WebSocket (browsers) cannot send pings: there this does nothing.
    */
   pingIntervalMs?: number;
 }
@@ -705,8 +705,10 @@ export async function openConnection(
       throw clientError(ClientErrorNames.invalidParameter, "options.WebSocket must be a WebSocket constructor", { fields: { field: "WebSocket" } });
     }
     const ping = options.pingIntervalMs;
-    if (ping !== undefined && (typeof ping !== "number" || !(ping >= 0))) {
-      throw clientError(ClientErrorNames.invalidParameter, "options.pingIntervalMs must be a number of milliseconds, or 0 for no pings", { fields: { field: "pingIntervalMs" } });
+    // (a ping is a frame: more than a few a second would eat into the service's 250, and one shorter than a
+    // round trip would take a healthy peer for dead)
+    if (ping !== undefined && (typeof ping !== "number" || !(ping === 0 || ping >= 100))) {
+      throw clientError(ClientErrorNames.invalidParameter, "options.pingIntervalMs must be a number of milliseconds from 100, or 0 for no pings", { fields: { field: "pingIntervalMs" } });
     }
     const factory = await factoryFor(options);
     if (options.connection !== undefined) {
