@@ -42,9 +42,7 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       // the agent may have run (transportError does not mark it beforeResponse)
       if ((e as NetworkError).beforeResponse !== true) return (e as NetworkError).code === undefined && (e.cause as Error | undefined)?.name === "TypeError" ? "unknownOutcome" : undefined;
       const code = (e as NetworkError).code;
-      if (code !== undefined) return NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
-      // no errno code (fetch's bare TypeError is not even beforeResponse): what happened is unknown
-      return undefined;
+      return code === undefined ? undefined : NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
     }
     case "ThrottlingException":
       return e.statusCode === undefined ? undefined : "throttling";

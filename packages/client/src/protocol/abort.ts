@@ -176,3 +176,16 @@ export function listenToSignal(signal: AbortSignal, fn: () => void): () => void 
     }
   };
 }
+
+/**
+ * An abort state that follows a caller's `signal`, aborting with `reasonOf(signal.reason)` (the SDK's typed
+ * AbortError / DeadlineExceededError), and the function that stops following it.
+ */
+export function followSignal(signal: AbortSignal, reasonOf: (reason: unknown) => unknown): { abort: Abort; detach: () => void } {
+  const abort = new Abort();
+  if (signal.aborted) {
+    abort.abort(reasonOf(signal.reason));
+    return { abort, detach: noop };
+  }
+  return { abort, detach: listenToSignal(signal, () => abort.abort(reasonOf(signal.reason))) };
+}

@@ -2,7 +2,7 @@ import type { HttpResponse } from "@smithy/protocol-http";
 import { invokeEvents } from "../commands/invokeSerde";
 import type { RuntimeResponseHeaders } from "../commands/serde";
 import type { RuntimeContext } from "../types";
-import { Abort } from "./abort";
+import { followSignal } from "./abort";
 import { openBody, readAll } from "./body";
 import { callerAbortError, errorFromResponse } from "./errors";
 import { DEFAULT_LIMITS } from "./limits";
@@ -22,20 +22,6 @@ export interface ReadSSEOptions {
 /** Longest error body read from a failed response, for its message. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
-/** An abort state that follows the caller's signal, and the function that stops following it. */
-function abortFrom(signal: AbortSignal | undefined): { abort?: Abort; detach?: () => void } {
-  if (!signal) return {};
-  const abort = new Abort();
-  // the same typed errors as a send: AbortError, or DeadlineExceededError for AbortSignal.timeout()
-  if (signal.aborted) {
-    abort.abort(callerAbortError(signal.reason));
-    return { abort };
-  }
-  const onAbort = () => abort.abort(callerAbortError(signal.reason));
-  signal.addEventListener("abort", onAbort, { once: true });
-  return { abort, detach: () => signal.removeEventListener("abort", onAbort) };
-}
-
 function headersOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
   response.headers.forEach((value, key) => (out[key] = value));
@@ -54,7 +40,8 @@ export function readSSE(source: Response | ReadableStream<Uint8Array>, options: 
   const response = isResponse ? (source as Response) : undefined;
   const bodySource = response ? response.body : (source as ReadableStream<Uint8Array>);
   // the listener on the caller's signal goes when the body is done, so a long-lived signal collects none
-  const { abort, detach } = abortFrom(options.signal);
+  // (the same typed errors as a send: AbortError, or DeadlineExceededError for AbortSignal.timeout())
+  const { abort, detach } = options.signal ? followSignal(options.signal, callerAbortError) : ({} as Partial<ReturnType<typeof followSignal>>);
   const body = openBody(bodySource, { abort, idleTimeout: options.idleTimeout, onClose: detach });
   const statusCode = response?.status ?? 200;
   // no session here (the caller fetched the body): errors carry no sessionId, as streamFailure skips an undefined one

@@ -16,6 +16,7 @@ import {
   ClientErrorNames,
   endpointFromEnvironment,
   errorFromResponse,
+  followSignal,
   headerValue,
   heldSecret,
   isLoopbackHost,
@@ -26,6 +27,7 @@ import {
   SESSION_HEADER,
   tokenSource,
   UnauthorizedException,
+  unlessAborted,
 } from "./internals";
 import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike } from "./socket";
 
@@ -201,11 +203,12 @@ async function prepare(
   extraQuery?: Record<string, string>,
   forceRefresh = false,
   rejected?: string,
-  signal?: AbortSignal,
+  abort?: Abort,
 ): Promise<Prepared> {
   const resolved = resolvedConfigOf(config);
   const tokens = tokensFor(input ?? ({} as WebSocketConnectionInput), config);
-  const token = await tokens.get(forceRefresh, rejected, signal && abortOf(signal));
+  // (with the caller's abort: a slow provider does not hold an aborted connect)
+  const token = await tokens.get(forceRefresh, rejected, abort);
   return { info: buildInfo(input, resolved, token, path, extraQuery), token, tokens, config: resolved };
 }
 
@@ -321,44 +324,15 @@ function connectionSecrets(info: WebSocketConnectionInfo): string[] {
 }
 
 /** A ready-made connection, prepared like a bearer one but with nothing to refresh. */
-/**
- * The caller's signal as the abort state the token memo takes: a wait for a token ends with the typed abort error
- * when the signal fires (the provider call goes on for others waiting for it).
- */
-function abortOf(signal: AbortSignal): Abort {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    get reason() {
-      return callerAbortError(signal.reason);
-    },
-    listen(fn: () => void) {
-      signal.addEventListener("abort", fn, { once: true });
-      return () => signal.removeEventListener("abort", fn);
-    },
-  } as unknown as Abort;
-}
-
-/** `promise`, or the typed abort error as soon as `signal` fires. */
-function unlessSignalled<T>(promise: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return Promise.resolve(promise);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(callerAbortError(signal.reason));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    Promise.resolve(promise).then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
 async function preparedFrom(
   given: NonNullable<ConnectWebSocketOptions["connection"]>,
   client: WebSocketConfig,
   target: ConnectionTarget,
   secrets: (string | undefined)[],
-  signal?: AbortSignal,
+  abort?: Abort,
 ): Promise<Prepared> {
-  const info = typeof given === "function" ? await unlessSignalled(given(target), signal) : given;
+  const asked = typeof given === "function" ? Promise.resolve(given(target)) : undefined;
+  const info = asked ? await (abort ? unlessAborted(asked, abort) : asked) : (given as WebSocketConnectionInfo);
   if (!info || typeof info.url !== "string" || typeof info.sessionId !== "string") {
     throw clientError(ClientErrorNames.invalidParameter, "options.connection must give { url, headers, protocols, sessionId }", { fields: { field: "connection" } });
   }
@@ -699,6 +673,8 @@ export async function openConnection(
 ): Promise<OpenedConnection> {
   const secrets: (string | undefined)[] = [input?.bearerToken];
   const signal = options.signal;
+  // waits before the upgrade (a token provider, a connection function) end at once when the signal aborts
+  const follow = signal && followSignal(signal, callerAbortError);
   try {
     if (signal?.aborted) throw callerAbortError(signal.reason);
     if (options.WebSocket !== undefined && typeof options.WebSocket !== "function") {
@@ -712,22 +688,24 @@ export async function openConnection(
     }
     const factory = await factoryFor(options);
     if (options.connection !== undefined) {
-      const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets, signal);
+      const ready = await preparedFrom(options.connection, client, { sessionId: input?.sessionId, shellId: extraQuery?.shellId }, secrets, follow?.abort);
       return await attempt(factory, ready, secrets, options);
     }
-    let prepared = await prepare(input, client, path, extraQuery, false, undefined, signal);
+    let prepared = await prepare(input, client, path, extraQuery, false, undefined, follow?.abort);
     secrets.push(prepared.token);
     try {
       return await attempt(factory, prepared, secrets, options);
     } catch (e) {
       if (!prepared.tokens.refreshable || signal?.aborted || !UnauthorizedException.isInstance(e)) throw e;
       logOf(prepared.config)?.info?.("agentcore: WebSocket upgrade got 401; refreshing the token and connecting once more");
-      prepared = await prepare({ ...input, sessionId: prepared.info.sessionId }, client, path, extraQuery, true, prepared.token, signal);
+      prepared = await prepare({ ...input, sessionId: prepared.info.sessionId }, client, path, extraQuery, true, prepared.token, follow?.abort);
       secrets.push(prepared.token);
       return await attempt(factory, prepared, secrets, options);
     }
   } catch (e) {
     throw redact(AgentRuntimeError.isInstance(e) ? e : clientError(ClientErrorNames.network, `The WebSocket could not be opened: ${(e as Error)?.message ?? e}`, { cause: e }), secrets);
+  } finally {
+    follow?.detach();
   }
 }
 
