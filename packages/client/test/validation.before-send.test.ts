@@ -149,6 +149,27 @@ describe("payload", () => {
     }
     await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: huge() })), "InvalidParameterError", "payload");
   });
+  test("a surrogate pair split between two string chunks is sent whole (it went out as two U+FFFD)", async () => {
+    async function* split() {
+      yield "a\ud83d"; // the first half of 😀
+      yield "\ude00b";
+    }
+    const before = server.requests.length;
+    await client.send(new InvokeCommand({ runtimeArn: ARN, payload: split() }));
+    expect(server.requests[before].body.toString("utf8")).toBe("a😀b");
+    expect(server.requests[before].body).toEqual(Buffer.from("a😀b", "utf8"));
+  });
+  test.each([
+    ["a last chunk ending in half a pair", ["a", "b\ud83d"]],
+    ["a chunk starting with a second half", ["a", "\ude00b"]],
+    ["half a pair followed by bytes", ["a\ud83d", new Uint8Array([0x62])]],
+    ["a lone surrogate inside a chunk", ["a\udc00b"]],
+  ])("a streamed payload with an unpaired surrogate is refused: %s", async (_label, chunks) => {
+    async function* stream() {
+      yield* chunks as (string | Uint8Array)[];
+    }
+    await rejected(client.send(new InvokeCommand({ runtimeArn: ARN, payload: stream() })), "InvalidParameterError", "payload");
+  });
   test("clientToken pattern and length", async () => {
     await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "short" })), "InvalidParameterError", "clientToken");
     await rejected(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION, clientToken: "-".repeat(40) })), "InvalidParameterError", "clientToken");

@@ -46,8 +46,22 @@ function payloadStreamError(e: unknown): unknown {
 async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>, abort: Abort): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
+  // a string chunk's last UTF-16 unit when it is the first half of a pair: a string cut anywhere (slice(i, i + n))
+  // may split an emoji between two chunks, and the pair is whole only once the next chunk comes
+  let half = "";
   const add = (chunk: unknown) => {
-    const bytes = typeof chunk === "string" ? utf8Bytes(chunk) : chunk instanceof Uint8Array ? chunk : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : invalidPayload("a streamed payload must yield strings or bytes");
+    let bytes: Uint8Array;
+    if (typeof chunk === "string") {
+      let text = half + chunk;
+      const last = text.charCodeAt(text.length - 1);
+      half = last >= 0xd800 && last <= 0xdbff ? text.slice(-1) : "";
+      if (half) text = text.slice(0, -1);
+      // a surrogate that no chunk completes would reach the agent as U+FFFD: refused, as in a string payload
+      bytes = utf8Bytes(checkWellFormed("payload", text));
+    } else {
+      if (half) checkWellFormed("payload", half);
+      bytes = chunk instanceof Uint8Array ? chunk : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : invalidPayload("a streamed payload must yield strings or bytes");
+    }
     parts.push(bytes);
     total += bytes.length;
     return total > LIMITS.payloadBytes;
@@ -92,6 +106,7 @@ async function collect(source: AsyncIterable<unknown> | ReadableStream<unknown>,
     unlisten!();
   }
   if (total > LIMITS.payloadBytes) void stop().catch(() => undefined);
+  else if (half) checkWellFormed("payload", half);
   return concatBytes(parts);
 }
 
