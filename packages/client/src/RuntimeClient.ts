@@ -8,7 +8,7 @@ import { loggerMiddleware, loggerMiddlewareOptions } from "./middleware/logger";
 import { retryMiddleware, retryMiddlewareOptions } from "./middleware/retry";
 import { OPERATIONS } from "./operations";
 import { Pipeline } from "./pipeline";
-import { callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
+import { AgentRuntimeError, callerAbortError, clientError, ClientErrorNames } from "./protocol/errors";
 import { Abort, CallList, listenToSignal } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
@@ -124,8 +124,12 @@ export class RuntimeClient {
 
   /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
   async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
-    if (this.#destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
-    checkCallOptions(options);
+    try {
+      if (this.#destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
+      checkCallOptions(options);
+    } catch (e) {
+      throw unattempted(e);
+    }
     const { config } = this;
     const call = new Abort();
     const entry = this.#live.add(call);
@@ -172,7 +176,7 @@ export class RuntimeClient {
     } catch (e) {
       call.abandon = undefined;
       release();
-      throw e;
+      throw unattempted(e);
     }
   }
 
@@ -211,4 +215,15 @@ export class RuntimeClient {
     }
     return this.#handler;
   }
+}
+
+/**
+ * An error that ended the call where the retry middleware did not count attempts (input refused before sending, a
+ * middleware above it): no attempt was made, so `$metadata` says 0, as every error's does.
+ */
+function unattempted(e: unknown): unknown {
+  if (AgentRuntimeError.isInstance(e) && (e as AgentRuntimeError).$metadata.attempts === undefined) {
+    (e as AgentRuntimeError).$metadata = { ...(e as AgentRuntimeError).$metadata, attempts: 0, totalRetryDelay: 0 };
+  }
+  return e;
 }

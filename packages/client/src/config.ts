@@ -1,4 +1,4 @@
-import { standardRetryStrategy } from "./middleware/retry";
+import { MAX_ATTEMPTS, standardRetryStrategy } from "./middleware/retry";
 import { clientError, ClientErrorNames } from "./protocol/errors";
 import { DEFAULT_LIMITS } from "./protocol/limits";
 import { checkDuration, checkInteger } from "./protocol/timers";
@@ -9,8 +9,6 @@ export type { Logger, RuntimeClientConfig, SendOptions, TokenProvider, ResolvedC
 export { DEFAULT_IDLE_TIMEOUT } from "./operations";
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
-/** More attempts than this is a retry storm, not resilience. */
-export const MAX_ATTEMPTS_CAP = 100;
 
 /** Checks the options a call's timers and limits read; a bad value is an InvalidParameterError before anything is sent. */
 export function checkCallOptions(options: SendOptions | RuntimeClientConfig): void {
@@ -29,7 +27,7 @@ export function checkCallOptions(options: SendOptions | RuntimeClientConfig): vo
 export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
   checkCallOptions(config);
   checkDuration("connectionTimeout", config.connectionTimeout);
-  checkInteger("maxAttempts", config.maxAttempts, 1, MAX_ATTEMPTS_CAP);
+  checkInteger("maxAttempts", config.maxAttempts, 1, MAX_ATTEMPTS);
   if (config.maxSockets !== Infinity) checkInteger("maxSockets", config.maxSockets, 1, Number.MAX_SAFE_INTEGER);
   // a switch read from the environment as "false" must not turn FIPS on
   for (const field of ["useFipsEndpoint", "useDualstackEndpoint", "allowInsecureHttp"] as const) {
@@ -45,7 +43,11 @@ export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
     );
   }
   const { token: _token, requestHandler: _handler, ...rest } = config;
-  const maxAttempts = config.retryStrategy ? Math.max(1, Math.floor(config.retryStrategy.maxAttempts) || 1) : (config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const strategyAttempts = config.retryStrategy?.maxAttempts;
+  if (config.retryStrategy !== undefined && !(Number.isInteger(strategyAttempts) && strategyAttempts! >= 1 && strategyAttempts! <= MAX_ATTEMPTS)) {
+    throw clientError(ClientErrorNames.invalidParameter, `retryStrategy.maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS}`, { fields: { field: "retryStrategy" } });
+  }
+  const maxAttempts = strategyAttempts ?? config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return {
     ...rest,
     endpoint: config.endpoint ?? endpointFromEnvironment(),

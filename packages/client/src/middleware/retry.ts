@@ -1,9 +1,9 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import { OPERATIONS } from "../operations";
-import { AgentRuntimeError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
+import { AgentRuntimeError, clientError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
 import { withFields } from "../protocol/objects";
-import { startTimer } from "../protocol/timers";
+import { checkInteger, startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
 import type { Operation, RetryClass, RetryOptions, RetryStrategy, RuntimeContext } from "../types";
 
@@ -21,6 +21,9 @@ const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOS
 /** Errno codes of a connection that failed before any response byte. */
 const CONNECTION_FAILED = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** Status codes that decide the class when the error's name does not. */
+/** The most attempts a call may make (`maxAttempts`, a strategy's own): more is a retry storm, not resilience. */
+export const MAX_ATTEMPTS = 100;
+
 const STATUS_CLASSES: Record<number, RetryClass> = { 429: "throttling", 503: "unavailable", 502: "gateway", 504: "gateway", 500: "serverError", 424: "coldStart" };
 
 /**
@@ -39,18 +42,22 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       return (e as RequestTimeoutError).neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
       // fetch's bare TypeError (no errno code): a failed network or a response the browser blocked, after which
-      // the agent may have run (transportError does not mark it beforeResponse)
-      if ((e as NetworkError).beforeResponse !== true) return (e as NetworkError).code === undefined && (e.cause as Error | undefined)?.name === "TypeError" ? "unknownOutcome" : undefined;
+      // the agent may have run (transportError does not mark it beforeResponse); and a connection that failed
+      // partway through the response head (the default Node handler counts its bytes): the request reached it
+      if ((e as NetworkError).beforeResponse !== true) {
+        const cause = e.cause as { name?: unknown; responseBytes?: unknown } | undefined;
+        return ((e as NetworkError).code === undefined && cause?.name === "TypeError") || typeof cause?.responseBytes === "number" ? "unknownOutcome" : undefined;
+      }
       const code = (e as NetworkError).code;
       return code === undefined ? undefined : NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;
     }
-    case "ThrottlingException":
-      return e.statusCode === undefined ? undefined : "throttling";
-    case "RetryableConflictException":
-      return e.statusCode === undefined ? undefined : "conflict";
   }
-  // in-band errors (an SSE error event, an event-stream exception) have no status: the agent already ran
-  return e.statusCode === undefined ? undefined : STATUS_CLASSES[e.statusCode];
+  // in-band errors (an SSE error event, an event-stream exception) have no status or the stream's 2xx one: the
+  // agent already ran, whatever their name says
+  if (e.statusCode === undefined || e.statusCode < 300) return undefined;
+  if (e.name === "ThrottlingException") return "throttling";
+  if (e.name === "RetryableConflictException") return "conflict";
+  return STATUS_CLASSES[e.statusCode];
 }
 
 /**
@@ -116,6 +123,12 @@ export interface StandardRetryOptions {
 /** Exponential backoff with full jitter; a `Retry-After` from the server replaces the jitter, capped at maxDelay. */
 export function standardRetryStrategy(options: StandardRetryOptions = {}): RetryStrategy & { retryable(error: AgentRuntimeError, operation: Operation): boolean } {
   const { maxAttempts = 3, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now, sleep } = options;
+  checkInteger("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS);
+  for (const [field, ms] of [["baseDelay", baseDelay], ["maxDelay", maxDelay]] as const) {
+    if (!(typeof ms === "number" && ms >= 0 && ms < Infinity)) {
+      throw clientError(ClientErrorNames.invalidParameter, `${field} must be a finite number of milliseconds, 0 or more`, { fields: { field } });
+    }
+  }
   const retryable = (error: AgentRuntimeError, operation: Operation) => {
     const cls = retryClassOf(error);
     return cls !== undefined && isRetryEnabled(cls, operation, retry);
@@ -190,7 +203,8 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     const sent = { count: 0 };
     let totalRetryDelay = 0;
     for (let attempt = 1; ; attempt++) {
-      if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt, sent, totalRetryDelay);
+      // (aborted before this attempt began: the attempts made so far)
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt - 1, sent, totalRetryDelay);
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
@@ -214,7 +228,8 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         const error = withMetadata(e, attempt, sent, totalRetryDelay) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
-        if (delay === undefined || Number.isNaN(delay)) throw error;
+        // undefined, NaN or Infinity (a wait that never ends, and would hold no timer): the strategy gives up
+        if (!(typeof delay === "number" && delay < Infinity)) throw error;
         const wait = Math.max(0, Math.round(delay));
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
         const slept = totalRetryDelay;

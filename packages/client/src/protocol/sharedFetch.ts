@@ -1,5 +1,4 @@
 import { unlessAborted, type Abort } from "./abort";
-import { startTimer } from "./timers";
 
 /**
  * One provider call in flight (a token, AWS credentials), shared by every call that waits for it. The token memo
@@ -13,6 +12,16 @@ export interface SharedFetch<T> {
   waiting: number;
   /** A call that cannot give up waits for it: it is kept until it settles. */
   held: boolean;
+  /** The timer of its `within` bound: it keeps a Node process alive only while some call waits for the fetch. */
+  timer?: Timer;
+}
+
+type Timer = { ref?(): void; unref?(): void };
+
+/** Lets a fetch's bound keep a Node process alive only while some call waits for it (not a background refresh). */
+function keepAlive(fetch: SharedFetch<unknown>): void {
+  if (fetch.held || fetch.waiting > 0) fetch.timer?.ref?.();
+  else fetch.timer?.unref?.();
 }
 
 export interface SharedFetches<T> {
@@ -28,7 +37,7 @@ export interface SharedFetches<T> {
 }
 
 /** At most one `run` at a time; its result goes to every call that waits for it. */
-export function sharedFetches<T>(run: (forced: boolean) => Promise<T>): SharedFetches<T> {
+export function sharedFetches<T>(run: (forced: boolean, fetch: SharedFetch<T>) => Promise<T>): SharedFetches<T> {
   let inflight: SharedFetch<T> | undefined;
   return {
     get inflight() {
@@ -41,7 +50,7 @@ export function sharedFetches<T>(run: (forced: boolean) => Promise<T>): SharedFe
         // `run` starts once `inflight` is set, even one that throws at once (else its settled promise would stay)
         await undefined;
         try {
-          return await run(forced);
+          return await run(forced, fetch);
         } finally {
           if (inflight === fetch) inflight = undefined;
         }
@@ -51,25 +60,34 @@ export function sharedFetches<T>(run: (forced: boolean) => Promise<T>): SharedFe
     wait(fetch, abort) {
       if (abort === undefined) {
         fetch.held = true;
+        keepAlive(fetch);
         return fetch.promise;
       }
       fetch.waiting++;
+      keepAlive(fetch);
       return unlessAborted(fetch.promise, abort).finally(() => {
         if (--fetch.waiting === 0 && !fetch.held && abort.aborted && inflight === fetch) inflight = undefined;
+        keepAlive(fetch);
       });
     },
   };
 }
 
 /**
- * What `ask()` settles with, or an Error "no `what` within `ms` ms" after `ms`: a provider call that never settles
- * cannot hold every later call. A synchronous throw of `ask` becomes the rejection.
+ * What `ask()` settles with, or an Error "no `what` within `ms` ms" after `ms` (at most 2^31-1): a provider call
+ * that never settles cannot hold every later call. A synchronous throw of `ask` becomes the rejection. With
+ * `fetch`, the timer keeps a Node process alive only while a call waits for that fetch: a hung background refresh,
+ * or one every call gave up on, does not hold a finished script open for the rest of `ms`.
  */
-export function within<T>(ms: number, what: string, ask: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+export function within<T>(ms: number, what: string, ask: () => T | PromiseLike<T>, fetch?: SharedFetch<unknown>): Promise<Awaited<T>> {
   return new Promise<Awaited<T>>((resolve, reject) => {
-    const stopTimer = startTimer(ms, () => reject(new Error(`no ${what} within ${ms} ms`)));
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), Math.min(ms, 2 ** 31 - 1));
+    if (fetch) {
+      fetch.timer = timer;
+      keepAlive(fetch);
+    }
     const settle = <A>(end: (a: A) => void) => (a: A) => {
-      stopTimer();
+      clearTimeout(timer);
       end(a);
     };
     try {

@@ -37,6 +37,14 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
     // a handler's own timeout (FetchHttpHandler's or NodeHttpHandler's requestTimeout, its socket timeout, a
     // DOMException from AbortSignal.timeout()): the request may have gone out and reached the agent
     error = clientError(ClientErrorNames.requestTimeout, `No response within the HTTP handler's own timeout: ${err.message ?? String(e)}`, { cause: e });
+  } else if (typeof (e as { responseBytes?: unknown })?.responseBytes === "number") {
+    // the default Node handler saw part of the response head before the connection failed: the request reached
+    // the agent, so this is no failure before a response, and not retried where that could run it twice
+    error = clientError(
+      ClientErrorNames.network,
+      `The connection failed after ${(e as { responseBytes: number }).responseBytes} bytes of the response head had arrived (${err.message ?? String(e)}); the request reached the agent`,
+      { cause: e, fields: { code } },
+    );
   } else if (err?.name === "TypeError" && code === undefined) {
     // fetch's bare TypeError (browsers): a network failure or a response the browser blocked (CORS) look alike,
     // so the agent may have run: no beforeResponse, so never retried where that could run it twice

@@ -71,7 +71,15 @@ export class NodeRequestHandler implements HttpHandler {
       const req = (secure ? this.#https! : this.#http!).request(options, (res: IncomingMessage) => {
         resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
       });
-      req.on("error", reject);
+      // a connection that fails after part of the response head came (a status line, a few headers) is not a
+      // failure "before any response": the agent ran. The error says how many bytes came, so it is not retried.
+      let readBefore: number | undefined;
+      req.once("socket", (socket) => (readBefore = socket.bytesRead));
+      req.on("error", (e: Error & { responseBytes?: number }) => {
+        const read = readBefore === undefined ? 0 : (req.socket?.bytesRead ?? readBefore) - readBefore;
+        if (read > 0) e.responseBytes = read;
+        reject(e);
+      });
       if (abortSignal) {
         const onAbort = () => {
           req.destroy();

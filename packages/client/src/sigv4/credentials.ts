@@ -75,13 +75,11 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
   const left = (c: AwsCredentials) => (c.expiration === undefined ? Infinity : c.expiration.getTime() - Date.now());
   const usable = (c: AwsCredentials | undefined): c is AwsCredentials => c !== undefined && left(c) > EXPIRATION_CUTOFF_MS;
 
-  const fetches = sharedFetches<AwsCredentials>(async (forceRefresh) => {
+  const fetches = sharedFetches<AwsCredentials>(async (forceRefresh, fetch) => {
     try {
       let value: unknown;
       try {
-        value = await within(CREDENTIALS_TIMEOUT_MS, "credentials", () =>
-          source(forceRefresh ? { forceRefresh: true } : undefined),
-        );
+        value = await within(CREDENTIALS_TIMEOUT_MS, "credentials", () => source(forceRefresh ? { forceRefresh: true } : undefined), fetch);
       } catch (e) {
         // a refresh ahead of expiry that fails: the current credentials serve until the cutoff
         if (usable(current)) return current;

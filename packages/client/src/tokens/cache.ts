@@ -56,10 +56,10 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   let current: Cached | undefined;
   const issued: string[] = [];
 
-  const fetches = sharedFetches<string>(async (forceRefresh) => {
+  const fetches = sharedFetches<string>(async (forceRefresh, fetch) => {
     let value: Awaited<ReturnType<TokenProvider>>;
     try {
-      value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }));
+      value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }), fetch);
     } catch (e) {
       const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
       if (usable) return current!.token;
