@@ -43,10 +43,8 @@ export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
     );
   }
   const { token: _token, requestHandler: _handler, ...rest } = config;
-  const strategyAttempts = config.retryStrategy?.maxAttempts;
-  if (config.retryStrategy !== undefined && !(Number.isInteger(strategyAttempts) && strategyAttempts! >= 1 && strategyAttempts! <= MAX_ATTEMPTS)) {
-    throw clientError(ClientErrorNames.invalidParameter, `retryStrategy.maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS}`, { fields: { field: "retryStrategy" } });
-  }
+  // (a strategy must name its own: NaN stands in for a missing one)
+  const strategyAttempts = config.retryStrategy && checkInteger("retryStrategy.maxAttempts", config.retryStrategy.maxAttempts ?? NaN, 1, MAX_ATTEMPTS);
   const maxAttempts = strategyAttempts ?? config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return {
     ...rest,

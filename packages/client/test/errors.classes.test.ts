@@ -258,3 +258,12 @@ describe("AbortSignal.timeout() is a timeout", () => {
     expect(callerAbortError(undefined)).toBeInstanceOf(AbortError);
   });
 });
+
+// a reader looks a failure's name up in the READMEs' list of client-side failures: every one of them is there
+test.each(["README.md", "packages/client/README.md"])("%s names every client-side failure in ClientErrorNames", (readme) => {
+  const text = fs.readFileSync(path.join(__dirname, "../../..", readme), "utf8");
+  const list = text.split("**Client-side failures** (names in `ClientErrorNames`)")[1]?.split("\n- **")[0];
+  expect(list).toBeDefined();
+  const missing = Object.values(ClientErrorNames).filter((name) => !list!.includes(`\`${name}\``));
+  expect(missing).toEqual([]);
+});

@@ -56,7 +56,7 @@ describe("a connection that fails partway through the response head: the request
     expect(error.name).toBe("NetworkError");
     expect((error as { beforeResponse?: boolean }).beforeResponse).toBeUndefined();
     expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(/bytes of the response head had arrived/);
+    expect(error.message).toMatch(/bytes of the response head: .*the request reached the agent/);
     expect(retryClassOf(error)).toBe("unknownOutcome");
     expect(error.$metadata.attempts).toBe(1);
   });
@@ -143,7 +143,7 @@ describe("a strategy's bounds", () => {
 
   test.each([Infinity, 1000, 101, 0, -1, 2.5, NaN, undefined, "3"])("retryStrategy.maxAttempts %p is refused at construction (it sent hundreds of requests)", (maxAttempts) => {
     expect(() => new RuntimeClient({ retryStrategy: { maxAttempts: maxAttempts as number, retryDelay: () => 0 } })).toThrow(
-      expect.objectContaining({ name: "InvalidParameterError", field: "retryStrategy" }),
+      expect.objectContaining({ name: "InvalidParameterError", field: "retryStrategy.maxAttempts" }),
     );
   });
 
@@ -154,9 +154,7 @@ describe("a strategy's bounds", () => {
   test.each([
     ["maxAttempts", { maxAttempts: 1000 }],
     ["maxAttempts", { maxAttempts: 0 }],
-    ["baseDelay", { baseDelay: -1 }],
-    ["baseDelay", { baseDelay: NaN }],
-    ["maxDelay", { maxDelay: Infinity }],
+    ["maxAttempts", { maxAttempts: Infinity }],
   ])("standardRetryStrategy refuses %s out of range: %p", (field, options) => {
     expect(() => standardRetryStrategy(options)).toThrow(expect.objectContaining({ name: "InvalidParameterError", field }));
   });
@@ -166,7 +164,9 @@ describe("errors raised before any attempt say so in $metadata (it was {})", () 
   let server: TestServer;
   let client: RuntimeClient;
   beforeAll(async () => {
-    server = await startServer((_req, res) => res.end("{}"));
+    server = await startServer((_req, res) => {
+      res.end("{}");
+    });
     client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
   });
   afterAll(async () => {

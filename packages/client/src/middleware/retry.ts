@@ -1,7 +1,7 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware } from "@smithy/types";
 import { OPERATIONS } from "../operations";
-import { AgentRuntimeError, clientError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
+import { AgentRuntimeError, ClientErrorNames, headerValue, type NetworkError, type RequestTimeoutError } from "../protocol/errors";
 import { withFields } from "../protocol/objects";
 import { checkInteger, startTimer } from "../protocol/timers";
 import { uuidv4 } from "../protocol/uuid";
@@ -124,11 +124,6 @@ export interface StandardRetryOptions {
 export function standardRetryStrategy(options: StandardRetryOptions = {}): RetryStrategy & { retryable(error: AgentRuntimeError, operation: Operation): boolean } {
   const { maxAttempts = 3, retry = {}, baseDelay = 100, maxDelay = 20_000, random = Math.random, now = Date.now, sleep } = options;
   checkInteger("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS);
-  for (const [field, ms] of [["baseDelay", baseDelay], ["maxDelay", maxDelay]] as const) {
-    if (!(typeof ms === "number" && ms >= 0 && ms < Infinity)) {
-      throw clientError(ClientErrorNames.invalidParameter, `${field} must be a finite number of milliseconds, 0 or more`, { fields: { field } });
-    }
-  }
   const retryable = (error: AgentRuntimeError, operation: Operation) => {
     const cls = retryClassOf(error);
     return cls !== undefined && isRetryEnabled(cls, operation, retry);

@@ -42,7 +42,7 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
     // the agent, so this is no failure before a response, and not retried where that could run it twice
     error = clientError(
       ClientErrorNames.network,
-      `The connection failed after ${(e as { responseBytes: number }).responseBytes} bytes of the response head had arrived (${err.message ?? String(e)}); the request reached the agent`,
+      `The connection failed after ${(e as { responseBytes: number }).responseBytes} bytes of the response head: ${err.message}; the request reached the agent`,
       { cause: e, fields: { code } },
     );
   } else if (err?.name === "TypeError" && code === undefined) {
