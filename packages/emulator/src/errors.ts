@@ -53,6 +53,11 @@ export class ValidationFailure extends Error {
   }
 }
 
+/** What the service model requires of an error besides `message`: a ValidationException's `reason`. */
+export function modeledFields(type: string): object | undefined {
+  return /^validationexception$/i.test(type) ? { reason: "FieldValidationFailed" } : undefined;
+}
+
 export const GATEWAY_PAGES: Record<string, { status: number; html: string }> = {
   "500-html": {
     status: 500,

@@ -1,5 +1,6 @@
 import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { modeledFields } from "./errors";
 
 /** Service limit on one event's payload (PROTOCOL.md, AWS event stream). */
 export const MAX_EVENT_PAYLOAD = 64 * 1024;
@@ -30,11 +31,11 @@ export function chunkFrame(chunk: CommandChunk): Uint8Array {
   return encode(CHUNK_HEADERS(), fromUtf8(JSON.stringify(chunk)));
 }
 
-/** A modeled error mid-stream, e.g. type `throttlingException`. */
+/** A modeled error mid-stream, e.g. type `throttlingException`; a validation exception has its required `reason`. */
 export function exceptionFrame(type: string, message: string): Uint8Array {
   return encode(
     { ":message-type": str("exception"), ":exception-type": str(type), ":content-type": str("application/json") },
-    fromUtf8(JSON.stringify({ message })),
+    fromUtf8(JSON.stringify({ message, ...modeledFields(type) })),
   );
 }
 

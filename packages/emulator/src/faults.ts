@@ -1,4 +1,4 @@
-import { GATEWAY_PAGES } from "./errors";
+import { GATEWAY_PAGES, modeledFields } from "./errors";
 import type { Exchange } from "./exchange";
 import type { FaultMode, FaultSpec, Operation } from "./types";
 import { sleep } from "./util";
@@ -156,6 +156,7 @@ export async function applyResponseFault(ex: Exchange, fault: FaultSpec): Promis
       ex.sendError(fault.type ?? "InternalServerException", fault.message ?? "Injected error", {
         status: fault.status ?? 500,
         headers: retryAfter,
+        fields: modeledFields(fault.type ?? ""),
       });
       return true;
     case "reset":

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { StreamedBody } from "./agent";
 import type { Exchange } from "./exchange";
 import { isBodyFault } from "./faults";
-import { CANONICAL, INVOKE_ECHO_HEADERS, MCP_PROTOCOL_HEADER, MCP_SESSION_HEADER, SESSION_HEADER } from "./headers";
+import { CANONICAL, FAULT_HEADER, INVOKE_ECHO_HEADERS, MCP_PROTOCOL_HEADER, MCP_SESSION_HEADER, SESSION_HEADER } from "./headers";
 import { ResponseWriter } from "./responseWriter";
 import type { ParsedRequest } from "./pipeline";
 import type { AgentContext, AgentHandler, FaultSpec } from "./types";
@@ -50,6 +50,8 @@ async function runAgent(
   }
   const requestHeaders = { ...received };
   delete requestHeaders.authorization;
+  // the emulator's own control header is no header of the caller's (a container behind `upstream` never sees it)
+  delete requestHeaders[FAULT_HEADER];
   const context: AgentContext = { sessionId, requestId: ex.requestId, headers: requestHeaders, body, signal: ex.signal };
   let result: unknown;
   try {

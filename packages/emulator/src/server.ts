@@ -19,7 +19,7 @@ import { type SigV4Credentials, SigV4Verifier, generateCredentials } from "./sig
 import { ShellRegistry } from "./shells";
 import { WebSocketEndpoints, echoWebSocket } from "./websocket";
 import { type ParsedRequest, RequestPipeline } from "./pipeline";
-import { handleStop } from "./stopSession";
+import { handleStop, StopLedger } from "./stopSession";
 import type { Emulator, EmulatorOptions, RecordedRequest } from "./types";
 import { Upstream } from "./upstream";
 import { settleWithin } from "./util";
@@ -241,6 +241,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     maxSessions,
     baseDir: options.workDir ?? tmpdir(),
   });
+  const stops = new StopLedger();
   const maxPayloadBytes = options.maxPayloadBytes ?? 100_000_000;
   const requests: RecordedRequest[] = [];
   const pipeline = new RequestPipeline(
@@ -280,7 +281,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         holdBody: false,
         parse: parseStopBody,
         session: "id",
-        handle: (req: ParsedRequest) => handleStop(req, sessions),
+        handle: (req: ParsedRequest<{ clientToken?: string }>) => handleStop(req, sessions, stops),
       },
     },
   );

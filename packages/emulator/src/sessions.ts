@@ -13,6 +13,8 @@ export class Session {
   /** Each running request's stop switch, fired when the session ends. */
   readonly streams = new Set<() => void>();
   idleTimer?: LongTimeout;
+  /** When a WebSocket frame last went either way (`touch`): the idle clock counts from the later of this and the last release. */
+  touchedAt = 0;
   lifetimeTimer?: LongTimeout;
   dir?: Promise<string>;
 
@@ -84,8 +86,26 @@ export class SessionStore {
   release(session: Session): void {
     session.active = Math.max(0, session.active - 1);
     if (session.ended || session.active > 0) return;
+    this.idleAfter(session, this.options.idleMs);
+  }
+
+  /**
+   * A frame on one of the session's WebSockets: as on the service, any frame restarts the idle clock, and a
+   * socket that stays silent lets the session idle out (which closes it). Cheap per frame: the timer, when it
+   * fires, waits on for what is left since the last touch.
+   */
+  touch(session: Session): void {
+    session.touchedAt = Date.now();
+  }
+
+  private idleAfter(session: Session, ms: number): void {
     session.idleTimer?.clear();
-    session.idleTimer = longTimeout(() => void this.end(session), this.options.idleMs).unref();
+    session.idleTimer = longTimeout(() => {
+      const left = session.touchedAt + this.options.idleMs - Date.now();
+      if (session.active > 0) return;
+      if (left > 0) this.idleAfter(session, left);
+      else void this.end(session);
+    }, ms).unref();
   }
 
   /** Registers a running request's stop switch; returns its removal. */

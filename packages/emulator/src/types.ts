@@ -67,7 +67,7 @@ export interface AgentContext {
   sessionId: string;
   /** The request id the emulator sent back in `x-amzn-RequestId`. */
   requestId: string;
-  /** Request headers, lower-cased names; Authorization is left out. */
+  /** Request headers, lower-cased names; Authorization and the emulator's fault header are left out. */
   headers: Record<string, string>;
   /** The raw request body. */
   body: Uint8Array;

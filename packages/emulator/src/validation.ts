@@ -41,11 +41,12 @@ export function validateHeaders(op: Operation, headers: Record<string, string | 
     const failure = ValidationFailure.lengthRange(field, value.length, min, max);
     if (failure) throw failure;
   }
-  // a header value cannot carry control characters, but a WebSocket's session id may come from the query string,
-  // and it is written back into the 101 response and the log: printable ASCII only
+  // the service sets no pattern (33-256 characters), but a WebSocket's session id may come from the query string,
+  // and it is written back into a response header and the log: no control characters or non-ASCII (which a header
+  // cannot carry); a space inside is a header value's own
   const sessionId = headers[SESSION_HEADER];
-  if (sessionId !== undefined && !/^[\x21-\x7e]+$/.test(sessionId)) {
-    throw ValidationFailure.field("runtimeSessionId", "Member must contain printable ASCII characters only, no spaces or control characters");
+  if (sessionId !== undefined && !/^[\x20-\x7e]+$/.test(sessionId)) {
+    throw ValidationFailure.field("runtimeSessionId", "Member must contain printable ASCII characters only, no control characters");
   }
 }
 

@@ -166,10 +166,19 @@ export class WebSocketEndpoints {
       this.connections.add(conn);
       held = false;
       const untrack = sessions.track(session, () => conn.close(1000, "Session ended"));
+      // A shell holds its session busy while connected, as a running command does. A /ws connection does not: as
+      // on the service, its frames restart the session's idle clock, and a socket silent for the idle timeout
+      // ends the session (and so is closed with it).
+      const busy = shellId !== undefined;
+      if (!busy) {
+        conn.onFrame = () => sessions.touch(session);
+        sessions.touch(session);
+        sessions.release(session);
+      }
       void conn.closed.then(() => {
         this.connections.delete(conn);
         untrack();
-        sessions.release(session);
+        if (busy) sessions.release(session);
         pipeline.finish(ex);
       });
       if (shellId !== undefined) await shells.open(session, shellId, conn);

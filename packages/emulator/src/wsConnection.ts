@@ -29,6 +29,8 @@ export class WsConnection implements WebSocketConnection {
   private faulted = false;
   private readonly lifetime: LongTimeout;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** Called for every frame either way (messages, pings, pongs): /ws restarts its session's idle clock with it. */
+  onFrame: () => void = () => undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -46,7 +48,10 @@ export class WsConnection implements WebSocketConnection {
     });
     // ws closes with 1009 itself when a message exceeds maxPayload, and reports it here.
     ws.on("error", () => undefined);
+    ws.on("ping", () => this.onFrame());
+    ws.on("pong", () => this.onFrame());
     ws.on("message", (data, isBinary) => {
+      this.onFrame();
       const now = Date.now();
       if (now - this.windowStart >= 1000) {
         this.windowStart = now;
@@ -84,6 +89,7 @@ export class WsConnection implements WebSocketConnection {
       return Promise.resolve();
     }
     this.sent++;
+    this.onFrame();
     const faultNow = this.fault !== undefined && this.sent >= (this.fault.afterEvents ?? 1);
     return new Promise((resolve) => {
       this.ws.send(data, { binary: typeof data !== "string" }, () => {

@@ -189,7 +189,14 @@ describe("fault injection", () => {
         ":exception-type": "validationException",
         ":content-type": "application/json",
       });
-      expect(payloadOf(frames[1])).toEqual({ message: "Command not permitted" });
+      // the model requires a ValidationException's reason (a frame without it left the official SDK's undefined)
+      expect(payloadOf(frames[1])).toEqual({ message: "Command not permitted", reason: "FieldValidationFailed" });
+    });
+
+    it("error: a ValidationException response carries its required reason", async () => {
+      const res = await withFault("invocations", "error; status=400; type=ValidationException; message=nope");
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ message: "nope", reason: "FieldValidationFailed" });
     });
 
     it("exception: an SSE error event after afterEvents", async () => {

@@ -97,14 +97,16 @@ describe("the default agent", () => {
     expect(sse.map((d) => JSON.parse(d)).join("")).toBe("You said: hi You said: hi");
   });
 
-  it("echoHeaders shows the headers the agent saw, without Authorization", async () => {
+  it("echoHeaders shows the headers the agent saw, without Authorization or the emulator's fault header", async () => {
     const res = await h.post("invocations", {
       body: { prompt: "x", echoHeaders: true },
-      headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant": "t1" },
+      // a fault that leaves the reply whole: the header is the emulator's, not the caller's, so no agent sees it
+      headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant": "t1", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Emulator-Fault": "drip; delayMs=1" },
     });
-    const { headers } = await res.json();
+    const { headers } = JSON.parse(await res.text());
     expect(headers["x-amzn-bedrock-agentcore-runtime-custom-tenant"]).toBe("t1");
     expect(headers.authorization).toBeUndefined();
+    expect(headers["x-amzn-bedrock-agentcore-runtime-custom-emulator-fault"]).toBeUndefined();
   });
 
   it("paces SSE events with delayMs, delivering each as it is produced", async () => {

@@ -19,6 +19,31 @@ describe("session lifecycle", () => {
     }
   });
 
+  it("answers a repeated stop clientToken as the first stop (a retry whose response was lost got 404)", async () => {
+    const h = await start();
+    try {
+      const [sid, other] = [sessionId(), sessionId("other")];
+      const clientToken = "retry-token-0123456789-0123456789-01";
+      for (const id of [sid, other]) await (await h.post("invocations", { body: {}, headers: { [SESSION]: id } })).arrayBuffer();
+      const first = await h.post("stopruntimesession", { body: { clientToken }, headers: { [SESSION]: sid } });
+      expect(first.status).toBe(200);
+      const retry = await h.post("stopruntimesession", { body: { clientToken }, headers: { [SESSION]: sid } });
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get(SESSION)).toBe(sid);
+      // a new token for the stopped session is a new request: the session is gone
+      const fresh = await h.post("stopruntimesession", { body: { clientToken: `${clientToken}x` }, headers: { [SESSION]: sid } });
+      expect(fresh.status).toBe(404);
+      // the same token for another session: 400, and that session lives on
+      const mismatch = await h.post("stopruntimesession", { body: { clientToken }, headers: { [SESSION]: other } });
+      expect(mismatch.status).toBe(400);
+      expect(errorName(mismatch)).toBe("ValidationException");
+      expect((await mismatch.json()).reason).toBe("IdempotentParameterMismatchException");
+      expect(h.emu.sessionIds()).toContain(other);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
   it("answers stop of an unknown session with 404 ResourceNotFoundException", async () => {
     const h = await start();
     try {

@@ -31,6 +31,13 @@ describe("request validation (400 ValidationException)", () => {
     expect((await h.post("invocations", { body: {}, headers: { [SESSION]: "b".repeat(256) } })).status).toBe(200);
   });
 
+  it("accepts a session id with spaces inside (the service sets no pattern; it was refused)", async () => {
+    const id = "user 42 conversation 0001-0002-0003-0004";
+    const res = await h.post("invocations", { body: {}, headers: { [SESSION]: id } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(SESSION)).toBe(id);
+  });
+
   it("requires the session header on stop", async () => {
     await expectValidation(await h.post("stopruntimesession", { body: {} }), "FieldValidationFailed", "runtimeSessionId");
   });

@@ -206,14 +206,34 @@ describe("WebSocket /ws", () => {
     expect(emu.sessionIds()).not.toContain(id);
   });
 
-  it("an open WebSocket keeps its session from idling out; close() of the emulator closes it with 1001", async () => {
-    const idle = await startEmulator({ sessionIdleTimeoutSeconds: 0.2 });
-    const id = sessionId("ws-idle");
-    const client = await Client.open(`${wsBase(idle)}/ws`, { token: await idle.issueToken(), headers: { [SESSION_HEADER]: id } });
-    await new Promise((r) => setTimeout(r, 600));
-    expect(idle.sessionIds()).toContain(id);
+  // PROTOCOL: the session idle timer is reset by any frame. An open but silent socket used to hold its session
+  // for ever, so an application with no heartbeat passed here and lost its session in production.
+  it("frames keep a WebSocket's session from idling out; a socket silent for the idle timeout ends it, closed with 1000", async () => {
+    const idle = await startEmulator({ sessionIdleTimeoutSeconds: 0.3 });
+    try {
+      const id = sessionId("ws-idle");
+      const client = await Client.open(`${wsBase(idle)}/ws`, { token: await idle.issueToken(), headers: { [SESSION_HEADER]: id } });
+      // 800 ms of traffic, a message or a ping every 100 ms: past the 300 ms timeout several times over
+      for (let i = 0; i < 8; i++) {
+        if (i % 2) client.ws.ping();
+        else client.ws.send(`m${i}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(idle.sessionIds()).toContain(id);
+      const started = Date.now();
+      expect(await client.closed).toEqual({ code: 1000, reason: "Session ended" });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(idle.sessionIds()).not.toContain(id);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it("close() of the emulator closes an open WebSocket with 1001", async () => {
+    const emulator = await startEmulator();
+    const client = await Client.open(`${wsBase(emulator)}/ws`, { token: await emulator.issueToken() });
     const started = Date.now();
-    await idle.close();
+    await emulator.close();
     expect(Date.now() - started).toBeLessThan(2500);
     expect((await client.closed).code).toBe(1001);
   });
