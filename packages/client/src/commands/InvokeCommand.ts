@@ -3,8 +3,8 @@ import type { RuntimeResponse } from "../protocol/transport";
 import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { SseEvent } from "../protocol/sse";
-import { readAll, type BodyReader } from "../protocol/body";
-import { concatBytes, utf8Text } from "../protocol/bytes";
+import { Parts, readAll, type BodyReader } from "../protocol/body";
+import { utf8Text } from "../protocol/bytes";
 import { withFields } from "../protocol/objects";
 import { invokeEvents, isEventStream, responseTooLarge, serializeInvoke, type InvokeInput } from "./invokeSerde";
 import { contentTypeTest, responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
@@ -27,6 +27,9 @@ export interface InvokeCommandOutput extends RuntimeResponseHeaders {
 /** Whether a response is JSON (`application/json`, `application/*+json`). */
 const isJson = /* @__PURE__ */ contentTypeTest(/^\s*application\/([\w.+-]*\+)?json\s*(;|$)/i);
 
+/** What an event kept in memory costs beyond its bytes, counted toward maxResponseBytes (an object and its fields). */
+const EVENT_COST = 64;
+
 /**
  * An SSE response read whole: its events (in-band errors thrown after the events before them) and, within
  * maxResponseBytes, its raw bytes (`body` is the response as received).
@@ -34,15 +37,14 @@ const isJson = /* @__PURE__ */ contentTypeTest(/^\s*application\/([\w.+-]*\+)?js
 async function readEvents(body: BodyReader, context: RuntimeContext, head: RuntimeResponseHeaders): Promise<InvokeCommandOutput> {
   const { maxResponseBytes } = context.limits;
   const events: SseEvent[] = [];
-  const raw: Uint8Array[] = [];
-  let total = 0;
+  const raw = new Parts();
   const tee = {
     read: async () => {
       const chunk = await body.read();
       if (chunk) {
-        total += chunk.length;
-        if (total > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
-        raw.push(chunk);
+        // each event kept costs EVENT_COST too: a body of millions of empty events would hold 20 times its size
+        if (raw.length + chunk.length + events.length * EVENT_COST > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+        raw.add(chunk);
       }
       return chunk;
     },
@@ -54,7 +56,7 @@ async function readEvents(body: BodyReader, context: RuntimeContext, head: Runti
     if (AgentRuntimeError.isInstance(e)) Object.assign(e as AgentRuntimeError, { events, text: events.map((ev) => ev.text).join("") });
     throw e;
   }
-  return withFields(head, { body: concatBytes(raw), text: events.map((ev) => ev.text).join(""), events });
+  return withFields(head, { body: raw.bytes(), text: events.map((ev) => ev.text).join(""), events });
 }
 
 /** Invokes the agent and waits for the whole response (JSON or SSE). */

@@ -25,13 +25,16 @@ export function serializeExecute(input: ExecuteInput, context: RuntimeContext): 
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
 }
 
+/** What a collected output delta costs beyond its bytes, counted toward maxResponseBytes (a string joined to another). */
+const DELTA_COST = 64;
+
 /** What a command stream has produced so far; attached to errors so partial output is never lost. */
 export interface CommandProgress {
   /** Accumulate output (the blocking call); a stream has already delivered it and keeps nothing. */
   collect: boolean;
   stdout: string;
   stderr: string;
-  /** UTF-8 bytes collected in `stdout` and `stderr` (what `maxResponseBytes` bounds). */
+  /** UTF-8 bytes collected in `stdout` and `stderr`, and DELTA_COST per delta (what `maxResponseBytes` bounds). */
   bytes: number;
   stopped: boolean;
 }
@@ -55,7 +58,8 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
             const { stdout, stderr } = event.contentDelta;
             if (stdout) progress.stdout += stdout;
             if (stderr) progress.stderr += stderr;
-            progress.bytes += (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
+            // (each delta also costs DELTA_COST: a million one-character deltas hold far more than a million bytes)
+            progress.bytes += DELTA_COST + (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
             if (progress.bytes > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
           }
         } else if (event.contentStop) {

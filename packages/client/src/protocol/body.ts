@@ -41,6 +41,11 @@ type Source = {
 
 /** A Node stream is paused (backpressure) once this many bytes wait unread; a small body arrives whole. */
 const QUEUE_BYTES = 64 * 1024;
+/**
+ * What a queued chunk costs beyond its bytes (a Buffer object, its slot in the queue): a body sent in tiny chunks
+ * (16-byte HTTP chunks, a byte at a time) is held back by its chunk count, not let in at ~200 bytes a byte.
+ */
+const CHUNK_COST = 256;
 
 function toBytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
@@ -135,7 +140,7 @@ class NodeSource implements Source {
       return;
     }
     this.#queue.push(bytes);
-    this.#queued += bytes.length;
+    this.#queued += bytes.length + CHUNK_COST;
     if (this.#queued > QUEUE_BYTES && !this.#paused) {
       this.#paused = true;
       this.#stream.pause();
@@ -196,7 +201,7 @@ class NodeSource implements Source {
 
   #shift(): Uint8Array {
     const chunk = this.#queue.shift()!;
-    this.#queued -= chunk.length;
+    this.#queued -= chunk.length + CHUNK_COST;
     if (this.#paused && this.#queued <= QUEUE_BYTES / 2) {
       this.#paused = false;
       this.#stream.resume();
@@ -339,20 +344,50 @@ class Body implements BodyReader {
 
 /** Reads a whole body into one buffer; past `limit` bytes it cancels the body and throws `tooLarge(limit)`. */
 export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: (limit: number) => AgentRuntimeError): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const parts = new Parts();
   for (;;) {
     // what has arrived already is taken at once; only a wait for more data costs a promise
     const ready = reader.take?.();
     const chunk = ready === undefined ? await reader.read() : ready ?? undefined;
     if (chunk === undefined) break;
-    total += chunk.length;
-    if (total > limit) {
+    if (parts.length + chunk.length > limit) {
       const error = tooLarge?.(limit) ?? clientError(ClientErrorNames.response, `The response body is larger than ${limit} bytes`);
       await reader.cancel(error);
       throw error;
     }
-    parts.push(chunk);
+    parts.add(chunk);
   }
-  return concatBytes(parts);
+  return parts.bytes();
+}
+
+/**
+ * Chunks kept to be joined once: small ones are joined 256 at a time as they come, so a body of a million tiny
+ * chunks holds its bytes and a few thousand arrays, not a million objects many times its size.
+ */
+export class Parts {
+  /** Bytes added so far. */
+  length = 0;
+  readonly #parts: Uint8Array[] = [];
+  #small: Uint8Array[] = [];
+
+  add(chunk: Uint8Array): void {
+    this.length += chunk.length;
+    if (chunk.length >= 1024) {
+      this.#join();
+      this.#parts.push(chunk);
+      return;
+    }
+    if (this.#small.push(chunk) === 256) this.#join();
+  }
+
+  bytes(): Uint8Array {
+    this.#join();
+    return concatBytes(this.#parts);
+  }
+
+  #join(): void {
+    if (this.#small.length === 0) return;
+    this.#parts.push(concatBytes(this.#small));
+    this.#small = [];
+  }
 }

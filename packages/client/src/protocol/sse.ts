@@ -122,6 +122,9 @@ export class SseDecoder {
   /** The event's data: its first line, then (rarely) the others. */
   #data: string | undefined;
   #moreData: string[] | undefined;
+  // pieces of #moreData that each join 1024 lines, all before the lines not joined yet
+  #joined = 0;
+  #unjoined = 0;
   #dataLength = 0;
   #eventType: string | undefined;
   #id: string | undefined;
@@ -281,7 +284,17 @@ export class SseDecoder {
 
   #addData(value: string): void {
     if (this.#data === undefined) this.#data = value;
-    else (this.#moreData ??= []).push(value);
+    // the last 1024 lines joined into one piece: an event of a million short data lines holds its text and a
+    // thousand pieces, not a million strings (a piece still reads as its lines: a data line holds no LF)
+    else {
+      const more = (this.#moreData ??= []);
+      more.push(value);
+      if (++this.#unjoined === 1024) {
+        more.push(more.splice(this.#joined, 1024).join("\n"));
+        this.#joined++;
+        this.#unjoined = 0;
+      }
+    }
     // the joining LF counts from the second line on: an event of exactly maxEventBytes characters fits
     this.#dataLength += this.#dataLength === 0 && this.#moreData === undefined ? value.length : value.length + 1;
     if (this.#dataLength > this.#maxEventBytes) this.#tooLarge();
@@ -305,6 +318,7 @@ export class SseDecoder {
   #reset(): void {
     this.#data = undefined;
     this.#moreData = undefined;
+    this.#joined = this.#unjoined = 0;
     this.#dataLength = 0;
     this.#eventType = undefined;
     this.#id = undefined;
@@ -316,7 +330,7 @@ export class SseDecoder {
     const lines: string[] = [];
     if (this.#eventType !== undefined) lines.push(`event: ${this.#eventType}`);
     if (this.#id !== undefined) lines.push(`id: ${this.#id}`);
-    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) lines.push(`data: ${d}`);
+    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) for (const line of d.split("\n")) lines.push(`data: ${line}`);
     return lines.join("\n");
   }
 
