@@ -169,7 +169,9 @@ describe("tree-shaking of the browser build", () => {
   // holding a finished process) and a surrogate pair split between streamed payload chunks (+0.25, to 22.84 /
   // 24.00 / 26.31 / 36.28); all four by 0.2 more for limits that count what the client holds (a body in tiny
   // chunks joined as it comes, kept SSE events and command deltas counted toward maxResponseBytes, an event's
-  // data lines joined) and a redaction that walks arrays by index (+0.23, to 23.07 / 24.22 / 26.54 / 36.49).
+  // data lines joined) and a redaction that walks arrays by index (+0.23, to 23.07 / 24.22 / 26.54 / 36.49);
+  // invokeStreamExecute and everything by 0.1 more for command output deltas joined as they come and a WebSocket
+  // upgrade bounded by connectionTimeout (30 s by default) whatever the implementation (26.63 / 36.64).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -179,7 +181,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 23.1 * KiB, invokeStream: 24.3 * KiB, invokeStreamExecute: 26.6 * KiB, everything: 36.6 * KiB };
+    const ceilings = { invoke: 23.1 * KiB, invokeStream: 24.3 * KiB, invokeStreamExecute: 26.7 * KiB, everything: 36.7 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

@@ -1,9 +1,9 @@
 /**
- * Limits that count what the client holds, not only the bytes it was sent (from a review under hostile servers,
- * each reproduced first): a body in tiny HTTP chunks, millions of empty SSE events, one-character command
- * deltas and an event of many short data lines each held many times their size (2.5 GB of memory for a 100 MiB
- * body; 2 GB and an untyped RangeError for a body of empty events), because every chunk, event, delta or line is
- * an object of its own.
+ * Limits that count what the client holds, not only the bytes it was sent, and pieces joined as they come (from a
+ * review under hostile servers, each reproduced first): a body in tiny HTTP chunks, millions of empty SSE events,
+ * one-character command deltas and an event of many short data lines each held many times their size (2.5 GB of
+ * memory for a 100 MiB body; 2 GB and an untyped RangeError for a body of empty events), because every chunk,
+ * event, delta or line was an object of its own.
  */
 import {
   ExecuteCommandCommand,
@@ -57,16 +57,26 @@ describe("what a blocking call keeps counts toward maxResponseBytes", () => {
     expect(out.body.length).toBe(600_000);
   });
 
-  test("200,000 one-character command deltas are over a 8 MiB limit: each collected delta counts 64 bytes", async () => {
+  test("200,000 one-character command deltas are collected whole and in order (joined as they come, not one string node each)", async () => {
     contentType = "application/vnd.amazon.eventstream";
-    const delta = frame({ contentDelta: { stdout: "x" } });
-    body = () => [frame({ contentStart: {} }), Buffer.concat(Array.from({ length: 200_000 }, () => delta)), frame({ contentStop: { exitCode: 0, status: "COMPLETED" } })];
-    const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, maxResponseBytes: 8 * 1024 * 1024 });
-    const error = await caught(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "yes x" })));
+    const deltas = Array.from({ length: 200_000 }, (_, i) => frame({ contentDelta: i % 7 === 6 ? { stderr: "e" } : { stdout: String(i % 10) } }));
+    body = () => [frame({ contentStart: {} }), Buffer.concat(deltas), frame({ contentStop: { exitCode: 0, status: "COMPLETED" } })];
+    const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+    const out = await client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "yes" }));
     client.destroy();
-    expect(error).toBeInstanceOf(ResponseLimitExceededError);
-    // what arrived before the limit is on the error
-    expect((error as AgentRuntimeError & { stdout?: string }).stdout).toMatch(/^x+$/);
+    const expected = Array.from({ length: 200_000 }, (_, i) => (i % 7 === 6 ? "" : String(i % 10))).join("");
+    expect(out.stdout).toBe(expected);
+    expect(out.stderr).toBe("e".repeat(Math.floor(200_000 / 7)));
+  });
+
+  test("a command stream cut after 5,000 deltas keeps all of them on the error", async () => {
+    contentType = "application/vnd.amazon.eventstream";
+    body = () => [frame({ contentStart: {} }), ...Array.from({ length: 5000 }, () => frame({ contentDelta: { stdout: "y" } }))];
+    const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
+    const error = await caught(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "yes y" })));
+    client.destroy();
+    expect(error.name).toBe("TruncatedStreamError");
+    expect((error as AgentRuntimeError & { stdout?: string }).stdout).toBe("y".repeat(5000));
   });
 
   test("a JSON body sent 16 bytes at a time arrives whole", async () => {

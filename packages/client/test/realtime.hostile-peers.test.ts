@@ -236,6 +236,66 @@ describe("(was a defect) an abort that happens before the upgrade starts is igno
   });
 });
 
+describe("(was a defect) an upgrade the server never answers", () => {
+  // accepts the TCP connection, reads the upgrade request and says nothing (the CLI's `ws`/`shell` hung for ever)
+  async function silent(): Promise<{ port: number; closed: () => number; close(): Promise<void> }> {
+    let closed = 0;
+    const sockets = new Set<net.Socket>();
+    const srv = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("data", () => undefined);
+      socket.on("close", () => {
+        closed++;
+        sockets.delete(socket);
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    return {
+      port: (srv.address() as net.AddressInfo).port,
+      closed: () => closed,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => srv.close(r));
+      },
+    };
+  }
+
+  test.each([
+    ["the ws package", {}],
+    ["a WHATWG WebSocket constructor (browsers, Deno: it has no handshake timeout of its own)", { WebSocket: WebSocket as never }],
+  ])("connectWebSocket with %s fails with a ConnectionTimeoutError after connectionTimeout, and closes the socket", async (_label, options) => {
+    const s = await silent();
+    const c = new RuntimeClient({ endpoint: `http://127.0.0.1:${s.port}`, token: TOKEN, connectionTimeout: 300 });
+    try {
+      const started = Date.now();
+      const outcome = await within(connectWebSocket(c, { runtimeArn: ARN, sessionId: sessionId() }, options), 5000);
+      expect(outcome).not.toBe("pending");
+      const error = (outcome as { error?: unknown }).error as { name?: string; retryable?: boolean; message?: string };
+      expect(error?.name).toBe("ConnectionTimeoutError");
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/within 300 ms \(connectionTimeout\)/);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(await until(() => s.closed() === 1, 3000)).toBe(true);
+    } finally {
+      c.destroy();
+      await s.close();
+    }
+  });
+
+  test("openShell fails the same way (the shell's own confirmation wait only starts after the upgrade)", async () => {
+    const s = await silent();
+    const c = new RuntimeClient({ endpoint: `http://127.0.0.1:${s.port}`, token: TOKEN, connectionTimeout: 300 });
+    try {
+      const outcome = await within(openShell(c, { runtimeArn: ARN, sessionId: sessionId() }), 5000);
+      expect(outcome).not.toBe("pending");
+      expect(((outcome as { error?: unknown }).error as { name?: string })?.name).toBe("ConnectionTimeoutError");
+    } finally {
+      c.destroy();
+      await s.close();
+    }
+  });
+});
+
 describe("(was a defect) close() on a server that never answers the close handshake", () => {
   test("(was a defect) `closed` (and the socket, keeping the process alive) waits for ws's 30 s close timeout; the abort path gives up after 2 s", async () => {
     const s = await server((ws) => {

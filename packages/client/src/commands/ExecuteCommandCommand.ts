@@ -4,7 +4,7 @@ import { RuntimeCommand, type RuntimeContext } from "../Command";
 import { withFields } from "../protocol/objects";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import type { CommandStatus } from "../protocol/eventStream";
-import { commandEvents, serializeExecute, type CommandProgress, type ExecuteInput } from "./commandSerde";
+import { collected, commandEvents, serializeExecute, type CommandProgress, type ExecuteInput } from "./commandSerde";
 import { responseHeaders, throwIfError, type RuntimeResponseHeaders } from "./serde";
 
 /** Input of `ExecuteCommandCommand`: the runtime, the `command` line and its `timeout` in seconds. */
@@ -39,7 +39,8 @@ export class ExecuteCommandCommand extends RuntimeCommand<ExecuteCommandCommandI
     for await (const event of commandEvents(response.body, context, head, progress)) {
       if (event.contentStop) outcome = event.contentStop;
     }
-    if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout: progress.stdout, stderr: progress.stderr } });
-    return withFields(head, { stdout: progress.stdout, stderr: progress.stderr, exitCode: outcome.exitCode, status: outcome.status });
+    const { stdout, stderr } = collected(progress);
+    if (!outcome) throw clientError(ClientErrorNames.truncated, "The command stream ended without contentStop", { fields: { stdout, stderr } });
+    return withFields(head, { stdout, stderr, exitCode: outcome.exitCode, status: outcome.status });
   }
 }

@@ -25,18 +25,40 @@ export function serializeExecute(input: ExecuteInput, context: RuntimeContext): 
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
 }
 
-/** What a collected output delta costs beyond its bytes, counted toward maxResponseBytes (a string joined to another). */
-const DELTA_COST = 64;
-
 /** What a command stream has produced so far; attached to errors so partial output is never lost. */
 export interface CommandProgress {
   /** Accumulate output (the blocking call); a stream has already delivered it and keeps nothing. */
   collect: boolean;
   stdout: string;
   stderr: string;
-  /** UTF-8 bytes collected in `stdout` and `stderr`, and DELTA_COST per delta (what `maxResponseBytes` bounds). */
+  /** UTF-8 bytes collected in `stdout` and `stderr` (what `maxResponseBytes` bounds). */
   bytes: number;
   stopped: boolean;
+  /** Deltas not joined into `stdout`/`stderr` yet (see addText). */
+  pending?: { stdout: string[]; stderr: string[] };
+}
+
+/**
+ * Appends a delta, joined 1024 at a time: `+=` per delta would keep a string node per delta (a million
+ * one-character deltas held 30 times their size). Read the text with `collected`.
+ */
+function addText(progress: CommandProgress, stream: "stdout" | "stderr", text: string): void {
+  const pending = (progress.pending ??= { stdout: [], stderr: [] })[stream];
+  if (pending.push(text) === 1024) {
+    progress[stream] += pending.join("");
+    pending.length = 0;
+  }
+}
+
+/** `progress` with every delta joined into its `stdout` and `stderr`. */
+export function collected(progress: CommandProgress): CommandProgress {
+  const pending = progress.pending;
+  if (pending) {
+    progress.stdout += pending.stdout.join("");
+    progress.stderr += pending.stderr.join("");
+    pending.stdout.length = pending.stderr.length = 0;
+  }
+  return progress;
 }
 
 /**
@@ -56,10 +78,9 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         if (event.contentDelta) {
           if (progress.collect) {
             const { stdout, stderr } = event.contentDelta;
-            if (stdout) progress.stdout += stdout;
-            if (stderr) progress.stderr += stderr;
-            // (each delta also costs DELTA_COST: a million one-character deltas hold far more than a million bytes)
-            progress.bytes += DELTA_COST + (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
+            if (stdout) addText(progress, "stdout", stdout);
+            if (stderr) addText(progress, "stderr", stderr);
+            progress.bytes += (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
             if (progress.bytes > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
           }
         } else if (event.contentStop) {
@@ -74,7 +95,7 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
     }
   } catch (e) {
     await body.cancel();
-    if (progress.collect && e && typeof e === "object") Object.assign(e, { stdout: progress.stdout, stderr: progress.stderr });
+    if (progress.collect && e && typeof e === "object") Object.assign(e, { stdout: collected(progress).stdout, stderr: progress.stderr });
     throw streamFailure(e, head);
   }
 }

@@ -25,6 +25,7 @@ import {
   scrubSecrets,
   sessionIdFor,
   SESSION_HEADER,
+  startTimer,
   tokenSource,
   UnauthorizedException,
   unlessAborted,
@@ -617,6 +618,9 @@ async function factoryFor(options: ConnectWebSocketOptions): Promise<SocketFacto
   });
 }
 
+/** How long an upgrade may take when the client sets no `connectionTimeout` (as long as a shell waits for its confirmation). */
+const DEFAULT_CONNECT_TIMEOUT = 30_000;
+
 /** An upgrade failure as the SDK's typed error: the HTTP error of a refused upgrade maps as for HTTPS calls. */
 function failureError(failure: OpenFailure, url: string, secrets: (string | undefined)[]): AgentRuntimeError {
   const known = secrets.filter((s): s is string => typeof s === "string");
@@ -742,7 +746,15 @@ async function attempt(
   });
   logOf(config)?.debug?.(`agentcore: WebSocket connecting to ${info.url.replace(/\?.*$/, "")} (session ${info.sessionId})`);
   let onAbort: (() => void) | undefined;
+  let stopTimer: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
+    // the upgrade's own bound, whatever the implementation (the platform WebSocket has none): a server that
+    // accepts the connection and never answers it cannot hold the call for ever
+    const limit = config.connectionTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    stopTimer = startTimer(limit, () => {
+      reject(clientError(ClientErrorNames.connectionTimeout, `The WebSocket upgrade did not complete within ${limit} ms (connectionTimeout)`, { fields: { beforeResponse: true }, retryable: true }));
+      pending.cancel();
+    });
     if (!signal) return;
     onAbort = () => {
       // rejected before the cancel settles `opened`, so the race reports the abort
@@ -764,6 +776,7 @@ async function attempt(
     if (isFailure(e)) throw failureError(e, info.url, secrets);
     throw e;
   } finally {
+    stopTimer!();
     if (onAbort) signal!.removeEventListener("abort", onAbort);
   }
 }
