@@ -233,9 +233,11 @@ export function parseCli(argv: string[]): ParsedArgs {
     if (token.kind !== "option") continue;
     const canonical = OPTION_ALIASES[token.name] ?? token.name;
     const def = ALL_OPTIONS[token.name as OptionName];
+    // `-s=ID` means ID, as `--session-id=ID` does (parseArgs keeps the "=" of a short option's attached value)
+    const value = token.inlineValue && !token.rawName.startsWith("--") && token.value?.startsWith("=") ? token.value.slice(1) : token.value;
     if (def.type === "boolean") values[canonical] = true;
-    else if ("multiple" in def && def.multiple) ((values[canonical] ??= []) as string[]).push(token.value ?? "");
-    else values[canonical] = token.value;
+    else if ("multiple" in def && def.multiple) ((values[canonical] ??= []) as string[]).push(value ?? "");
+    else values[canonical] = value;
     typedAs[canonical] = token.rawName;
   }
   const str = (key: string) => values[key] as string | undefined;

@@ -26,6 +26,7 @@ export const EXIT = {
   usage: 2,
   /** GNU timeout's status for a command that ran out of time. */
   timedOut: 124,
+  sighup: 129,
   sigint: 130,
   sigpipe: 141,
   sigterm: 143,

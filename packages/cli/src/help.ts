@@ -119,7 +119,7 @@ ${EXIT_HELP}
 `,
   ws: `${COMMAND_USAGE.ws}
 
-Connects to the agent's WebSocket (/ws), sends each line of stdin as a text message (at most 200 a second;
+Connects to the agent's WebSocket (/ws), sends each line of stdin as a text message (at most 200 in any second;
 the service closes connections past 250) and prints each message received: text followed by a newline,
 binary as raw bytes. After stdin ends, the connection is closed once the agent has been quiet for 2 s
 (--idle-timeout-ms MS sets that wait), or when the agent closes it. An abnormal close is an error

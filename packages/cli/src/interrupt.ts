@@ -1,7 +1,7 @@
 import { EXIT } from "./errors";
 
 export interface Interrupts {
-  /** Aborted by Ctrl-C, SIGTERM or a broken stdout; passed to every request. */
+  /** Aborted by Ctrl-C, SIGTERM, SIGHUP (the terminal went away) or a broken stdout; passed to every request. */
   signal: AbortSignal;
   /** The exit status the interruption calls for, or undefined when nothing interrupted the run. */
   exitCode(): number | undefined;
@@ -14,8 +14,9 @@ export interface Interrupts {
 const FORCE_EXIT_MS = 2000;
 
 /**
- * Ctrl-C or SIGTERM aborts the request in flight (closing the connection ends the stream on the server too),
- * then the CLI exits 128+signal as a shell expects. A second Ctrl-C exits at once.
+ * Ctrl-C, SIGTERM or SIGHUP aborts the request in flight (closing the connection ends the stream on the server too),
+ * then the CLI exits 128+signal as a shell expects, after the command's own clean-up (a shell puts the terminal
+ * back out of raw mode). A second signal exits at once.
  */
 export function installInterrupts(exit: (code: number) => void): Interrupts {
   const controller = new AbortController();
@@ -32,8 +33,10 @@ export function installInterrupts(exit: (code: number) => void): Interrupts {
   };
   const onInt = onSignal(EXIT.sigint);
   const onTerm = onSignal(EXIT.sigterm);
+  const onHup = onSignal(EXIT.sighup);
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
   return {
     signal: controller.signal,
     exitCode: () => code,
@@ -41,6 +44,7 @@ export function installInterrupts(exit: (code: number) => void): Interrupts {
     dispose: () => {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
+      process.off("SIGHUP", onHup);
     },
   };
 }

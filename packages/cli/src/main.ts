@@ -34,7 +34,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   for (const secret of candidateSecrets(argv, io.env)) secrets.add(secret);
   // the reader going away ends the command with 141 (as SIGPIPE would); any other write failure is an error
   const out = new Sink(io.stdout, (e) => interrupts?.abort(e?.code === "EPIPE" ? EXIT.sigpipe : EXIT.error));
-  const err = new Sink(io.stderr);
+  // a broken stderr too: `exec`'s command writes its stderr there (a reader that left must not let it run on)
+  const err = new Sink(io.stderr, (e) => e?.code === "EPIPE" && interrupts?.abort(EXIT.sigpipe));
   const messages = new Messages(err, secrets.scrub);
   let client: RuntimeClient | undefined;
   let args: ParsedArgs | undefined;

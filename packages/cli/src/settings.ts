@@ -68,7 +68,8 @@ export function resolveSettings(command: CommandName, globals: GlobalOptions, en
   if (globals.endpoint !== undefined) config.endpoint = globals.endpoint;
   // handed over as given, however long: the SDK chains timers past setTimeout's 2^31 - 1 ms, so a huge value
   // means "that long" and never fires at once
-  if (globals.timeoutMs !== undefined) config.deadline = globals.timeoutMs;
+  // (ws and shell: the time to open the connection; a session itself has no deadline)
+  if (globals.timeoutMs !== undefined) config.deadline = config.connectionTimeout = globals.timeoutMs;
   if (globals.idleTimeoutMs !== undefined) config.idleTimeout = globals.idleTimeoutMs;
   if (globals.maxAttempts !== undefined) config.maxAttempts = globals.maxAttempts;
   if (globals.allowInsecureHttp) config.allowInsecureHttp = true;

@@ -43,7 +43,7 @@ export function envFor(emulator: Emulator, token: string, extra: Record<string, 
 }
 
 /** Spawns the built bin asynchronously: the emulator lives in this process, so a sync spawn would deadlock. */
-export function start(args: string[], options: { env: NodeJS.ProcessEnv; stdin?: string }): Running {
+export function start(args: string[], options: { env: NodeJS.ProcessEnv; stdin?: string; keepStdinOpen?: boolean }): Running {
   const started = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], { env: options.env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
@@ -57,7 +57,7 @@ export function start(args: string[], options: { env: NodeJS.ProcessEnv; stdin?:
   });
   child.stderr.on("data", (text: string) => (stderr += text));
   if (options.stdin !== undefined) child.stdin.end(options.stdin);
-  else child.stdin.end();
+  else if (!options.keepStdinOpen) child.stdin.end();
   const done = new Promise<CliResult>((resolve) => {
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, stdoutChunks, elapsed: Date.now() - started }));
   });

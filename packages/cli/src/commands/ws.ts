@@ -24,6 +24,7 @@ export async function ws(args: WsArgs, ctx: CommandContext): Promise<number> {
   const connection = await connectWebSocket(ctx.client, ctx.target, { signal: ctx.signal, connection: ctx.connection });
   if (ctx.sessionGenerated) await ctx.messages.line(`agentcore: session ${connection.sessionId}`);
   const quietMs = args.globals.idleTimeoutMs ?? QUIET_AFTER_EOF_MS;
+  // the last line sent or message received: the agent's reply to the last line counts from that line
   let lastMessage = Date.now();
   let stdinDone = false;
   let quietTimer: NodeJS.Timeout | undefined;
@@ -35,17 +36,18 @@ export async function ws(args: WsArgs, ctx: CommandContext): Promise<number> {
 
   const sending = (async () => {
     const lines = createInterface({ input: ctx.stdin, crlfDelay: Infinity, terminal: false });
-    let windowStart = Date.now();
-    let inWindow = 0;
+    // when the last MAX_PER_SECOND lines went out, oldest first: a line waits until the one MAX_PER_SECOND
+    // before it is a second old, so no second (not only no calendar second) holds more
+    const sentAt: number[] = [];
     try {
       for await (const line of lines) {
-        if (++inWindow > MAX_PER_SECOND) {
-          const wait = windowStart + 1000 - Date.now();
+        if (sentAt.length === MAX_PER_SECOND) {
+          const wait = sentAt.shift()! + 1000 - performance.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-          windowStart = Date.now();
-          inWindow = 1;
         }
         connection.send(line);
+        sentAt.push(performance.now());
+        lastMessage = Date.now();
       }
     } catch {
       // the connection closed under us: the receive loop reports why
