@@ -75,6 +75,8 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         if (body.failure !== undefined) throw body.failure;
         const event = commandEventOf(message);
         if (!event) continue;
+        // the outcome is the last word: output or a second outcome after it is a broken stream, not more output
+        if (progress.stopped) throw clientError(ClientErrorNames.response, "The command stream went on after contentStop");
         if (event.contentDelta) {
           if (progress.collect) {
             const { stdout, stderr } = event.contentDelta;

@@ -162,7 +162,7 @@ class NodeSource implements Source {
   };
   // a connection cut before the body ended: the stream closes without 'end' (and may not emit 'error')
   readonly #onClose = (): void => {
-    if (!this.#ended) this.#onError(Object.assign(new Error("the connection closed before the response body ended"), { code: "ECONNRESET" }));
+    if (!this.#ended) this.#onError(closedEarly());
   };
 
   constructor(stream: NodeReadable) {
@@ -171,6 +171,9 @@ class NodeSource implements Source {
     stream.on("end", this.#onEnd);
     stream.on("error", this.#onError);
     stream.on("close", this.#onClose);
+    // destroyed before this reader existed (a malformed body right behind the head): its events are gone
+    const state = stream as { destroyed?: boolean; readableEnded?: boolean; errored?: unknown };
+    if (state.destroyed === true && state.readableEnded !== true) this.#onError(state.errored ?? closedEarly());
   }
 
   next(): Promise<Uint8Array | undefined> {
@@ -209,6 +212,8 @@ class NodeSource implements Source {
     return chunk;
   }
 }
+
+const closedEarly = () => Object.assign(new Error("the connection closed before the response body ended"), { code: "ECONNRESET" });
 
 function networkError(cause: unknown): AgentRuntimeError {
   if (cause && typeof cause === "object" && (cause as { name?: string }).name && "$fault" in cause) return cause as AgentRuntimeError;

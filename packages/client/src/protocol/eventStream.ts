@@ -282,7 +282,8 @@ export function commandEventOf(message: Message): CommandEvent | undefined {
     const text = headerString(message, ":error-message") ?? (payloadText(message) || "The command stream reported an error");
     throw inBandError(code, text, { errorType: code });
   }
-  if (type !== "event") return undefined;
+  // as the AWS SDK's unmarshaller: a message of another type may carry output this client would silently lose
+  if (type !== "event") throw clientError(ClientErrorNames.response, `A command stream message has an unknown :message-type ${JSON.stringify(type.slice(0, 64))}`);
   const eventType = headerString(message, ":event-type");
   if (eventType !== undefined && eventType !== "chunk") return undefined;
   let body: unknown;
@@ -300,8 +301,12 @@ export function commandEventOf(message: Message): CommandEvent | undefined {
   const delta = record.contentDelta;
   if (delta) {
     const out: { stdout?: string; stderr?: string } = {};
-    if (typeof delta.stdout === "string") out.stdout = delta.stdout;
-    if (typeof delta.stderr === "string") out.stderr = delta.stderr;
+    for (const stream of ["stdout", "stderr"] as const) {
+      const text = delta[stream];
+      if (typeof text === "string") out[stream] = text;
+      // output that is not text would be dropped without a word
+      else if (text != null) throw clientError(ClientErrorNames.response, `A contentDelta's ${stream} is not a string`);
+    }
     return { contentDelta: out };
   }
   const stop = record.contentStop;

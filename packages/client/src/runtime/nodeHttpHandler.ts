@@ -68,7 +68,9 @@ export class NodeRequestHandler implements HttpHandler {
       const options: RequestOptions = { host: hostname, port: request.port, method: request.method, path, headers: request.headers, agent };
       if (request.username != null || request.password != null) options.auth = `${request.username ?? ""}:${request.password ?? ""}`;
       options.headers = (options.auth === undefined ? headerList(request, body, secure) : undefined) ?? headerObject(request, body);
+      let incoming: IncomingMessage | undefined;
       const req = (secure ? this.#https! : this.#http!).request(options, (res: IncomingMessage) => {
+        incoming = res;
         resolve({ response: { statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res.headers), body: res } as HttpResponse });
       });
       // a connection that fails after part of the response head came (a status line, a few headers) is not a
@@ -76,6 +78,9 @@ export class NodeRequestHandler implements HttpHandler {
       let readBefore: number | undefined;
       req.once("socket", (socket) => (readBefore = socket.bytesRead));
       req.on("error", (e: Error & { responseBytes?: number }) => {
+        // after the head: the body's own failure (a malformed chunk: HPE_INVALID_CHUNK_SIZE), which the body would
+        // otherwise report as a bare "aborted" connection
+        if (incoming) return void incoming.destroy(e);
         const read = readBefore === undefined ? 0 : (req.socket?.bytesRead ?? readBefore) - readBefore;
         if (read > 0) e.responseBytes = read;
         reject(e);
