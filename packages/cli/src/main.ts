@@ -59,6 +59,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // --allow-insecure-http alone still shows the SDK's warning that the token crosses the network in clear
       const threshold = level ?? (globals.allowInsecureHttp ? "warn" : undefined);
       const logger = threshold ? structuredLogger(threshold, (record) => void messages.record(record)) : undefined;
+      // (--allow-insecure-http alone: its warning only; a failure stays the one plain error line, not a record too)
+      if (logger && level === undefined) logger.error = () => undefined;
       const settings = resolveSettings(args.command, globals, io.env, logger, debug);
       secrets.add(settings.token);
       if (debug) {

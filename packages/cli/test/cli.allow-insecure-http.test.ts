@@ -70,4 +70,14 @@ describe("the built CLI against the emulator at a host the SDK does not count as
     expect(r.stderr).not.toContain(env.AGENTCORE_TOKEN!);
     expect(emulator.requests.filter((q) => q.op === "invocations" && q.status === 200)).toHaveLength(1);
   });
+
+  it("with the flag, a failure is the one plain error line after the warning (it was also an error record)", async () => {
+    if (!reachable) return;
+    const r = await cli(["--allow-insecure-http", "--endpoint", endpoint, "--arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/missing-abcdefghij", "invoke", "hi"], { env });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: "warn" });
+    expect(lines[1]).toMatch(/^agentcore: ResourceNotFoundException: /);
+  });
 });
