@@ -14,6 +14,7 @@ import {
   type AgentRuntimeError,
 } from "@agentcore-runtime/client";
 import { Parts } from "../src/protocol/body";
+import { redact } from "../src/protocol/redact";
 import { frame } from "./helpers/resilience";
 import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
 
@@ -132,5 +133,31 @@ describe("many small pieces are joined as they come", () => {
     }
     expect(error).toBeInstanceOf(ResponseLimitExceededError);
     expect(pushed).toBe(16); // 1 MiB of lines: 16 pushes of 65,536, the 17th over
+  });
+});
+
+describe("what the review of this change found", () => {
+  const TOKEN_TEXT = "Bearer abcd1234efgh5678";
+  test("redaction still reaches a short array's non-index fields (a RegExp match's input)", () => {
+    const match = /Authorization: (.*)/.exec(`Authorization: ${TOKEN_TEXT}`)!;
+    const error = Object.assign(new Error("x"), { match });
+    redact(error);
+    expect(match.input).toBe("Authorization: Bearer [REDACTED]");
+    expect(match[0]).toBe("Authorization: Bearer [REDACTED]");
+  });
+  test("a long array is walked by index: its last element is redacted, a read-only one left without a throw", () => {
+    const long: unknown[] = Array.from({ length: 70_000 }, (_, i) => `event ${i}`);
+    long[69_999] = `leaked ${TOKEN_TEXT}`;
+    Object.defineProperty(long, 5, { value: `fixed ${TOKEN_TEXT}`, writable: false });
+    expect(() => redact(Object.assign(new Error("x"), { events: long }))).not.toThrow();
+    expect(long[69_999]).toBe("leaked Bearer [REDACTED]");
+    expect(long[5]).toBe(`fixed ${TOKEN_TEXT}`);
+  });
+  test("a truncated event of 200,000 data lines gives its partial text as one string per joined piece, line by line", () => {
+    const cut = new SseDecoder({ maxEventBytes: 1e9 });
+    cut.push(new TextEncoder().encode("data:x\n".repeat(200_000)));
+    const end = cut.finish();
+    expect(end.truncated).toBe(true);
+    expect(end.partial).toBe(Array.from({ length: 200_000 }, () => "data: x").join("\n"));
   });
 });

@@ -282,6 +282,12 @@ describe("(was a defect) an upgrade the server never answers", () => {
     }
   });
 
+  test("a plain config's connectionTimeout of 0 is unset (the default bound), not a 0 ms timeout", async () => {
+    const s = await server(() => undefined);
+    const conn = await connectWebSocket({ endpoint: `http://127.0.0.1:${s.port}`, token: TOKEN, connectionTimeout: 0 } as never, { runtimeArn: ARN, sessionId: sessionId() });
+    conn.close();
+  });
+
   test("openShell fails the same way (the shell's own confirmation wait only starts after the upgrade)", async () => {
     const s = await silent();
     const c = new RuntimeClient({ endpoint: `http://127.0.0.1:${s.port}`, token: TOKEN, connectionTimeout: 300 });

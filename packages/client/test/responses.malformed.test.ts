@@ -42,6 +42,7 @@ describe("event-stream messages the client cannot take as they are", () => {
     ["a contentDelta whose stdout is a number", [START, frame({ contentDelta: { stdout: 123 } }), STOP()], /stdout is not a string/],
     ["output after contentStop", [START, frame({ contentDelta: { stdout: "a" } }), STOP(), frame({ contentDelta: { stdout: "late" } })], /after contentStop/],
     ["a second contentStop", [START, STOP(0), STOP(7)], /after contentStop/],
+    ["an event of an unknown :event-type after contentStop", [START, STOP(0), frame({ x: 1 }, { ":message-type": "event", ":event-type": "newKind", ":content-type": "application/json" })], /after contentStop/],
   ])("%s is an InvalidResponseError, the output before it kept", async (_label, frames, message) => {
     respond = commandStream(...(frames as Buffer[]));
     const error = await caught(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "x" })));

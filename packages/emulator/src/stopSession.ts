@@ -55,7 +55,8 @@ export async function handleStop(req: ParsedRequest<{ clientToken?: string }>, s
     ex.sendError("ResourceNotFoundException", `Session not found: ${sessionId}`);
     return;
   }
-  await sessions.end(session);
+  // recorded before the clean-up is awaited: a retry that comes while the folder is being removed is answered too
   if (clientToken !== undefined) ledger.record(clientToken, sessionId);
+  await sessions.end(session);
   ex.send(200, "", { [CANONICAL[SESSION_HEADER]]: sessionId });
 }

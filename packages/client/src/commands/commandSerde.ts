@@ -73,10 +73,10 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
       for (const message of decoder.push(chunk)) {
         // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
         if (body.failure !== undefined) throw body.failure;
+        // the outcome is the last word: any message after it is a broken stream, not more output
+        if (progress.stopped) throw clientError(ClientErrorNames.response, "The command stream went on after contentStop");
         const event = commandEventOf(message);
         if (!event) continue;
-        // the outcome is the last word: output or a second outcome after it is a broken stream, not more output
-        if (progress.stopped) throw clientError(ClientErrorNames.response, "The command stream went on after contentStop");
         if (event.contentDelta) {
           if (progress.collect) {
             const { stdout, stderr } = event.contentDelta;

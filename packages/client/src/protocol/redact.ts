@@ -28,6 +28,9 @@ function usable(secrets: Secrets): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** Arrays longer than this are walked by index only (see walk). */
+const LONG_ARRAY = 65_536;
+
 /** What every match of PATTERNS contains: a string without it (nearly all) skips the three scans. */
 const MAY_MATCH = /[Bb]earer|eyJ|base64UrlBearerAuthorization\./;
 
@@ -78,12 +81,15 @@ function walk(value: unknown, secrets: string[], seen: Map<object, unknown>): un
     return out;
   }
   seen.set(value, value);
-  // an array by index: an error may hold millions of events (Reflect.ownKeys of those throws a RangeError)
-  if (Array.isArray(value) && !Object.isFrozen(value)) {
+  // a very long array by index (an error may hold a million events: listing their keys costs a string each, and
+  // past 2^24 throws a RangeError); elements that are accessors or read-only are left as the generic path leaves
+  // them. A shorter one, whose non-index fields (a RegExp match's `input`) may hold text, goes the generic way.
+  if (Array.isArray(value) && value.length > LONG_ARRAY && !Object.isFrozen(value)) {
     for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const next = walk(item, secrets, seen);
-      if (next !== item) value[i] = next;
+      const descriptor = Object.getOwnPropertyDescriptor(value, i);
+      if (!descriptor || !("value" in descriptor)) continue;
+      const next = walk(descriptor.value, secrets, seen);
+      if (next !== descriptor.value && descriptor.writable) value[i] = next;
     }
     return value;
   }

@@ -330,7 +330,8 @@ export class SseDecoder {
     const lines: string[] = [];
     if (this.#eventType !== undefined) lines.push(`event: ${this.#eventType}`);
     if (this.#id !== undefined) lines.push(`id: ${this.#id}`);
-    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) for (const line of d.split("\n")) lines.push(`data: ${line}`);
+    // (a joined piece holds its lines with LF between them: one string each, not one per line)
+    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) lines.push(`data: ${d.replaceAll("\n", "\ndata: ")}`);
     return lines.join("\n");
   }
 

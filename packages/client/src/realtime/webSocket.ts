@@ -750,7 +750,9 @@ async function attempt(
   const aborted = new Promise<never>((_, reject) => {
     // the upgrade's own bound, whatever the implementation (the platform WebSocket has none): a server that
     // accepts the connection and never answers it cannot hold the call for ever
-    const limit = config.connectionTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    // (a plain config is not validated here: anything but a positive number is unset, as for a shell's confirmation)
+    const given = config.connectionTimeout;
+    const limit = typeof given === "number" && given > 0 ? given : DEFAULT_CONNECT_TIMEOUT;
     stopTimer = startTimer(limit, () => {
       reject(clientError(ClientErrorNames.connectionTimeout, `The WebSocket upgrade did not complete within ${limit} ms (connectionTimeout)`, { fields: { beforeResponse: true }, retryable: true }));
       pending.cancel();
