@@ -15,16 +15,9 @@ import {
 } from "@agentcore-runtime/client";
 import { Parts } from "../src/protocol/body";
 import { redact } from "../src/protocol/redact";
-import { frame } from "./helpers/resilience";
+import { frame, rejectionOf } from "./helpers/resilience";
 import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
 
-const caught = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e) => e as AgentRuntimeError,
-  );
 
 describe("what a blocking call keeps counts toward maxResponseBytes", () => {
   let server: TestServer;
@@ -43,7 +36,7 @@ describe("what a blocking call keeps counts toward maxResponseBytes", () => {
     contentType = "text/event-stream";
     body = () => [Buffer.from("data\n\n".repeat(200_000))];
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, maxResponseBytes: 8 * 1024 * 1024 });
-    const error = await caught(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
     client.destroy();
     expect(error).toBeInstanceOf(ResponseLimitExceededError);
     expect((error as ResponseLimitExceededError).limit).toBe("maxResponseBytes");
@@ -74,7 +67,7 @@ describe("what a blocking call keeps counts toward maxResponseBytes", () => {
     contentType = "application/vnd.amazon.eventstream";
     body = () => [frame({ contentStart: {} }), ...Array.from({ length: 5000 }, () => frame({ contentDelta: { stdout: "y" } }))];
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
-    const error = await caught(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "yes y" })));
+    const error = await rejectionOf(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "yes y" })));
     client.destroy();
     expect(error.name).toBe("TruncatedStreamError");
     expect((error as AgentRuntimeError & { stdout?: string }).stdout).toBe("y".repeat(5000));

@@ -6,7 +6,7 @@
  * the server's words).
  */
 import { ExecuteCommandCommand, ExecuteCommandStreamCommand, InvokeCommand, RuntimeClient, type AgentRuntimeError } from "@agentcore-runtime/client";
-import { frame } from "./helpers/resilience";
+import { frame, rejectionOf } from "./helpers/resilience";
 import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -21,13 +21,6 @@ afterAll(async () => {
   await server.close();
 });
 
-const caught = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e) => e as AgentRuntimeError & { stdout?: string },
-  );
 
 const START = frame({ contentStart: {} });
 const STOP = (exitCode = 0) => frame({ contentStop: { exitCode, status: "COMPLETED" } });
@@ -45,7 +38,7 @@ describe("event-stream messages the client cannot take as they are", () => {
     ["an event of an unknown :event-type after contentStop", [START, STOP(0), frame({ x: 1 }, { ":message-type": "event", ":event-type": "newKind", ":content-type": "application/json" })], /after contentStop/],
   ])("%s is an InvalidResponseError, the output before it kept", async (_label, frames, message) => {
     respond = commandStream(...(frames as Buffer[]));
-    const error = await caught(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "x" })));
+    const error = await rejectionOf(client.send(new ExecuteCommandCommand({ runtimeArn: ARN, command: "x" })));
     expect(error.name).toBe("InvalidResponseError");
     expect(error.message).toMatch(message as RegExp);
     expect(typeof error.stdout).toBe("string");
@@ -80,7 +73,7 @@ describe("an error body over 1 MiB", () => {
       res.writeHead(400, { "content-type": "text/plain" });
       res.end(`Bad request: field X is wrong. ${"x".repeat(2 * 1024 * 1024)}`);
     };
-    const error = await caught(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
     expect(error.statusCode).toBe(400);
     expect(error.message).toMatch(/Bad request: field X is wrong/);
   });
@@ -96,7 +89,7 @@ describe("a body the HTTP parser rejects", () => {
     await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
     const c = new RuntimeClient({ endpoint: `http://127.0.0.1:${(raw.address() as import("node:net").AddressInfo).port}`, token: TOKEN });
     try {
-      const error = await caught(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+      const error = await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
       expect(error.name).toBe("NetworkError");
       expect((error as AgentRuntimeError & { code?: string }).code).toBe("HPE_INVALID_CHUNK_SIZE");
       expect(error.message).toMatch(/chunk size/i);

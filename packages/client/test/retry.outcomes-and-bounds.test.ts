@@ -18,15 +18,9 @@ import {
   type RetryStrategy,
 } from "@agentcore-runtime/client";
 import { runNodeScript } from "./helpers/child";
+import { rejectionOf } from "./helpers/resilience";
 import { ARN, SESSION, startServer, TOKEN, type TestServer } from "./helpers/server";
 
-const caught = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e) => e as AgentRuntimeError,
-  );
 
 describe("a connection that fails partway through the response head: the request reached the agent", () => {
   // what the server writes before it drops the connection: response bytes, but never a whole head
@@ -50,7 +44,7 @@ describe("a connection that fails partway through the response head: the request
     head = bytes;
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN });
     const before = server.requests.length;
-    const error = await caught(client.send(new InvokeCommand({ runtimeArn: ARN, payload: { prompt: "transfer $100" } })));
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: { prompt: "transfer $100" } })));
     client.destroy();
     expect(server.requests.length - before).toBe(1);
     expect(error.name).toBe("NetworkError");
@@ -65,7 +59,7 @@ describe("a connection that fails partway through the response head: the request
     head = heads[0][1];
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: standardRetryStrategy({ maxAttempts: 3, baseDelay: 1 }) });
     const before = server.requests.length;
-    const error = await caught(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION })));
+    const error = await rejectionOf(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION })));
     client.destroy();
     const sent = server.requests.slice(before);
     expect(sent).toHaveLength(3);
@@ -78,7 +72,7 @@ describe("a connection that fails partway through the response head: the request
     head = "";
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: standardRetryStrategy({ maxAttempts: 2, baseDelay: 1 }) });
     const before = server.requests.length;
-    const error = await caught(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
     client.destroy();
     expect(server.requests.length - before).toBe(2);
     expect((error as { beforeResponse?: boolean }).beforeResponse).toBe(true);
@@ -134,7 +128,7 @@ describe("a strategy's bounds", () => {
     const strategy: RetryStrategy = { maxAttempts: 3, retryDelay: () => delay };
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: strategy });
     const before = server.requests.length;
-    const error = await caught(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
     client.destroy();
     expect(error.statusCode).toBe(503);
     expect(server.requests.length - before).toBe(1);
@@ -181,7 +175,7 @@ describe("errors raised before any attempt say so in $metadata (it was {})", () 
     ["a signal already aborted", () => client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }), { abortSignal: AbortSignal.abort() })],
   ])("%s: attempts 0, totalRetryDelay 0", async (_label, send) => {
     const before = server.requests.length;
-    const error = await caught(send());
+    const error = await rejectionOf(send());
     expect(AgentRuntimeError.isInstance(error)).toBe(true);
     expect(error.$metadata).toMatchObject({ attempts: 0, totalRetryDelay: 0 });
     expect(server.requests.length).toBe(before);
@@ -190,7 +184,7 @@ describe("errors raised before any attempt say so in $metadata (it was {})", () 
   test("a destroyed client: attempts 0", async () => {
     const gone = new RuntimeClient({ endpoint: server.url, token: TOKEN });
     gone.destroy();
-    const error = await caught(gone.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    const error = await rejectionOf(gone.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
     expect(error.$metadata).toMatchObject({ attempts: 0, totalRetryDelay: 0 });
   });
 });
