@@ -271,7 +271,10 @@ describe("(was a defect) --allow-insecure-http logs records on stderr while the 
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (t: string) => (output += t));
     await new Promise((resolve) => child.on("close", resolve));
-    expect(output).toContain('{"level":"error"');
+    // the warning record, then the failure as its one plain line (--allow-insecure-http alone logs no error record)
+    expect(output).toMatch(/^\{"level":"warn"/m);
+    expect(output).toMatch(/^agentcore: RuntimeClientError: /m);
+    expect(output).not.toContain('{"level":"error"');
     expect(output).not.toMatch(/waiting for the agent…\{"level"/);
     expect(output).not.toContain("waiting for the agent");
   });
