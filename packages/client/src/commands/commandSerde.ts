@@ -2,6 +2,7 @@ import type { HttpRequest } from "@smithy/protocol-http";
 import type { RuntimeContext } from "../types";
 import type { BodyReader } from "../protocol/body";
 import { utf8Bytes } from "../protocol/bytes";
+import { TextParts } from "../protocol/textParts";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { limitExceeded } from "../protocol/limits";
 import { commandEventOf, EventStreamDecoder, type CommandEvent } from "../protocol/eventStream";
@@ -34,29 +35,16 @@ export interface CommandProgress {
   /** UTF-8 bytes collected in `stdout` and `stderr` (what `maxResponseBytes` bounds). */
   bytes: number;
   stopped: boolean;
-  /** Deltas not joined into `stdout`/`stderr` yet (see addText). */
-  pending?: { stdout: string[]; stderr: string[] };
-}
-
-/**
- * Appends a delta, joined 1024 at a time: `+=` per delta would keep a string node per delta (a million
- * one-character deltas held 30 times their size). Read the text with `collected`.
- */
-function addText(progress: CommandProgress, stream: "stdout" | "stderr", text: string): void {
-  const pending = (progress.pending ??= { stdout: [], stderr: [] })[stream];
-  if (pending.push(text) === 1024) {
-    progress[stream] += pending.join("");
-    pending.length = 0;
-  }
+  /** The deltas of each stream, joined as they come (see TextParts); `collected` reads them. */
+  pending?: { stdout: TextParts; stderr: TextParts };
 }
 
 /** `progress` with every delta joined into its `stdout` and `stderr`. */
 export function collected(progress: CommandProgress): CommandProgress {
   const pending = progress.pending;
   if (pending) {
-    progress.stdout += pending.stdout.join("");
-    progress.stderr += pending.stderr.join("");
-    pending.stdout.length = pending.stderr.length = 0;
+    progress.stdout = pending.stdout.text();
+    progress.stderr = pending.stderr.text();
   }
   return progress;
 }
@@ -80,8 +68,9 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         if (event.contentDelta) {
           if (progress.collect) {
             const { stdout, stderr } = event.contentDelta;
-            if (stdout) addText(progress, "stdout", stdout);
-            if (stderr) addText(progress, "stderr", stderr);
+            const pending = (progress.pending ??= { stdout: new TextParts(""), stderr: new TextParts("") });
+            if (stdout) pending.stdout.add(stdout);
+            if (stderr) pending.stderr.add(stderr);
             progress.bytes += (stdout ? utf8Bytes(stdout).byteLength : 0) + (stderr ? utf8Bytes(stderr).byteLength : 0);
             if (progress.bytes > maxResponseBytes) throw limitExceeded("maxResponseBytes", maxResponseBytes, "The command's output");
           }

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
+import { TextParts } from "./textParts";
 
 /** One server-sent event as dispatched by the WHATWG algorithm. */
 export interface SseEvent {
@@ -121,10 +122,7 @@ export class SseDecoder {
   #inComment = false;
   /** The event's data: its first line, then (rarely) the others. */
   #data: string | undefined;
-  #moreData: string[] | undefined;
-  // pieces of #moreData that each join 1024 lines, all before the lines not joined yet
-  #joined = 0;
-  #unjoined = 0;
+  #moreData: TextParts | undefined;
   #dataLength = 0;
   #eventType: string | undefined;
   #id: string | undefined;
@@ -284,17 +282,9 @@ export class SseDecoder {
 
   #addData(value: string): void {
     if (this.#data === undefined) this.#data = value;
-    // the last 1024 lines joined into one piece: an event of a million short data lines holds its text and a
-    // thousand pieces, not a million strings (a piece still reads as its lines: a data line holds no LF)
-    else {
-      const more = (this.#moreData ??= []);
-      more.push(value);
-      if (++this.#unjoined === 1024) {
-        more.push(more.splice(this.#joined, 1024).join("\n"));
-        this.#joined++;
-        this.#unjoined = 0;
-      }
-    }
+    // (joined as they come: an event of a million short data lines holds its text, not a million strings; a
+    // joined piece still reads as its lines, since a data line holds no LF)
+    else (this.#moreData ??= new TextParts("\n")).add(value);
     // the joining LF counts from the second line on: an event of exactly maxEventBytes characters fits
     this.#dataLength += this.#dataLength === 0 && this.#moreData === undefined ? value.length : value.length + 1;
     if (this.#dataLength > this.#maxEventBytes) this.#tooLarge();
@@ -306,7 +296,7 @@ export class SseDecoder {
 
   #dispatch(): void {
     if (this.#data !== undefined) {
-      const data = this.#moreData === undefined ? this.#data : [this.#data, ...this.#moreData].join("\n");
+      const data = this.#moreData === undefined ? this.#data : `${this.#data}\n${this.#moreData.text()}`;
       const event = new SseEventImpl(data);
       if (this.#eventType) event.event = this.#eventType;
       if (this.#id !== undefined) event.id = this.#id;
@@ -318,7 +308,6 @@ export class SseDecoder {
   #reset(): void {
     this.#data = undefined;
     this.#moreData = undefined;
-    this.#joined = this.#unjoined = 0;
     this.#dataLength = 0;
     this.#eventType = undefined;
     this.#id = undefined;
@@ -331,7 +320,7 @@ export class SseDecoder {
     if (this.#eventType !== undefined) lines.push(`event: ${this.#eventType}`);
     if (this.#id !== undefined) lines.push(`id: ${this.#id}`);
     // (a joined piece holds its lines with LF between them: one string each, not one per line)
-    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData ?? [])]) lines.push(`data: ${d.replaceAll("\n", "\ndata: ")}`);
+    if (this.#data !== undefined) for (const d of [this.#data, ...(this.#moreData?.pieces() ?? [])]) lines.push(`data: ${d.replaceAll("\n", "\ndata: ")}`);
     return lines.join("\n");
   }
 

@@ -3,7 +3,7 @@
 import type { RuntimeClient } from "../RuntimeClient";
 import type { RuntimeClientConfig } from "../types";
 import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, redact, sessionIdFor, startTimer, uuidv4 } from "./internals";
-import { closeError, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
+import { closeError, connectWaitMs, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
 const STDOUT = 0x01;
@@ -25,8 +25,6 @@ const KILLED: ShellExit = { exitCode: 137, signal: "SIGKILL" };
  * then stops reading its socket, so TCP holds the server back); it reads on once the reader is down to half.
  */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
-/** How long a new connection waits for the STATUS that confirms the shell when the client sets no `connectionTimeout`. */
-const DEFAULT_CONFIRM_TIMEOUT = 30_000;
 /** setInterval runs a longer interval every millisecond; a heartbeat that rare is none. */
 const MAX_INTERVAL_MS = 2 ** 31 - 1;
 /** Heartbeats in a row with nothing received (no echo, no other frame) after which the peer counts as dead. */
@@ -330,10 +328,9 @@ class Shell implements ShellSession {
     this.#options = options;
     this.shellId = shellId;
     this.sessionId = sessionId;
-    // a RuntimeClient's validated config, or a plain config as given (where anything but a positive number is unset)
+    // a RuntimeClient's validated config, or a plain config as given
     const config: RuntimeClientConfig | undefined = typeof (client as RuntimeClient | undefined)?.config === "object" ? (client as RuntimeClient).config : (client as RuntimeClientConfig | undefined);
-    const limit = config?.connectionTimeout;
-    this.#confirmTimeout = typeof limit === "number" && limit > 0 ? limit : DEFAULT_CONFIRM_TIMEOUT;
+    this.#confirmTimeout = connectWaitMs(config?.connectionTimeout);
     this.exit = new Promise<ShellExit>((resolve, reject) => (this.#settle = { resolve, reject }));
     // an exit nobody awaits must not be an unhandled rejection
     this.exit.catch(() => undefined);

@@ -618,8 +618,14 @@ async function factoryFor(options: ConnectWebSocketOptions): Promise<SocketFacto
   });
 }
 
-/** How long an upgrade may take when the client sets no `connectionTimeout` (as long as a shell waits for its confirmation). */
-const DEFAULT_CONNECT_TIMEOUT = 30_000;
+/**
+ * How long a real-time connection waits to open (the upgrade, a shell's confirmation): the client's
+ * `connectionTimeout`, or 30 s when it has none. A plain config is not validated, so anything but a positive number
+ * is taken as unset.
+ */
+export function connectWaitMs(connectionTimeout: unknown): number {
+  return typeof connectionTimeout === "number" && connectionTimeout > 0 ? connectionTimeout : 30_000;
+}
 
 /** An upgrade failure as the SDK's typed error: the HTTP error of a refused upgrade maps as for HTTPS calls. */
 function failureError(failure: OpenFailure, url: string, secrets: (string | undefined)[]): AgentRuntimeError {
@@ -750,9 +756,7 @@ async function attempt(
   const aborted = new Promise<never>((_, reject) => {
     // the upgrade's own bound, whatever the implementation (the platform WebSocket has none): a server that
     // accepts the connection and never answers it cannot hold the call for ever
-    // (a plain config is not validated here: anything but a positive number is unset, as for a shell's confirmation)
-    const given = config.connectionTimeout;
-    const limit = typeof given === "number" && given > 0 ? given : DEFAULT_CONNECT_TIMEOUT;
+    const limit = connectWaitMs(config.connectionTimeout);
     stopTimer = startTimer(limit, () => {
       reject(clientError(ClientErrorNames.connectionTimeout, `The WebSocket upgrade did not complete within ${limit} ms (connectionTimeout)`, { fields: { beforeResponse: true }, retryable: true }));
       pending.cancel();
