@@ -181,7 +181,7 @@ const builds: Options[] = [
     target: "node20",
     sourcemap: true,
     clean: true,
-    external: ["@agentcore-runtime/client", /^@smithy\//, "@aws-sdk/credential-providers"],
+    external: ["@agentcore-runtime/client", /^@smithy\//, "@aws-sdk/credential-providers", "ws"],
   },
 ];
 

@@ -174,7 +174,8 @@ describe("tree-shaking of the browser build", () => {
   // upgrade bounded by connectionTimeout (30 s by default) whatever the implementation (26.63 / 36.64); all four
   // by 0.2 more for malformed responses reported instead of skipped (an unknown :message-type, output after
   // contentStop, an error body cut rather than dropped, a body destroyed before its reader: +0.09 to +0.18, to
-  // 23.16 / 24.32 / 26.81 / 36.82).
+  // 23.16 / 24.32 / 26.81 / 36.82); "everything" by 0.1 for the `ws` option of connectWebSocket and openShell
+  // (an application's or CLI's own `ws` class, checked before anything is sent: +0.08, to 36.90).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -184,7 +185,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 23.3 * KiB, invokeStream: 24.5 * KiB, invokeStreamExecute: 26.9 * KiB, everything: 36.9 * KiB };
+    const ceilings = { invoke: 23.3 * KiB, invokeStream: 24.5 * KiB, invokeStreamExecute: 26.9 * KiB, everything: 37.0 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

@@ -12,6 +12,7 @@ import {
   DeadlineExceededError,
   getWebSocketConnection,
   InsecureEndpointError,
+  InvalidParameterError,
   NetworkError,
   RuntimeClient,
   type WebSocketConstructorLike,
@@ -26,6 +27,8 @@ const B64URL = Buffer.from(TOKEN).toString("base64url");
 let server: WebSocketServer;
 let port: number;
 const upgrades: IncomingMessage[] = [];
+/** The server's end of each upgrade, by its request. */
+const serverEnds = new Map<IncomingMessage, WebSocket>();
 
 beforeAll(async () => {
   server = new WebSocketServer({
@@ -35,6 +38,7 @@ beforeAll(async () => {
   });
   server.on("connection", (ws, req) => {
     upgrades.push(req);
+    serverEnds.set(req, ws);
     ws.on("message", (data, binary) => ws.send(data, { binary }));
   });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -149,6 +153,50 @@ describe("connectWebSocket on the wire", () => {
       if (got.length === 2) break;
     }
     expect(got).toEqual([[9, 8, 7], "text"]);
+    c.destroy();
+  });
+
+  test("options.ws: the caller's own `ws` class, used as the default one is (token as a header, pings), not as a WHATWG constructor", async () => {
+    const constructed: string[] = [];
+    class OwnWs extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        constructed.push(String(args[0]));
+      }
+    }
+    const c = client();
+    const ws = await connectWebSocket(c, { runtimeArn: ARN, sessionId: SESSION }, { ws: OwnWs, pingIntervalMs: 100 });
+    const req = upgrades.at(-1)!;
+    expect(constructed).toEqual([`ws://127.0.0.1:${port}${req.url}`]);
+    expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req.headers["sec-websocket-protocol"]).toBeUndefined();
+    // pings are a `ws` feature: the server sees one within a few intervals
+    const socket = serverEnds.get(req)!;
+    const pinged = new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), 2000);
+      socket.once("ping", () => (clearTimeout(t), resolve(true)));
+    });
+    expect(await pinged).toBe(true);
+    ws.send("own");
+    for await (const m of ws) {
+      expect(m).toBe("own");
+      break;
+    }
+    c.destroy();
+  });
+
+  test("options.ws refused before anything is sent: not a `ws` class, or together with options.WebSocket", async () => {
+    const c = client();
+    const before = upgrades.length;
+    class NotWs {
+      constructor(public url: string) {}
+    }
+    for (const options of [{ ws: NotWs }, { ws: WebSocket, WebSocket: WebSocket as unknown as WebSocketConstructorLike }, { ws: "ws" as never }]) {
+      const e = await connectWebSocket(c, { runtimeArn: ARN, sessionId: SESSION }, options).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(InvalidParameterError);
+      expect((e as InvalidParameterError).message).toMatch(/options\.ws/);
+    }
+    expect(upgrades.length).toBe(before);
     c.destroy();
   });
 

@@ -3,6 +3,7 @@ import { openShell, type ShellExit, type ShellSession } from "@agentcore-runtime
 import type { ShellArgs } from "../args";
 import type { CommandContext } from "../context";
 import { EXIT } from "../errors";
+import { ownWs } from "../wsPackage";
 
 /** Ctrl+] (GS), as telnet and `docker attach` use it: detaches instead of reaching the remote shell. */
 const DETACH_KEY = 0x1d;
@@ -25,7 +26,7 @@ export async function shell(args: ShellArgs, ctx: CommandContext): Promise<numbe
   const stdout = ctx.stdout as WriteStream;
   const tty = stdin.isTTY === true && typeof stdin.setRawMode === "function";
   const size = stdout.isTTY && stdout.columns > 0 && stdout.rows > 0 ? { cols: Math.min(stdout.columns, 1000), rows: Math.min(stdout.rows, 1000) } : {};
-  const session: ShellSession = await openShell(ctx.client, { ...ctx.target, ...(args.shellId !== undefined ? { shellId: args.shellId } : {}), ...size }, { signal: ctx.signal, connection: ctx.connection });
+  const session: ShellSession = await openShell(ctx.client, { ...ctx.target, ...(args.shellId !== undefined ? { shellId: args.shellId } : {}), ...size }, { signal: ctx.signal, connection: ctx.connection, ws: await ownWs() });
   const reattach = `agentcore shell --session-id ${session.sessionId} --shell-id ${session.shellId}`;
   // on stderr, so piped output stays the shell's own
   await ctx.messages.line(`agentcore: shell ${session.shellId} in session ${session.sessionId}${tty ? " (Ctrl+] detaches)" : ""}`);

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import { connectWebSocket, type WebSocketMessage } from "@agentcore-runtime/client";
+import { ownWs } from "../wsPackage";
 import type { WsArgs } from "../args";
 import type { CommandContext } from "../context";
 import { EXIT } from "../errors";
@@ -21,7 +22,7 @@ function rendered(message: WebSocketMessage, json: boolean): string | Uint8Array
  * sets that wait) or when the agent closes it. An abnormal close (1008, 1011, …) is an error, exit 1.
  */
 export async function ws(args: WsArgs, ctx: CommandContext): Promise<number> {
-  const connection = await connectWebSocket(ctx.client, ctx.target, { signal: ctx.signal, connection: ctx.connection });
+  const connection = await connectWebSocket(ctx.client, ctx.target, { signal: ctx.signal, connection: ctx.connection, ws: await ownWs() });
   if (ctx.sessionGenerated) await ctx.messages.line(`agentcore: session ${connection.sessionId}`);
   const quietMs = args.globals.idleTimeoutMs ?? QUIET_AFTER_EOF_MS;
   // the last line sent or message received: the agent's reply to the last line counts from that line

@@ -85,6 +85,8 @@ export interface OpenShellOptions {
   onReconnect?: (info: { attempt: number; bytesDropped: number }) => void;
   /** A WHATWG WebSocket constructor to use instead of the default (see connectWebSocket). */
   WebSocket?: WebSocketConstructorLike;
+  /** Node: the `ws` package's WebSocket class, for when the client cannot load `ws` itself (see connectWebSocket). */
+  ws?: ConnectWebSocketOptions["ws"];
   /** A ready-made (e.g. SigV4-signed) connection for `/ws/shells`, asked again on every reconnect (see connectWebSocket). */
   connection?: ConnectWebSocketOptions["connection"];
 }
@@ -345,6 +347,7 @@ class Shell implements ShellSession {
     const { connection, secrets } = await openConnection(this.#client, this.#input, "ws/shells", { shellId: this.shellId }, {
       signal: this.#options.signal,
       WebSocket: this.#options.WebSocket,
+      ws: this.#options.ws,
       connection: this.#options.connection,
       // the shell's own heartbeats (through to the shell) tell a dead peer: no WebSocket pings besides
       pingIntervalMs: 0,

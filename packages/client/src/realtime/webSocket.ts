@@ -3,7 +3,7 @@
 import type { RuntimeClient } from "../RuntimeClient";
 import type { RuntimePath } from "../commands/serde";
 import type { WebSocketClosedError } from "../protocol/errors";
-import { nodeSocketFactory } from "../runtime/webSocketRuntime";
+import { nodeSocketFactory, wsSocketFactory } from "../runtime/webSocketRuntime";
 import type { TokenSource } from "../tokens/cache";
 import type { Abort } from "../protocol/abort";
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
@@ -284,6 +284,13 @@ export interface ConnectWebSocketOptions {
    * browsers: the platform's). With one, the token travels as a subprotocol and upgrade refusals are opaque.
    */
   WebSocket?: WebSocketConstructorLike;
+  /**
+   * Node: the `ws` package's WebSocket class (`import { WebSocket } from "ws"`), used as the client uses the `ws` it
+   * loads itself (the token as a header, pings, a refused upgrade's typed error). For when the client cannot
+   * load `ws`: a bundle that leaves it out, or an install where `ws` is not in a folder the client resolves
+   * from (a CLI or framework with its own copy). Not with `WebSocket`; refused in browser builds.
+   */
+  ws?: new (address: string, ...rest: any[]) => unknown;
   /**
    * A ready-made connection instead of the client's bearer token: e.g. from the `sigv4` subpath's
    * `getSignedWebSocketConnection` or `getPresignedWebSocketUrl` for an IAM runtime. A function is called for
@@ -609,11 +616,12 @@ function encodeMessage(data: unknown): string | Uint8Array {
 /** The WebSocket implementation for this platform: `ws` in Node when installed, else the platform's. */
 async function factoryFor(options: ConnectWebSocketOptions): Promise<SocketFactory> {
   if (options.WebSocket) return whatwgFactory(options.WebSocket);
+  if (options.ws !== undefined) return wsSocketFactory(options.ws)!;
   const node = await nodeSocketFactory();
   if (node) return node;
   const platform = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
   if (typeof platform === "function") return whatwgFactory(platform);
-  throw clientError(ClientErrorNames.invalidParameter, "No WebSocket implementation: on Node 20 install the `ws` package (npm install ws), or pass options.WebSocket", {
+  throw clientError(ClientErrorNames.invalidParameter, "No WebSocket implementation: on Node 20 install the `ws` package (npm install ws), or pass options.ws or options.WebSocket", {
     fields: { field: "WebSocket" },
   });
 }
@@ -689,6 +697,9 @@ export async function openConnection(
     if (signal?.aborted) throw callerAbortError(signal.reason);
     if (options.WebSocket !== undefined && typeof options.WebSocket !== "function") {
       throw clientError(ClientErrorNames.invalidParameter, "options.WebSocket must be a WebSocket constructor", { fields: { field: "WebSocket" } });
+    }
+    if (options.ws !== undefined && (options.WebSocket !== undefined || !wsSocketFactory(options.ws))) {
+      throw clientError(ClientErrorNames.invalidParameter, "options.ws must be the `ws` package's WebSocket class (Node only), without options.WebSocket", { fields: { field: "ws" } });
     }
     const ping = options.pingIntervalMs;
     // (a ping is a frame: more than a few a second would eat into the service's 250, and one shorter than a

@@ -4,3 +4,8 @@ import type { SocketFactory } from "../realtime/socket";
 export function nodeSocketFactory(): Promise<SocketFactory | undefined> {
   return Promise.resolve(undefined);
 }
+
+/** Browsers cannot use the `ws` package: the `ws` option is refused. */
+export function wsSocketFactory(_Ws: unknown): SocketFactory | undefined {
+  return undefined;
+}

@@ -41,7 +41,10 @@ let loading: Promise<SocketFactory | undefined> | undefined;
  * and shows the HTTP response of a refused upgrade, so it becomes the same typed error as an HTTPS call.
  */
 export function nodeSocketFactory(): Promise<SocketFactory | undefined> {
-  loading ??= import("ws").then(
+  // webpackIgnore: webpack resolves every literal import() when it builds, so a server bundle of an application
+  // that never opens a WebSocket failed to build without `ws` installed; this leaves the import to Node at run time
+  // (an application that bundles everything passes `ws` in through the `ws` option instead)
+  loading ??= import(/* webpackIgnore: true */ "ws").then(
     (mod: any) => {
       const Ws = (mod.WebSocket ?? mod.default?.WebSocket ?? mod.default) as WsConstructor | undefined;
       return typeof Ws === "function" ? wsFactory(Ws) : undefined;
@@ -52,6 +55,15 @@ export function nodeSocketFactory(): Promise<SocketFactory | undefined> {
     },
   );
   return loading;
+}
+
+/**
+ * A factory over the `ws` WebSocket class a caller hands in (the `ws` option), or undefined when `Ws` is not one
+ * (a WHATWG WebSocket has no ping() or terminate()).
+ */
+export function wsSocketFactory(Ws: unknown): SocketFactory | undefined {
+  const proto = typeof Ws === "function" ? (Ws.prototype as Partial<WsClient> | undefined) : undefined;
+  return typeof proto?.ping === "function" && typeof proto.terminate === "function" ? wsFactory(Ws as WsConstructor) : undefined;
 }
 
 function wsFactory(Ws: WsConstructor): SocketFactory {
