@@ -3,6 +3,7 @@ import type { MiddlewareStack } from "@smithy/types";
 import { markAccepted } from "./middleware/retry";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "./protocol/errors";
 import { withFields } from "./protocol/objects";
+import { isBodyReader, openBody } from "./protocol/body";
 import { transport, type RuntimeResponse, type SentCounter } from "./protocol/transport";
 import type { RuntimeContext } from "./types";
 
@@ -35,6 +36,9 @@ function inputError(e: unknown): unknown {
  */
 const deserializerMiddleware: Factory = (next, context: RuntimeContext) => async (args) => {
   const { response } = (await next(args)) as { response: RuntimeResponse };
+  // a response made by a middleware below this one (a mock, a cache, a replay) carries the body it was given (a
+  // Node stream, a ReadableStream, bytes): it is read as the transport's are, with the call's abort and idle timeout
+  if (response && !isBodyReader(response.body)) response.body = openBody(response.body, { abort: context.abort, idleTimeout: context.idleTimeout });
   try {
     return { response, output: await context.command.deserialize(response, context) };
   } catch (e) {

@@ -163,6 +163,34 @@ describe("credential provider memo", () => {
     expect({ calls, error: r.error?.message }).toEqual({ calls: 2, error: undefined });
   });
 
+  test("(was a defect) a refresh that keeps failing inside the margin is not asked again by every call: 1 s, 2 s, 4 s … 15 s apart", async () => {
+    let clock = Date.now();
+    const now = jest.spyOn(Date, "now").mockImplementation(() => clock);
+    try {
+      let calls = 0;
+      const askedAt: number[] = [];
+      const start = clock;
+      const provider = async (): Promise<AwsCredentials> => {
+        calls++;
+        askedAt.push(clock - start);
+        if (calls === 1) return { ...CREDS, expiration: new Date(start + 5 * 60_000 + 1000) };
+        throw new Error("STS throttling");
+      };
+      const c = client(provider);
+      await invoke(c);
+      // inside the margin for 40 s (of the 4 minutes the credentials still serve), a call every 200 ms: 200 calls
+      for (clock = start + 2000; clock < start + 42_000; clock += 200) {
+        const r = await invoke(c).then(() => "ok", (e) => e.name);
+        expect(r).toBe("ok");
+      }
+      const gaps = askedAt.slice(2).map((t, i) => t - askedAt[i + 1]);
+      expect(gaps.slice(0, 4)).toEqual([1000, 2000, 4000, 8000]);
+      expect(calls).toBeLessThan(10);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   test("expiration as a string or an Invalid Date is refused with a clear TokenProviderError (not a crash, not a fetch per call)", async () => {
     const asString = client(async () => ({ ...CREDS, expiration: "2099-01-01T00:00:00Z" }) as unknown as AwsCredentials);
     const e = await invoke(asString).catch((x) => x);

@@ -211,6 +211,62 @@ describe("refreshed ahead of expiresAt", () => {
     expect(fetched).toBe(4);
   });
 
+  test("a failing refresh ahead of expiry is not retried by every call: 1 s, 2 s, 4 s … 15 s apart, never past the expiry; a success resets it", async () => {
+    let now = 0;
+    let fail = false;
+    let calls = 0;
+    const source = tokenSource(async () => {
+      calls++;
+      if (fail) throw new Error("idp down");
+      return { token: `t${calls}-abcdefgh`, expiresAt: new Date(now + 600_000) };
+    }, () => now);
+    await source.get();
+    fail = true;
+    // from the refresh point to the expiry, a call every 10 ms: 6,000 calls
+    const askedAt: number[] = [];
+    for (now = 540_000; now < 600_000; now += 10) {
+      const before = calls;
+      await expect(source.get()).resolves.toBe("t1-abcdefgh");
+      // (a background refresh: let it settle)
+      await new Promise((r) => setImmediate(r));
+      if (calls > before) askedAt.push(now);
+    }
+    const gaps = askedAt.slice(1).map((t, i) => t - askedAt[i]);
+    expect(gaps.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 15_000]);
+    expect(gaps.every((g) => g <= 15_000)).toBe(true);
+    expect(askedAt.length).toBeLessThan(12);
+    // recovered: the new token's failures start again from 1 s
+    fail = false;
+    now = 600_000;
+    const renewed = await source.get();
+    expect(renewed).toBe(`t${calls}-abcdefgh`);
+    fail = true;
+    const before = calls;
+    now = 1_140_000; // the new token's refresh point
+    await source.get();
+    await new Promise((r) => setImmediate(r));
+    now += 999;
+    await source.get();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(before + 1);
+    now += 1;
+    await source.get();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(before + 2);
+  });
+
+  test("expiresAt in epoch seconds (a JWT's exp) is read as seconds, not as a time in 1970 that expires every call", async () => {
+    let now = 1_700_000_000_000;
+    let calls = 0;
+    const source = tokenSource(async () => ({ token: `s${++calls}-abcdefgh`, expiresAt: (now / 1000 + 3600) as unknown as Date }), () => now);
+    for (let i = 0; i < 100; i++) await source.get();
+    expect(calls).toBe(1);
+    now += 3600_000 - 59_000; // inside the refresh window: refreshed once in the background
+    await source.get();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+  });
+
   test("a failed refresh ahead of expiry keeps using the still-valid token; once expired, the failure surfaces", async () => {
     let now = 0;
     let fail = false;

@@ -228,6 +228,14 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
   return new Body(sourceOf(body), options);
 }
 
+/**
+ * Whether `body` is a reader made by openBody: the deserializers read nothing else. (Not a test of its methods: a
+ * Node Readable has a `take()` of its own, which returns a stream.)
+ */
+export function isBodyReader(body: unknown): body is BodyReader {
+  return body instanceof Body;
+}
+
 /** A response body: the source's chunks, with the idle timeout between them, abort and cancellation. */
 class Body implements BodyReader {
   readonly #source: Source;

@@ -57,7 +57,7 @@ function checked(value: unknown): AwsCredentials {
 /**
  * Static credentials as they are; a provider memoised, with concurrent callers sharing one fetch: fetched again
  * in the background from 5 minutes before `expiration` (calls meanwhile sign with the current ones, kept if that
- * refresh fails), waited for in the last minute. A failed fetch is not remembered: the next call asks again; so is
+ * refresh fails, and the next refresh then waits 1 s, 2 s, 4 s … 15 s), waited for in the last minute. A failed fetch is not remembered: the next call asks again; so is
  * one every waiting call gave up on, and one that has not settled within 30 s fails.
  */
 export function credentialCache(source: AwsCredentialsSource): CredentialCache {
@@ -72,6 +72,9 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
     return { secrets, get: async () => fixed, current: () => fixed };
   }
   let current: AwsCredentials | undefined;
+  // after a failed refresh ahead of expiry, no other before this time (1 s, 2 s, 4 s … 15 s after each failure)
+  let failures = 0;
+  let retryAt = 0;
   const left = (c: AwsCredentials) => (c.expiration === undefined ? Infinity : c.expiration.getTime() - Date.now());
   const usable = (c: AwsCredentials | undefined): c is AwsCredentials => c !== undefined && left(c) > EXPIRATION_CUTOFF_MS;
 
@@ -81,8 +84,13 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
       try {
         value = await within(CREDENTIALS_TIMEOUT_MS, "credentials", () => source(forceRefresh ? { forceRefresh: true } : undefined), fetch);
       } catch (e) {
-        // a refresh ahead of expiry that fails: the current credentials serve until the cutoff
-        if (usable(current)) return current;
+        // a refresh ahead of expiry that fails: the current credentials serve until the cutoff, and the next
+        // refresh waits (a failing provider was asked again by every call for those minutes)
+        if (usable(current)) {
+          failures++;
+          retryAt = Date.now() + Math.min(15_000, 1000 * 2 ** (failures - 1));
+          return current;
+        }
         if (AgentRuntimeError.isInstance(e)) throw e;
         const message = (e as { message?: unknown } | null)?.message;
         throw clientError(ClientErrorNames.token, `The AWS credentials provider failed: ${typeof message === "string" ? message : String(e)}`, {
@@ -90,6 +98,7 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
           fields: { field: "credentials" },
         });
       }
+      failures = retryAt = 0;
       return (current = remember(checked(value)));
     } catch (e) {
       throw redact(e, secrets);
@@ -104,7 +113,7 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
         const ms = left(current);
         if (ms > EXPIRATION_MARGIN_MS) return Promise.resolve(current);
         if (ms > EXPIRATION_CUTOFF_MS) {
-          if (fetches.inflight === undefined) fetches.start(true).promise.catch(() => undefined);
+          if (fetches.inflight === undefined && Date.now() >= retryAt) fetches.start(true).promise.catch(() => undefined);
           return Promise.resolve(current);
         }
       }

@@ -24,7 +24,12 @@ interface Cached {
   expiresAt?: number;
   /** When to fetch again ahead of expiry. */
   refreshAt?: number;
+  /** Refreshes ahead of expiry that failed in a row (each waits twice as long before the next). */
+  failures?: number;
 }
+
+/** After a failed refresh ahead of expiry, the next waits 1 s, 2 s, 4 s … up to this (never past the expiry). */
+const REFRESH_RETRY_MAX_MS = 15_000;
 
 /**
  * A provider's failure as a TokenProviderError. Its message and its error (kept as `cause`) may quote a token,
@@ -61,8 +66,15 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
     try {
       value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }), fetch);
     } catch (e) {
-      const usable = !forceRefresh && current && (current.expiresAt === undefined || current.expiresAt > now());
-      if (usable) return current!.token;
+      const at = now();
+      const held = current;
+      if (!forceRefresh && held && (held.expiresAt === undefined || held.expiresAt > at)) {
+        // the token serves on until it expires, and the next refresh waits: a failing token endpoint was asked
+        // again by every call (thousands a minute) until then
+        held.failures = (held.failures ?? 0) + 1;
+        if (held.expiresAt !== undefined) held.refreshAt = Math.min(held.expiresAt, at + Math.min(REFRESH_RETRY_MAX_MS, 1000 * 2 ** (held.failures - 1)));
+        return held.token;
+      }
       throw providerError(e, issued);
     }
     const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: expiryOf(value?.expiresAt) };
@@ -108,6 +120,14 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   };
 }
 
-/** A provider's `expiresAt` as epoch ms: a Date, or (a common slip) epoch milliseconds or a date string. */
+/**
+ * A provider's `expiresAt` as epoch ms: a Date, or (common slips) a date string, epoch milliseconds, or epoch
+ * seconds (a JWT's `exp`, an OAuth server's time): a number below 1e11 (in ms, a time in 1973) is read as seconds,
+ * since as ms it would be long past and have the provider asked again on every call.
+ */
 const expiryOf = (expiresAt: unknown): number | undefined =>
-  expiresAt instanceof Date || typeof expiresAt === "number" || typeof expiresAt === "string" ? new Date(expiresAt).getTime() : undefined;
+  typeof expiresAt === "number" && expiresAt < 1e11
+    ? expiresAt * 1000
+    : expiresAt instanceof Date || typeof expiresAt === "number" || typeof expiresAt === "string"
+      ? new Date(expiresAt).getTime()
+      : undefined;
