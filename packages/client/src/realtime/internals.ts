@@ -14,7 +14,7 @@ export { checkToken, LIMITS } from "../protocol/validate";
 export { endpointFromEnvironment } from "../runtime/runtimeConfig";
 export { tokenSource } from "../tokens/cache";
 export { startTimer } from "../protocol/timers";
-export { followSignal, unlessAborted } from "../protocol/abort";
+export { followSignal, listenToSignal, unlessAborted } from "../protocol/abort";
 
 /**
  * Where this module is itself (tests, the browser builds, the root entry) the real-time code already shares

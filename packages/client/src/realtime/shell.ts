@@ -2,7 +2,7 @@
 // and a payload; reconnects on 1001/1006 with the same shellId, output replayed on reconnect delivered once.
 import type { RuntimeClient } from "../RuntimeClient";
 import type { RuntimeClientConfig } from "../types";
-import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, redact, sessionIdFor, startTimer, uuidv4 } from "./internals";
+import { AgentRuntimeError, clientError, ClientErrorNames, inBandError, listenToSignal, redact, sessionIdFor, startTimer, uuidv4 } from "./internals";
 import { closeError, connectWaitMs, openConnection, type ConnectWebSocketOptions, type WebSocketConfig, type WebSocketConnection, type WebSocketConnectionInput, type WebSocketConstructorLike } from "./webSocket";
 
 const STDIN = 0x00;
@@ -698,16 +698,17 @@ class Shell implements ShellSession {
   #backoff(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const signal = this.#options.signal;
+      let unlisten: (() => void) | undefined;
       const wake = () => {
         stop();
-        signal?.removeEventListener("abort", wake);
+        unlisten?.();
         this.#wake = undefined;
         resolve();
       };
       const stop = startTimer(ms, wake);
       this.#wake = wake;
-      signal?.addEventListener("abort", wake, { once: true });
       if (signal?.aborted) wake();
+      else if (signal) unlisten = listenToSignal(signal, wake);
     });
   }
 

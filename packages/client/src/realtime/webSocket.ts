@@ -21,6 +21,7 @@ import {
   heldSecret,
   isLoopbackHost,
   LIMITS,
+  listenToSignal,
   redact,
   scrubSecrets,
   sessionIdFor,
@@ -415,8 +416,8 @@ class Connection implements WebSocketConnection {
       this.#abortError = callerAbortError(signal.reason);
       this.close(1000, "aborted");
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.#cleanup = () => signal.removeEventListener("abort", onAbort);
+    // through the shared hub, as send() does: one listener on a signal whatever the number of connections
+    this.#cleanup = listenToSignal(signal, onAbort);
   }
 
   /** @internal pings every `every` ms; one unanswered when the next is due drops the connection (1006) */
@@ -762,7 +763,7 @@ async function attempt(
     },
   });
   logOf(config)?.debug?.(`agentcore: WebSocket connecting to ${info.url.replace(/\?.*$/, "")} (session ${info.sessionId})`);
-  let onAbort: (() => void) | undefined;
+  let unlisten: (() => void) | undefined;
   let stopTimer: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     // the upgrade's own bound, whatever the implementation (the platform WebSocket has none): a server that
@@ -773,12 +774,12 @@ async function attempt(
       pending.cancel();
     });
     if (!signal) return;
-    onAbort = () => {
+    const onAbort = () => {
       // rejected before the cancel settles `opened`, so the race reports the abort
       reject(callerAbortError(signal.reason));
       pending.cancel();
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    unlisten = listenToSignal(signal, onAbort);
   });
   try {
     const { socket, responseHeaders } = await Promise.race([pending.opened, aborted]);
@@ -794,7 +795,7 @@ async function attempt(
     throw e;
   } finally {
     stopTimer!();
-    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    unlisten?.();
   }
 }
 

@@ -28,6 +28,8 @@ type AbortLike = { aborted: boolean; reason?: unknown; onabort?: unknown; addEve
 const LONGEST_CONNECT_TIMEOUT = 2 ** 31 - 1;
 /** The pool warning is logged at most this often. */
 const WARN_EVERY_MS = 15_000;
+/** A pooled keep-alive socket left idle this long is closed (Node's global agent uses the same). */
+const IDLE_SOCKET_MS = 5000;
 
 /**
  * The default HTTP handler in Node: one `node:http(s)` request per call on keep-alive agents, nothing else.
@@ -134,7 +136,11 @@ export class NodeRequestHandler implements HttpHandler {
 
   /** Loads a protocol's module and makes its keep-alive agent, on the first request of that protocol. */
   #agentOf(secure: boolean): HttpAgent | HttpsAgent {
-    const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity };
+    // as Node's own global agent: an idle pooled socket is closed after 5 s (or 1 s before a server's Keep-Alive
+    // timeout), the most recently used one is taken first. Without a timeout, idle sockets stayed open until the
+    // server closed them: 256 after a burst, and one per client dropped without destroy() (a load balancer keeps
+    // them for minutes), and a socket closed by the server as it is reused is the keep-alive reset race
+    const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     if (secure) {
       const https = (this.#https = this.#modules.https);
       return (this.#httpsAgent = new https.Agent(agentOptions));
