@@ -13,13 +13,18 @@ import { Abort, CallList, listenToSignal } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
-import type { MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
+import type { Logger, MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
 
 /**
  * One call's context: what its middleware, serializer and deserializer read. A class, so every call's context
  * has one shape and its `signal` accessor is not re-created per call.
  */
+/** A call's `context.logger` when the client has none: middleware may log unconditionally, as in the AWS SDK. */
+const NO_LOGGER: Logger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+
 class CallContext implements RuntimeContext {
+  /** The client's name, as AWS SDK clients set it (middleware written for several clients tell them apart by it). */
+  readonly clientName = "RuntimeClient";
   commandName: string;
   operation: RuntimeContext["operation"];
   logger: RuntimeContext["logger"];
@@ -27,6 +32,7 @@ class CallContext implements RuntimeContext {
   idleTimeout: number | undefined = undefined;
   limits: RuntimeContext["limits"];
   sessionId: string | undefined = undefined;
+  readonly sent = { count: 0 };
   // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
   #replaced: AbortSignal | undefined = undefined;
 
@@ -38,7 +44,7 @@ class CallContext implements RuntimeContext {
   ) {
     this.commandName = command.commandName;
     this.operation = command.operation;
-    this.logger = config.logger;
+    this.logger = config.logger ?? NO_LOGGER;
     this.limits = config.limits;
   }
 
@@ -123,7 +129,24 @@ export class RuntimeClient {
   }
 
   /** Sends a command; a streaming output keeps the call open until its stream ends or is cancelled. */
-  async send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions = {}): Promise<Output> {
+  send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options?: SendOptions): Promise<Output>;
+  /** Sends a command and calls `callback(error)` or `callback(null, output)` (the AWS SDK's callback form). */
+  send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, callback: (error: unknown, output?: Output) => void): void;
+  /** Sends a command with options and calls `callback(error)` or `callback(null, output)` (the AWS SDK's callback form). */
+  send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions, callback: (error: unknown, output?: Output) => void): void;
+  send<Input extends object, Output extends MetadataBearer>(
+    command: RuntimeCommand<Input, Output>,
+    optionsOrCallback?: SendOptions | ((error: unknown, output?: Output) => void),
+    callback?: (error: unknown, output?: Output) => void,
+  ): Promise<Output> | void {
+    if (typeof optionsOrCallback === "function") return this.send(command, {}, optionsOrCallback);
+    const sent = this.#send(command, optionsOrCallback ?? {});
+    if (typeof callback !== "function") return sent;
+    // as the AWS SDK: the callback gets the outcome, and an exception it throws is not turned into an unhandled rejection
+    sent.then((output) => callback(null, output), (error: unknown) => callback(error)).catch(() => undefined);
+  }
+
+  async #send<Input extends object, Output extends MetadataBearer>(command: RuntimeCommand<Input, Output>, options: SendOptions): Promise<Output> {
     try {
       if (this.#destroyed) throw clientError(ClientErrorNames.invalidParameter, "This RuntimeClient was destroyed");
       checkCallOptions(options);
@@ -176,7 +199,7 @@ export class RuntimeClient {
     } catch (e) {
       call.abandon = undefined;
       release();
-      throw unattempted(e);
+      throw unattempted(e, context.sent.count);
     }
   }
 
@@ -219,11 +242,11 @@ export class RuntimeClient {
 
 /**
  * An error that ended the call where the retry middleware did not count attempts (input refused before sending, a
- * middleware above it): no attempt was made, so `$metadata` says 0, as every error's does.
+ * middleware above it, or no retry middleware at all): `$metadata` says how many requests went out (0 when none).
  */
-function unattempted(e: unknown): unknown {
+function unattempted(e: unknown, sent = 0): unknown {
   if (AgentRuntimeError.isInstance(e) && (e as AgentRuntimeError).$metadata.attempts === undefined) {
-    (e as AgentRuntimeError).$metadata = { ...(e as AgentRuntimeError).$metadata, attempts: 0, totalRetryDelay: 0 };
+    (e as AgentRuntimeError).$metadata = { ...(e as AgentRuntimeError).$metadata, attempts: sent, totalRetryDelay: 0 };
   }
   return e;
 }

@@ -12,6 +12,11 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** Checks the options a call's timers and limits read; a bad value is an InvalidParameterError before anything is sent. */
 export function checkCallOptions(options: SendOptions | RuntimeClientConfig): void {
+  const signal = (options as SendOptions).abortSignal as { addEventListener?: unknown } | undefined;
+  if (signal != null && typeof signal.addEventListener !== "function") {
+    // (the deprecated @smithy/abort-controller signal has only `onabort`: it cannot be listened to alongside others)
+    throw clientError(ClientErrorNames.invalidParameter, "abortSignal must be an AbortSignal", { fields: { field: "abortSignal" } });
+  }
   checkDuration("requestTimeout", options.requestTimeout);
   checkDuration("idleTimeout", options.idleTimeout);
   checkDuration("deadline", options.deadline);
@@ -41,6 +46,11 @@ export function resolveConfig(config: RuntimeClientConfig): ResolvedConfig {
       "retryStrategy must have retryDelay(error, attempt, operation) and maxAttempts (see standardRetryStrategy); AWS SDK v3 retry strategies are not supported",
       { fields: { field: "retryStrategy" } },
     );
+  }
+  const handler = config.requestHandler as { handle?: unknown } | undefined;
+  if (handler !== undefined && typeof handler?.handle !== "function") {
+    // (the AWS SDK also takes an options object here; this client takes maxSockets and connectionTimeout itself)
+    throw clientError(ClientErrorNames.invalidParameter, "requestHandler must be an HttpHandler: an object with handle()", { fields: { field: "requestHandler" } });
   }
   const { token: _token, requestHandler: _handler, ...rest } = config;
   // (a strategy must name its own: NaN stands in for a missing one)

@@ -86,5 +86,6 @@ export type {
   ConnectWebSocketOptions,
   ConnectionTarget,
   WebSocketConstructorLike,
+  WsWebSocketClass,
 } from "./realtime/webSocket";
 export type { ShellSession, ShellExit, OpenShellInput, OpenShellOptions, ShellReconnectOptions } from "./realtime/shell";

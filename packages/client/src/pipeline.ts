@@ -49,13 +49,13 @@ const deserializerMiddleware: Factory = (next, context: RuntimeContext) => async
 };
 
 function addSerde(stack: MiddlewareStack<any, any>): MiddlewareStack<any, any> {
-  stack.add(serializerMiddleware as any, { step: "serialize", name: "serializerMiddleware", override: true });
-  stack.add(deserializerMiddleware as any, { step: "deserialize", name: "deserializerMiddleware", override: true });
+  stack.add(serializerMiddleware as any, { step: "serialize", name: "serializerMiddleware", tags: ["SERIALIZER"], override: true });
+  stack.add(deserializerMiddleware as any, { step: "deserialize", name: "deserializerMiddleware", tags: ["DESERIALIZER"], override: true });
   return stack;
 }
 
 /** The last handler: one HTTP attempt (the retry middleware hands down a counter of requests sent). */
-const terminal = (context: RuntimeContext): Handler => (args) => transport(args.request, context, args.sent as SentCounter | undefined);
+const terminal = (context: RuntimeContext): Handler => (args) => transport(args.request, context, (args.sent as SentCounter | undefined) ?? context.sent);
 
 /**
  * The middleware stack in the order `@smithy/middleware-stack` sorts it, computed once and reused until the

@@ -146,7 +146,10 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   command: { serialize(input: any, context: RuntimeContext): Promise<unknown>; deserialize(response: any, context: RuntimeContext): Promise<unknown> };
   /** The client's resolved configuration. */
   config: ResolvedConfig;
-  /** The client's logger, if any. */
+  /**
+   * The client's logger, or one that does nothing when none is configured (as the AWS SDK's NoOpLogger), so a
+   * middleware can call `context.logger.debug(…)` either way.
+   */
   logger?: Logger;
   /**
    * Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError.
@@ -159,6 +162,11 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
    * @internal
    */
   abort: Abort;
+  /**
+   * Requests sent when no retry middleware counts them (one removed from the stack), for `$metadata.attempts`.
+   * @internal
+   */
+  sent?: { count: number };
   /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
   requestTimeout?: number;
   /** This call's idle timeout (ms). */

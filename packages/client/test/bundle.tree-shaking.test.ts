@@ -175,7 +175,12 @@ describe("tree-shaking of the browser build", () => {
   // by 0.2 more for malformed responses reported instead of skipped (an unknown :message-type, output after
   // contentStop, an error body cut rather than dropped, a body destroyed before its reader: +0.09 to +0.18, to
   // 23.16 / 24.32 / 26.81 / 36.82); "everything" by 0.1 for the `ws` option of connectWebSocket and openShell
-  // (an application's or CLI's own `ws` class, checked before anything is sent: +0.08, to 36.90).
+  // (an application's or CLI's own `ws` class, checked before anything is sent: +0.08, to 36.90); all four by 0.4
+  // for what two reviews found (a long-lived service, AWS SDK middleware habits): a middleware's own response
+  // body read like the transport's (a Node Readable spun the CPU), failing token refreshes backed off, the AWS
+  // SDK's middleware tags and signer aliases, a no-op context.logger, send()'s callback form, a requestHandler and
+  // an abortSignal checked up front, attempts counted without the retry middleware (+0.37 to +0.41, to 23.57 /
+  // 24.71 / 27.18 / 37.22).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -185,7 +190,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 23.3 * KiB, invokeStream: 24.5 * KiB, invokeStreamExecute: 26.9 * KiB, everything: 37.0 * KiB };
+    const ceilings = { invoke: 23.7 * KiB, invokeStream: 24.9 * KiB, invokeStreamExecute: 27.3 * KiB, everything: 37.4 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles

@@ -38,7 +38,7 @@ export class StopSessionCommand extends RuntimeCommand<StopSessionCommandInput, 
     return buildRequest(input, context, "stopruntimesession", {
       traceLimit: LIMITS.traceCommands,
       sessionId,
-      headers: { "Content-Type": "application/json" },
+      headers: { "content-type": "application/json" },
       body,
     });
   }

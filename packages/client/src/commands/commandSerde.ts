@@ -22,7 +22,7 @@ export function serializeExecute(input: ExecuteInput, context: RuntimeContext): 
   const command = checkCommand(input.command);
   const timeout = checkTimeout(input.timeout);
   const body = utf8Bytes(JSON.stringify(timeout === undefined ? { command } : { command, timeout }));
-  const headers = { "Content-Type": "application/json", Accept: "application/vnd.amazon.eventstream" };
+  const headers = { "content-type": "application/json", accept: "application/vnd.amazon.eventstream" };
   return buildRequest(input, context, "commands", { traceLimit: LIMITS.traceCommands, sessionId: sessionIdFor(input), headers, body });
 }
 

@@ -162,9 +162,10 @@ export async function serializeInvoke(input: InvokeInput, context: RuntimeContex
   const body = bytes instanceof Uint8Array ? bytes : await bytes;
   checkPayloadSize(body.length);
   const headers: Record<string, string> = {
-    // the defaults are known-good constants: only a caller's value is checked
-    "Content-Type": checkOptionalHeader("contentType", input.contentType, 1, HEADER_VALUE_MAX_BYTES) ?? "application/json",
-    Accept: checkOptionalHeader("accept", input.accept, 1, HEADER_VALUE_MAX_BYTES) ?? DEFAULT_ACCEPT,
+    // the defaults are known-good constants: only a caller's value is checked. Names in lower case, as the AWS
+    // SDK's serializers write them: a middleware reads and replaces `content-type` rather than adding a second one
+    "content-type": checkOptionalHeader("contentType", input.contentType, 1, HEADER_VALUE_MAX_BYTES) ?? "application/json",
+    accept: checkOptionalHeader("accept", input.accept, 1, HEADER_VALUE_MAX_BYTES) ?? DEFAULT_ACCEPT,
   };
   for (const [field, header] of OPTIONAL_HEADERS) {
     const value = input[field];

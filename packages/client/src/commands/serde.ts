@@ -215,7 +215,7 @@ export function buildRequest(
     }
     headers["x-amz-user-agent"] = userAgent(config);
     const body = options.body;
-    headers["Content-Length"] = String(typeof body === "string" ? utf8Bytes(body).length : body.length);
+    headers["content-length"] = String(typeof body === "string" ? utf8Bytes(body).length : body.length);
     checkHeaderBlock(headers, (name) => {
       const lower = name.toLowerCase();
       if (lower === "x-amz-user-agent") return "userAgentAppId";

@@ -8,6 +8,9 @@ import { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
 import { tokenSource, type TokenSource } from "../tokens/cache";
 
+/** The names the AWS SDK gives its signing middleware (finalizeRequest), for `addRelativeTo` and `remove`. */
+export const SIGNING_ALIASES = ["httpSigningMiddleware", "awsAuthMiddleware", "tokenMiddleware"];
+
 /**
  * Where `bearerAuthMiddleware` sits: finalizeRequest, normal priority, inside the retry middleware so every attempt
  * sets its own token; pass it to `middlewareStack.add` or name it in `addRelativeTo`.
@@ -15,6 +18,10 @@ import { tokenSource, type TokenSource } from "../tokens/cache";
 export const bearerAuthMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "bearerAuthMiddleware",
+  // the names and tag of the AWS SDK's signing middleware, so plugins placed relative to it (smithy's
+  // getOmitRetryHeadersPlugin, a custom signer's addRelativeTo) find this one
+  aliases: SIGNING_ALIASES,
+  tags: ["HTTP_SIGNING"],
   priority: "normal",
   override: true,
 };

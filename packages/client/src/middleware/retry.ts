@@ -166,6 +166,8 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export const retryMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "retryMiddleware",
+  // the AWS SDK's tag: `middlewareStack.removeByTag("RETRY")` turns retries off, as it does there
+  tags: ["RETRY"],
   priority: "high",
   override: true,
 };

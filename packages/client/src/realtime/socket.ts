@@ -73,6 +73,12 @@ export interface WebSocketConstructorLike {
   new (url: string, protocols?: string | string[]): WhatwgSocket;
 }
 
+/** The `ws` package's WebSocket class (`import { WebSocket } from "ws"`), as `connectWebSocket`'s `ws` option takes it. */
+export interface WsWebSocketClass {
+  /** `ws`'s constructor: `(address, protocols, options)`. */
+  new (address: string, ...rest: any[]): unknown;
+}
+
 interface WhatwgSocket {
   binaryType: string;
   readonly protocol: string;

@@ -31,9 +31,9 @@ import {
   UnauthorizedException,
   unlessAborted,
 } from "./internals";
-import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike } from "./socket";
+import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike, type WsWebSocketClass } from "./socket";
 
-export type { WebSocketConstructorLike } from "./socket";
+export type { WebSocketConstructorLike, WsWebSocketClass } from "./socket";
 
 /** The subprotocol a browser offers (and the server selects) when the token travels as a subprotocol. */
 export const BEARER_SUBPROTOCOL = "base64UrlBearerAuthorization";
@@ -291,7 +291,7 @@ export interface ConnectWebSocketOptions {
    * load `ws`: a bundle that leaves it out, or an install where `ws` is not in a folder the client resolves
    * from (a CLI or framework with its own copy). Not with `WebSocket`; refused in browser builds.
    */
-  ws?: new (address: string, ...rest: any[]) => unknown;
+  ws?: WsWebSocketClass;
   /**
    * A ready-made connection instead of the client's bearer token: e.g. from the `sigv4` subpath's
    * `getSignedWebSocketConnection` or `getPresignedWebSocketUrl` for an IAM runtime. A function is called for

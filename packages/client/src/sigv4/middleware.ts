@@ -1,5 +1,6 @@
 import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from "@smithy/types";
+import { SIGNING_ALIASES } from "../middleware/bearerAuth";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { redact, shareCallSecrets } from "../protocol/redact";
@@ -31,6 +32,8 @@ export interface SigV4AuthOptions {
 export const sigv4AuthMiddlewareOptions: FinalizeRequestHandlerOptions & AbsoluteLocation & { name: string; override: true } = {
   step: "finalizeRequest",
   name: "sigv4AuthMiddleware",
+  aliases: SIGNING_ALIASES,
+  tags: ["HTTP_SIGNING"],
   priority: "low",
   override: true,
 };

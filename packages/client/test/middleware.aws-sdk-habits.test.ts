@@ -1,0 +1,162 @@
+/**
+ * What an AWS SDK v3 user's middleware and plugins do out of habit, against a real server on 127.0.0.1. Each of
+ * these failed before (an outside review compared the official client side by side):
+ * - `removeByTag("RETRY")` (the usual way to turn retries off) found nothing, and retries went on;
+ * - plugins placed relative to the AWS SDK's signing middleware (`awsAuthMiddleware`, `httpSigningMiddleware`,
+ *   `tokenMiddleware`) failed every call with "… is not found";
+ * - `context.logger.debug(…)` threw a raw TypeError when the client had no logger (the AWS SDK gives a no-op one),
+ *   and `context.clientName` was missing;
+ * - `send(command, callback)` ignored the callback, and a failed call became an unhandled rejection;
+ * - a plain options object as `requestHandler` failed every call late, as a misleading "CORS" NetworkError;
+ * - a signal without addEventListener (the deprecated @smithy/abort-controller) failed with a raw TypeError;
+ * - with the retry middleware removed, a failed call said `attempts: 0` although a request went out.
+ */
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { Pluggable } from "@smithy/types";
+import { InvalidParameterError, InvokeCommand, RuntimeClient, ThrottlingException, type InvokeCommandOutput } from "@agentcore-runtime/client";
+import { ARN, startServer, TOKEN, type TestServer } from "./helpers/server";
+
+let server: TestServer;
+let status = 200;
+
+beforeAll(async () => {
+  server = await startServer((_req, res) => {
+    if (status !== 200) return void res.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": "ThrottlingException" }).end('{"message":"busy"}');
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  status = 200;
+  server.requests.length = 0;
+});
+
+const client = (extra: Record<string, unknown> = {}) => new RuntimeClient({ endpoint: server.url, token: TOKEN, ...extra });
+const invoke = () => new InvokeCommand({ runtimeArn: ARN, payload: { n: 1 } });
+
+test('removeByTag("RETRY") turns retries off, as in the AWS SDK', async () => {
+  const c = client();
+  expect(c.middlewareStack.removeByTag("RETRY")).toBe(true);
+  status = 429;
+  const e = await c.send(invoke()).catch((x: unknown) => x);
+  expect(e).toBeInstanceOf(ThrottlingException);
+  expect(server.requests).toHaveLength(1);
+  // and the request that went out is counted
+  expect((e as ThrottlingException).$metadata.attempts).toBe(1);
+  c.destroy();
+});
+
+test.each(["awsAuthMiddleware", "httpSigningMiddleware", "tokenMiddleware"])("a plugin placed before %s runs before the bearer token is set", async (name) => {
+  const c = client();
+  const seen: (string | undefined)[] = [];
+  const plugin: Pluggable<any, any> = {
+    applyToStack: (stack) =>
+      stack.addRelativeTo(
+        (next: any) => async (args: any) => {
+          seen.push(args.request.headers.Authorization ?? args.request.headers.authorization);
+          return next(args);
+        },
+        { relation: "before", toMiddleware: name, name: "beforeSigning" },
+      ),
+  };
+  c.middlewareStack.use(plugin);
+  expect((await c.send(invoke())).statusCode).toBe(200);
+  expect(seen).toEqual([undefined]);
+  expect(server.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+  c.destroy();
+});
+
+test("context.logger can be called without a configured logger, and context.clientName is set", async () => {
+  const c = client();
+  const names: unknown[] = [];
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      context.logger?.debug?.("before");
+      (context.logger as { info: (m: string) => void }).info("called without ?.");
+      names.push((context as { clientName?: unknown }).clientName);
+      return next(args);
+    },
+    { step: "initialize", name: "logsUnconditionally" },
+  );
+  expect((await c.send(invoke())).statusCode).toBe(200);
+  expect(names).toEqual(["RuntimeClient"]);
+  c.destroy();
+});
+
+test("send(command, callback) and send(command, options, callback): the outcome reaches the callback, a failure is no unhandled rejection", async () => {
+  const c = client({ maxAttempts: 1 });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const ok = await new Promise<[unknown, InvokeCommandOutput | undefined]>((resolve) => {
+      const returned = c.send(invoke(), (error, output) => resolve([error, output]));
+      expect(returned).toBeUndefined();
+    });
+    expect(ok[0]).toBeNull();
+    expect(ok[1]?.json).toEqual({ ok: true });
+    status = 429;
+    const failed = await new Promise<[unknown, unknown]>((resolve) => c.send(invoke(), { requestTimeout: 5000 }, (error, output) => resolve([error, output])));
+    expect(failed[0]).toBeInstanceOf(ThrottlingException);
+    expect(failed[1]).toBeUndefined();
+    // a callback that throws: swallowed as the AWS SDK does, not an unhandled rejection
+    c.send(invoke(), () => {
+      throw new Error("callback bug");
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    c.destroy();
+  }
+});
+
+test("a requestHandler that is not an HttpHandler is refused by the constructor, naming the option", () => {
+  for (const requestHandler of [{ requestTimeout: 1000 }, { handle: "no" }, 42]) {
+    const e = (() => {
+      try {
+        client({ requestHandler });
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(InvalidParameterError);
+    expect((e as Error).message).toMatch(/requestHandler must be an HttpHandler/);
+  }
+});
+
+test("an abortSignal without addEventListener (the deprecated @smithy/abort-controller) is refused before anything is sent", async () => {
+  const c = client();
+  const e = await c.send(invoke(), { abortSignal: { aborted: false, onabort: null } as unknown as AbortSignal }).catch((x: unknown) => x);
+  expect(e).toBeInstanceOf(InvalidParameterError);
+  expect((e as Error).message).toMatch(/abortSignal must be an AbortSignal/);
+  expect((e as InvalidParameterError).$metadata.attempts).toBe(0);
+  expect(server.requests).toHaveLength(0);
+  c.destroy();
+});
+
+test.each([
+  ["the default handler", {}],
+  ["FetchHttpHandler", { requestHandler: new FetchHttpHandler() }],
+])("header names in lower case, as the AWS SDK writes them: a middleware reads and replaces them (%s)", async (_label, extra) => {
+  const c = client(extra);
+  const seen: Record<string, string | undefined>[] = [];
+  c.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      const h = args.request.headers;
+      seen.push({ contentType: h["content-type"], accept: h.accept, length: h["content-length"] });
+      h["content-type"] = "application/x-amz-json-1.1";
+      return next(args);
+    },
+    { step: "build", name: "replacesContentType" },
+  );
+  expect((await c.send(invoke())).statusCode).toBe(200);
+  expect(seen).toEqual([{ contentType: "application/json", accept: "application/json, text/event-stream", length: "7" }]);
+  // one content-type on the wire, the middleware's (fetch merged two into "application/json, application/x-amz-json-1.1")
+  const raw = server.requests[0].rawHeaders;
+  const names = raw.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+  expect(names.filter((name) => name === "content-type")).toHaveLength(1);
+  expect(server.requests[0].headers["content-type"]).toBe("application/x-amz-json-1.1");
+  expect(server.requests[0].headers.accept).toBe("application/json, text/event-stream");
+  c.destroy();
+});
