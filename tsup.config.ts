@@ -160,10 +160,7 @@ const builds: Options[] = [
     external: [/^@smithy\//],
   },
   {
-    entry: {
-      index: "packages/emulator/src/index.ts",
-      bin: "packages/emulator/src/bin.ts",
-    },
+    entry: { index: "packages/emulator/src/index.ts" },
     outDir: "packages/emulator/dist",
     format: ["cjs", "esm"],
     platform: "node",
@@ -171,6 +168,17 @@ const builds: Options[] = [
     dts: { entry: { index: "packages/emulator/src/index.ts" } },
     sourcemap: true,
     clean: true,
+    external: ["@agentcore-runtime/client", "jose", "ws", /^@smithy\//],
+  },
+  // the bin (package.json "bin": dist/bin.js) is CommonJS only: an ESM copy of it was shipped and never used
+  {
+    entry: { bin: "packages/emulator/src/bin.ts" },
+    outDir: "packages/emulator/dist",
+    format: ["cjs"],
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    clean: false,
     external: ["@agentcore-runtime/client", "jose", "ws", /^@smithy\//],
   },
   {
