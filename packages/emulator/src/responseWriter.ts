@@ -81,8 +81,9 @@ export class ResponseWriter {
     const res = this.ex.res;
     switch (fault.mode) {
       case "drop":
-        // Let what was written reach the socket first, so the client sees the earlier events and then the cut.
-        await this.flushed;
+        // Let what was written reach the socket first, so the client sees the earlier events and then the cut (a
+        // socket gone meanwhile never calls the write back).
+        await Promise.race([this.flushed, this.ex.closed]);
         res.destroy();
         return;
       case "stall":
@@ -125,8 +126,10 @@ export class ResponseWriter {
   private write(data: Uint8Array): Promise<void> {
     const res = this.ex.res;
     if (res.destroyed || res.writableEnded) return Promise.resolve();
+    // A plain promise per write: racing ex.closed here would add a reaction to that promise per write, kept until the
+    // response ends (hundreds of bytes per event on a long stream); only cut() waits for it, raced there once.
     let flushed!: () => void;
-    this.flushed = Promise.race([new Promise<void>((resolve) => (flushed = resolve)), this.ex.closed]);
+    this.flushed = new Promise<void>((resolve) => (flushed = resolve));
     if (res.write(data, () => flushed())) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

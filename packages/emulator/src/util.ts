@@ -44,39 +44,6 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Iterates `iterable` until `signal` aborts, even while a `next()` is pending; the source is then told to
- * return so its finally blocks run.
- */
-export async function* untilAborted<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  const it = iterable[Symbol.asyncIterator]();
-  const stopped = Symbol("stopped");
-  const abort = new Promise<typeof stopped>((resolve) => {
-    if (signal.aborted) resolve(stopped);
-    else signal.addEventListener("abort", () => resolve(stopped), { once: true });
-  });
-  let finished = false;
-  try {
-    for (;;) {
-      const next = it.next();
-      // A pending next() that later fails after we stopped listening must not become an unhandled rejection.
-      next.catch(() => undefined);
-      const step = await Promise.race([next, abort]);
-      if (step === stopped) return;
-      if (step.done) {
-        finished = true;
-        return;
-      }
-      yield step.value;
-    }
-  } catch (err) {
-    finished = true;
-    throw err;
-  } finally {
-    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
-  }
-}
-
 /** What `raceAbort` resolves to when the signal fired first. */
 export const ABORTED: unique symbol = Symbol("aborted");
 
@@ -118,4 +85,32 @@ export function settleWithin(promise: Promise<unknown>, ms: number): Promise<voi
     };
     promise.then(done, done);
   });
+}
+
+/**
+ * Iterates `iterable` until `signal` aborts, even while a `next()` is pending; the source is then told to
+ * return so its finally blocks run. Each step listens for the abort on its own (raceAbort adds the listener and
+ * removes it): racing one promise that stays pending for the whole iteration would add a reaction to it per
+ * step, kept until the end.
+ */
+export async function* untilAborted<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = iterable[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      // (a pending next() that later fails after the abort is caught by raceAbort: no unhandled rejection)
+      const step = await raceAbort(it.next(), signal);
+      if (step === ABORTED) return;
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } catch (err) {
+    finished = true;
+    throw err;
+  } finally {
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
 }
