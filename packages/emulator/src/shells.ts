@@ -145,6 +145,14 @@ function tryKill(pid: number): void {
 }
 
 /**
+ * Longest stdin line a scripted shell keeps, like a terminal's line buffer (Linux's holds 4095 characters and the
+ * newline): input that never ends a line cannot grow the emulator's memory.
+ */
+const MAX_LINE = 4096;
+/** What a scripted shell's line reacts to: CR and LF end it, DEL and backspace erase, Ctrl-C clears it. */
+const LINE_CONTROLS = /[\r\n\x7f\b\x03]/g;
+
+/**
  * The shell without `--exec`: nothing runs. It echoes each stdin line back as output (CRLF, as a terminal
  * would), answers `stty size` with the size last set by RESIZE, and ends on `exit [N]` with that code.
  */
@@ -163,15 +171,22 @@ export class ScriptedShell implements ShellProcess {
 
   write(data: Uint8Array): void {
     if (this.done) return;
-    for (const ch of this.decoder.write(Buffer.from(data))) {
+    const text = this.decoder.write(Buffer.from(data));
+    // the text between control characters is added as one slice, not a character at a time
+    let start = 0;
+    for (const match of text.matchAll(LINE_CONTROLS)) {
+      const at = match.index!;
+      this.type(text.slice(start, at));
+      start = at + 1;
+      const ch = match[0];
       if (ch === "\r" || ch === "\n") this.runLine();
-      else if (ch === "\x7f" || ch === "\b") this.line = this.line.slice(0, -1);
       else if (ch === "\x03") {
         this.line = "";
         this.hooks.output(Buffer.from("^C\r\n"));
-      } else this.line += ch;
+      } else this.line = this.line.slice(0, -1);
       if (this.done) return;
     }
+    this.type(text.slice(start));
   }
 
   async resize(cols: number, rows: number): Promise<void> {
@@ -181,6 +196,14 @@ export class ScriptedShell implements ShellProcess {
 
   kill(): void {
     this.end({ code: null, signal: "SIGKILL" });
+  }
+
+  /** Adds typed text to the line up to MAX_LINE characters; the rest is dropped, as a full terminal line buffer drops it. */
+  private type(text: string): void {
+    const room = MAX_LINE - this.line.length;
+    if (room <= 0 || !text) return;
+    // (cut before a lone high surrogate, so the line never ends in half a character)
+    this.line += text.length <= room ? text : text.slice(0, room).replace(/[\ud800-\udbff]$/, "");
   }
 
   private runLine(): void {
