@@ -1,3 +1,4 @@
+import { FAULT_HEADER, SESSION_HEADER } from "./headers";
 import type { LogSink, RecordedRequest } from "./types";
 
 /** Schemes worth naming in a log line, by their lower-cased spelling. */
@@ -13,9 +14,33 @@ export function authSummary(authorization: string | undefined): string {
   return `${KNOWN_SCHEMES.get(first.toLowerCase()) ?? "unknown"} [redacted]`;
 }
 
+/**
+ * Query parameters whose values are logged (lower-cased names): those the emulator reads, none of them a secret.
+ * Any other value may be one: a presigned URL's X-Amz-Credential, X-Amz-Security-Token and X-Amz-Signature (the
+ * URL replays for up to 300 s), an `access_token`, a custom header's value.
+ */
+const LOGGED_QUERY = new Set(
+  ["qualifier", "accountId", "shellId", SESSION_HEADER, FAULT_HEADER, "X-Amz-Algorithm", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders"].map((name) =>
+    name.toLowerCase(),
+  ),
+);
+
+/** The query as logged: every name, the values of LOGGED_QUERY, `[redacted]` for the rest. */
+function loggedQuery(query: Record<string, string>): string {
+  return Object.entries(query)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${LOGGED_QUERY.has(name.toLowerCase()) ? encodeURIComponent(value) : "[redacted]"}`)
+    .join("&");
+}
+
+/** A presigned SigV4 URL carries its credential in the query, not in Authorization. */
+function isPresigned(query: Record<string, string>): boolean {
+  return Object.keys(query).some((name) => name.toLowerCase() === "x-amz-algorithm");
+}
+
 /** One line per request: time, method, path, status, duration, operation, session, request id, auth scheme, fault. */
 export function formatLogLine(record: RecordedRequest, durationMs: number): string {
-  const query = new URLSearchParams(record.query).toString();
+  const query = loggedQuery(record.query);
+  const auth = record.headers.authorization === undefined && isPresigned(record.query) ? "AWS4-HMAC-SHA256 (presigned)" : authSummary(record.headers.authorization);
   const parts = [
     new Date().toISOString(),
     record.method,
@@ -26,7 +51,7 @@ export function formatLogLine(record: RecordedRequest, durationMs: number): stri
     // as JSON when it is anything but plain printable text, so a value cannot forge a line of its own
     `session=${record.sessionId === undefined ? "-" : /^[\x21-\x7e]+$/.test(record.sessionId) ? record.sessionId : JSON.stringify(record.sessionId)}`,
     `requestId=${record.requestId}`,
-    `auth=${JSON.stringify(authSummary(record.headers.authorization))}`,
+    `auth=${JSON.stringify(auth)}`,
   ];
   if (record.fault) parts.push(`fault=${record.fault}`);
   return parts.join(" ");
