@@ -49,17 +49,36 @@ function isCount(value: unknown, min = 1): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= min;
 }
 
-function tokensOf(text: string): string[] {
-  return text.match(/\s*\S+\s*/g) ?? [text];
+/** The reply's text; its word tokens (replyTokens) join to exactly this. */
+function replyText(req: DefaultRequest): string {
+  return `You said: ${req.prompt}`;
+}
+
+/**
+ * The word tokens of `text` (a word with the spaces after it), found one at a time: a prompt of many MB split
+ * all at once took about 30 times its size in memory.
+ */
+function* tokensOf(text: string): Generator<string> {
+  const word = /\s*\S+\s*/g;
+  let found = false;
+  for (let match = word.exec(text); match; match = word.exec(text)) {
+    found = true;
+    yield match[0];
+  }
+  if (!found) yield text;
 }
 
 /** The reply as word tokens; with `repeat` the reply is repeated, joined by single spaces. */
 function* replyTokens(req: DefaultRequest): Generator<string> {
-  const tokens = tokensOf(`You said: ${req.prompt}`);
+  const text = replyText(req);
   for (let r = 0; r < req.repeat; r++) {
-    for (let i = 0; i < tokens.length; i++) {
-      yield r < req.repeat - 1 && i === tokens.length - 1 ? `${tokens[i]} ` : tokens[i];
+    // one token held back: the last one of a repetition but the final one gets the joining space
+    let held: string | undefined;
+    for (const token of tokensOf(text)) {
+      if (held !== undefined) yield held;
+      held = token;
     }
+    yield r < req.repeat - 1 ? `${held} ` : held!;
   }
 }
 
@@ -88,7 +107,8 @@ export function defaultAgent(payload: unknown, ctx: AgentContext): unknown {
   if ((ctx.headers.accept ?? "").includes("text/event-stream")) return streamReply(req, fails, ctx.signal);
   if (fails) throw new ValueError("Agent failed as requested");
   if (req.bytes !== undefined || req.repeat > 1) return new StreamedBody("application/json", jsonPieces(req, ctx.sessionId));
-  const body: Record<string, unknown> = { response: [...reply(req)].join(""), sessionId: ctx.sessionId };
+  // one reply, no bytes: the text itself, not its tokens joined again
+  const body: Record<string, unknown> = { response: replyText(req), sessionId: ctx.sessionId };
   if (req.echoHeaders) body.headers = ctx.headers;
   return body;
 }
