@@ -104,12 +104,12 @@ const MAX_STOP_BODY = 64 * 1024;
 const CLIENT_ERRORS = new Map([
   ["HPE_HEADER_OVERFLOW", { status: 431, message: `Request headers too large: at most ${MAX_HEADER_BYTES} bytes` }],
   ["HPE_CHUNK_EXTENSIONS_OVERFLOW", { status: 413, message: "Chunk extensions too large" }],
-  ["ERR_HTTP_REQUEST_TIMEOUT", { status: 408, message: "The request was not received in time" }],
+  ["ERR_HTTP_REQUEST_TIMEOUT", { status: 408, message: "The request headers were not received in time" }],
 ]);
 
 /**
  * node:http's 'clientError' listener: what its parser refuses (a bad chunk size, a character not allowed in a
- * header, headers past MAX_HEADER_BYTES, a request not received within requestTimeout) is answered in the service's
+ * header, headers past MAX_HEADER_BYTES, a request head not received within headersTimeout) is answered in the service's
  * error shape instead of Node's bare status line, then the connection is closed (the parser cannot go on). As in
  * Node's own handler, nothing is written once a response has started on the connection or the socket is gone.
  */
@@ -156,7 +156,9 @@ async function listen(
   endpoints: WebSocketEndpoints,
   opts: ListenOptions,
 ): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, pipeline.onRequest);
+  // requestTimeout 0: Node's default (300 s for a whole request) would cut a slow upload that keeps sending; a body
+  // is cut only when it stalls (bodyIdleMs), and a head that never completes still is by headersTimeout (60 s)
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, pipeline.onRequest);
   server.on("upgrade", endpoints.onUpgrade);
   server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
