@@ -30,6 +30,12 @@ const BODY_MODES = new Set<FaultMode>(["drop", "stall", "drip", "corrupt-crc", "
 const NUMBER_PARAMS = new Set(["times", "retryAfter", "delayMs", "afterEvents", "status", "closeCode"]);
 const STRING_PARAMS = new Set(["op", "type", "code", "message"]);
 const OPS = new Set(["invocations", "commands", "stopruntimesession", "ws", "shells"]);
+/**
+ * An error name as it can be sent: an HTTP token (RFC 9110 tchar), since it goes into the x-amzn-ErrorType header
+ * (and an event-stream frame's :exception-type); CR, LF, spaces or non-ASCII characters would make the response
+ * fail as a 500 instead of the fault asked for.
+ */
+const ERROR_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export class FaultSyntaxError extends Error {}
 
@@ -66,9 +72,17 @@ export function checkFault(input: Record<string, unknown> | FaultSpec): FaultSpe
       if (key === "closeCode" && !isSendableCloseCode(n)) {
         throw new FaultSyntaxError(`Fault parameter closeCode must be a close code a server may send (1000-1003, 1007-1014, 3000-4999), got ${n}`);
       }
+      // node:http refuses a status outside 100-599 (the fault would become a 500) and truncates a fraction; a 1xx
+      // is an interim response, after which a client waits for the real one
+      if (key === "status" && !(Number.isInteger(n) && n >= 200 && n <= 599)) {
+        throw new FaultSyntaxError(`Fault parameter status must be a whole number from 200 to 599, got ${n}`);
+      }
     } else if (STRING_PARAMS.has(key)) {
       spec[key] = String(value);
       if (key === "op" && !OPS.has(spec[key] as string)) throw new FaultSyntaxError(`Fault op "${String(value)}" is not an operation`);
+      if (key === "type" && !ERROR_NAME.test(spec[key] as string)) {
+        throw new FaultSyntaxError(`Fault parameter type must be an error name (letters, digits and !#$%&'*+-.^_\`|~), got ${JSON.stringify(spec[key])}`);
+      }
     } else {
       throw new FaultSyntaxError(`Unknown fault parameter "${key}"`);
     }

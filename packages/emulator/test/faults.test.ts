@@ -1,5 +1,6 @@
 import http from "node:http";
 import { FAULT, SESSION, commandOutcome, decodeFrames, errorName, headerValues, payloadOf, readToEnd, sessionId, sseData, start, type Harness } from "./helpers";
+import { refusal, wsBase } from "./wsHelpers";
 
 const SSE = { Accept: "text/event-stream" };
 const NORMAL_SSE = 'data: "You "\n\ndata: "said: "\n\ndata: "one "\n\ndata: "two "\n\ndata: "three"\n\n';
@@ -234,6 +235,27 @@ describe("fault injection", () => {
       expect((await res.json()).message).toMatch(/Unknown emulator fault mode/);
       expect((await withFault("invocations", "throttle; nope=1")).status).toBe(400);
       expect((await withFault("invocations", "throttle; retryAfter=soon")).status).toBe(400);
+    });
+
+    it.each(["error; status=1000", "error; status=42", "error; status=404.5", "error; status=100", "500-html; status=99"])(
+      "a status that is not a whole number from 200 to 599 is a 400 naming it: %s",
+      async (fault) => {
+        const res = await withFault("invocations", fault);
+        expect({ status: res.status, name: errorName(res) }).toEqual({ status: 400, name: "ValidationException" });
+        expect((await res.json()).message).toMatch(/^Fault parameter status must be a whole number from 200 to 599/);
+      },
+    );
+
+    it("a type that is not an error name (CR LF, spaces, non-ASCII) is a 400 naming it, also from a WebSocket query", async () => {
+      const res = await withFault("invocations", "error; type=Not Valid");
+      expect({ status: res.status, name: errorName(res) }).toEqual({ status: 400, name: "ValidationException" });
+      expect((await res.json()).message).toMatch(/^Fault parameter type must be/);
+      for (const fault of ["error; type=A\r\nB", "error; type=Ünï€", "exception; type=a\u0000b"]) {
+        const refused = await refusal(`${wsBase(h.emu)}/ws?${FAULT}=${encodeURIComponent(fault)}`, { headers: { Authorization: `Bearer ${h.token}` } });
+        expect({ fault, status: refused.status, message: refused.body.message }).toEqual({ fault, status: 400, message: expect.stringMatching(/^Fault parameter type must be/) });
+      }
+      expect((await withFault("invocations", "error; status=404; type=ResourceNotFoundException")).status).toBe(404);
+      expect(() => h.emu.setFaults([{ mode: "error", status: 1000 }])).toThrow(/Fault parameter status/);
     });
 
     it("configured faults apply to the first `times` matching requests", async () => {
