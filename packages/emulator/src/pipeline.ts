@@ -131,6 +131,23 @@ export class RequestPipeline {
     if (this.deps.log) writeLog(this.deps.log, formatLogLine(ex.record, Date.now() - ex.startedAt));
   }
 
+  /**
+   * A request node:http's parser refused, answered with `status` by the server's clientError listener. When its
+   * head was parsed, its exchange (the response in flight on the connection) takes the status, logged as usual
+   * when the connection closes; else there is no record, so one line is logged here. Returns the request id the
+   * answer carries.
+   */
+  refused(res: ServerResponse | undefined, status: number): string {
+    for (const ex of this.exchanges) {
+      if (ex.res !== res) continue;
+      ex.record.status = status;
+      return ex.requestId;
+    }
+    const record: RecordedRequest = { method: "-", path: "-", query: {}, op: "unknown", headers: {}, status, requestId: randomUUID() };
+    if (this.deps.log) writeLog(this.deps.log, formatLogLine(record, 0));
+    return record.requestId;
+  }
+
   /** Runs a request's handling to its end, answering what it throws the way the service would. */
   run(ex: Exchange, handling: Promise<void>): void {
     const done: Promise<void> = handling

@@ -112,20 +112,22 @@ const CLIENT_ERRORS = new Map([
  * header, headers past MAX_HEADER_BYTES, a request head not received within headersTimeout) is answered in the service's
  * error shape instead of Node's bare status line, then the connection is closed (the parser cannot go on). As in
  * Node's own handler, nothing is written once a response has started on the connection or the socket is gone.
+ * Each answer is logged once, with the status sent (RequestPipeline.refused).
  */
-function answerClientError(err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex): void {
+function answerClientError(pipeline: RequestPipeline, err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex): void {
   // Node's field for the response in flight on the connection: the one its own handler checks.
   const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
   if (err.code !== "ECONNRESET" && socket.writable && !inFlight?.headersSent) {
     // llhttp's reason is a fixed phrase ("Invalid character in chunk size"), never the client's bytes.
     const { status, message } = CLIENT_ERRORS.get(err.code ?? "") ?? { status: 400, message: `Malformed HTTP request: ${err.reason ?? err.message}` };
+    const requestId = pipeline.refused(inFlight ?? undefined, status);
     const body = JSON.stringify({ message });
     socket.write(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
         "Content-Type: application/json\r\n" +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         `x-amzn-ErrorType: ${errorTypeHeader("ValidationException")}\r\n` +
-        `x-amzn-RequestId: ${randomUUID()}\r\n` +
+        `x-amzn-RequestId: ${requestId}\r\n` +
         `Connection: close\r\n\r\n${body}`,
     );
   }
@@ -160,7 +162,7 @@ async function listen(
   // is cut only when it stalls (bodyIdleMs), and a head that never completes still is by headersTimeout (60 s)
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, pipeline.onRequest);
   server.on("upgrade", endpoints.onUpgrade);
-  server.on("clientError", answerClientError);
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(pipeline, err, socket));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {

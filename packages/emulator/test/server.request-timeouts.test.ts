@@ -12,6 +12,7 @@ jest.setTimeout(30_000);
 const SCALED_MS = 1000;
 
 let h: Harness;
+const lines: string[] = [];
 beforeAll(async () => {
   const createServer = http.createServer;
   const spy = jest.spyOn(http, "createServer").mockImplementation(((options: http.ServerOptions, listener: http.RequestListener) =>
@@ -25,7 +26,7 @@ beforeAll(async () => {
       listener,
     )) as typeof http.createServer);
   try {
-    h = await start();
+    h = await start({ log: (line) => lines.push(line) });
   } finally {
     spy.mockRestore();
   }
@@ -76,7 +77,7 @@ it("a slow upload that keeps sending is read however long it takes: Node's reque
   expect(res.ms).toBeGreaterThan(2 * SCALED_MS);
 });
 
-it("a request head dribbled past headersTimeout is still dropped, answered 408 in the service's shape", async () => {
+it("a request head dribbled past headersTimeout is still dropped, answered 408 in the service's shape and logged", async () => {
   const before = h.emu.requests.length;
   const head = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   // header lines that never end the head, one byte every 50 ms
@@ -84,6 +85,8 @@ it("a request head dribbled past headersTimeout is still dropped, answered 408 i
   expect(res.text.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
   expect(res.text).toMatch(/x-amzn-ErrorType: ValidationException:/);
   expect(res.ms).toBeLessThan(10 * SCALED_MS);
-  // no request was parsed, so none is recorded
+  // no request was parsed, so none is recorded; the answer is logged
   expect(h.emu.requests.length).toBe(before);
+  const requestId = /x-amzn-RequestId: (\S+)/i.exec(res.text)![1];
+  expect(lines.filter((line) => line.includes(`requestId=${requestId}`)).map((line) => line.split(" ")[3])).toEqual(["408"]);
 });
