@@ -47,6 +47,9 @@ export class ResponseWriter {
   end(): Promise<void> {
     return this.enqueue(async () => {
       if (this.done) return;
+      // Stopped from outside (the session ended, the emulator is closing, the client left): cut, never ended as if
+      // the body were complete.
+      if (this.ex.signal.aborted) return this.destroy();
       // A cut fault always takes effect, even when the body had fewer events than afterEvents.
       if (this.cutFault) return this.cut(this.cutFault);
       await this.finish();
