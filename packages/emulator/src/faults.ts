@@ -77,6 +77,10 @@ export function checkFault(input: Record<string, unknown> | FaultSpec): FaultSpe
       if (key === "status" && !(Number.isInteger(n) && n >= 200 && n <= 599)) {
         throw new FaultSyntaxError(`Fault parameter status must be a whole number from 200 to 599, got ${n}`);
       }
+      // counts, and Retry-After (whole seconds in HTTP): 1.5 requests or events means nothing, and was taken as is
+      if ((key === "times" || key === "afterEvents" || key === "retryAfter") && !Number.isInteger(n)) {
+        throw new FaultSyntaxError(`Fault parameter ${key} must be a whole number, got ${n}`);
+      }
     } else if (STRING_PARAMS.has(key)) {
       spec[key] = String(value);
       if (key === "op" && !OPS.has(spec[key] as string)) throw new FaultSyntaxError(`Fault op "${String(value)}" is not an operation`);

@@ -37,10 +37,24 @@ function isPresigned(query: Record<string, string>): boolean {
   return Object.keys(query).some((name) => name.toLowerCase() === "x-amz-algorithm");
 }
 
+/** A WebSocket upgrade from a browser carries its bearer token as a subprotocol, not in Authorization. */
+function isSubprotocolBearer(headers: RecordedRequest["headers"]): boolean {
+  return (headers["sec-websocket-protocol"] ?? "").includes("base64UrlBearerAuthorization.");
+}
+
+/** The auth a request used, by scheme: "Bearer [redacted]", "AWS4-HMAC-SHA256 (presigned)", "none", … */
+function authOf(record: RecordedRequest): string {
+  if (record.headers.authorization === undefined) {
+    if (isPresigned(record.query)) return "AWS4-HMAC-SHA256 (presigned)";
+    if (isSubprotocolBearer(record.headers)) return "Bearer (subprotocol) [redacted]";
+  }
+  return authSummary(record.headers.authorization);
+}
+
 /** One line per request: time, method, path, status, duration, operation, session, request id, auth scheme, fault. */
 export function formatLogLine(record: RecordedRequest, durationMs: number): string {
   const query = loggedQuery(record.query);
-  const auth = record.headers.authorization === undefined && isPresigned(record.query) ? "AWS4-HMAC-SHA256 (presigned)" : authSummary(record.headers.authorization);
+  const auth = authOf(record);
   const parts = [
     new Date().toISOString(),
     record.method,

@@ -246,6 +246,12 @@ describe("fault injection", () => {
       },
     );
 
+    it.each(["throttle; times=1.5", "drop; afterEvents=2.5", "throttle; retryAfter=0.5"])("a count or Retry-After that is not a whole number is a 400 naming it: %s", async (fault) => {
+      const res = await withFault("invocations", fault);
+      expect({ status: res.status, name: errorName(res) }).toEqual({ status: 400, name: "ValidationException" });
+      expect((await res.json()).message).toMatch(/^Fault parameter (times|afterEvents|retryAfter) must be a whole number/);
+    });
+
     it("a type that is not an error name (CR LF, spaces, non-ASCII) is a 400 naming it, also from a WebSocket query", async () => {
       const res = await withFault("invocations", "error; type=Not Valid");
       expect({ status: res.status, name: errorName(res) }).toEqual({ status: 400, name: "ValidationException" });

@@ -109,6 +109,25 @@ describe("a running emulator's log lines carry no credential from the query", ()
     }
   });
 
+  it("a /ws upgrade with the token as a subprotocol (the browser form) is logged as such, without the token", async () => {
+    const lines: string[] = [];
+    const emu = await startEmulator({ port: 0, log: (line) => lines.push(line) });
+    try {
+      const token = await emu.issueToken();
+      const client = await Client.open(`${emu.url.replace(/^http/, "ws")}/runtimes/${encodeURIComponent(emu.runtimeArn)}/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id=${sessionId("subprotocol")}`, {
+        protocols: [`base64UrlBearerAuthorization.${Buffer.from(token).toString("base64url")}`, "base64UrlBearerAuthorization"],
+      });
+      client.ws.close();
+      await client.closed;
+      await until(() => lines.length === 1, "the log line");
+      expect(lines[0]).toContain(" 101 ");
+      expect(lines[0]).toContain('auth="Bearer (subprotocol) [redacted]"');
+      expect(lines[0]).not.toContain(Buffer.from(token).toString("base64url").slice(0, 12));
+    } finally {
+      await emu.close();
+    }
+  });
+
   it("an invocation with ?access_token=… logs the name, not the token", async () => {
     const lines: string[] = [];
     const h = await start({ log: (line) => lines.push(line) });
