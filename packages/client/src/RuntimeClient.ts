@@ -198,6 +198,9 @@ export class RuntimeClient {
       return output as Output;
     } catch (e) {
       call.abandon = undefined;
+      // a failed call leaves nothing running: a response body no step cancelled (a middleware replaced it with one
+      // the deserializer refused, say) is closed with its connection
+      call.abort(e);
       release();
       throw unattempted(e, context.sent.count);
     }

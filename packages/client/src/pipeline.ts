@@ -36,10 +36,10 @@ function inputError(e: unknown): unknown {
  */
 const deserializerMiddleware: Factory = (next, context: RuntimeContext) => async (args) => {
   const { response } = (await next(args)) as { response: RuntimeResponse };
-  // a response made by a middleware below this one (a mock, a cache, a replay) carries the body it was given (a
-  // Node stream, a ReadableStream, bytes): it is read as the transport's are, with the call's abort and idle timeout
-  if (response && !isBodyReader(response.body)) response.body = openBody(response.body, { abort: context.abort, idleTimeout: context.idleTimeout });
   try {
+    // a response made by a middleware below this one (a mock, a cache, a replay) carries the body it was given (a
+    // Node stream, a ReadableStream, bytes): it is read as the transport's are, with the call's abort and idle timeout
+    if (response && !isBodyReader(response.body)) response.body = openBody(response.body, { abort: context.abort, idleTimeout: context.idleTimeout });
     return { response, output: await context.command.deserialize(response, context) };
   } catch (e) {
     await response.body?.cancel?.(e).catch(() => undefined);

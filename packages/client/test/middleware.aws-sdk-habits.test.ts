@@ -11,6 +11,7 @@
  * - a signal without addEventListener (the deprecated @smithy/abort-controller) failed with a raw TypeError;
  * - with the retry middleware removed, a failed call said `attempts: 0` although a request went out.
  */
+import http from "node:http";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { Pluggable } from "@smithy/types";
 import { InvalidParameterError, InvokeCommand, RuntimeClient, ThrottlingException, type InvokeCommandOutput } from "@agentcore-runtime/client";
@@ -159,4 +160,117 @@ test.each([
   expect(server.requests[0].headers["content-type"]).toBe("application/x-amz-json-1.1");
   expect(server.requests[0].headers.accept).toBe("application/json, text/event-stream");
   c.destroy();
+});
+
+describe("a middleware's own reader around response.body", () => {
+  let slow: http.Server;
+  let slowUrl = "";
+  const closedAfter: number[] = [];
+  beforeAll(async () => {
+    // an SSE stream of 25 events, one every 200 ms
+    slow = http.createServer((req, res) => {
+      req.resume();
+      const started = Date.now();
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      let n = 0;
+      const timer = setInterval(() => (++n > 25 ? (clearInterval(timer), res.end()) : res.write(`data: "e${n}"\n\n`)), 200);
+      res.on("close", () => {
+        clearInterval(timer);
+        closedAfter.push(Date.now() - started);
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    slowUrl = `http://127.0.0.1:${(slow.address() as import("node:net").AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => (slow.closeAllConnections(), slow.close(() => r()))));
+
+  test("{ read, cancel } wrapping the client's reader (counting bytes) is read as it is", async () => {
+    const c = client();
+    let bytes = 0;
+    c.middlewareStack.add(
+      (next: any) => async (args: any) => {
+        const result = await next(args);
+        const inner = result.response.body;
+        result.response.body = {
+          read: async () => {
+            const chunk = await inner.read();
+            bytes += chunk?.length ?? 0;
+            return chunk;
+          },
+          cancel: (reason?: unknown) => inner.cancel(reason),
+        };
+        return result;
+      },
+      { step: "deserialize", priority: "low", name: "countsBytes" },
+    );
+    expect((await c.send(invoke())).json).toEqual({ ok: true });
+    expect(bytes).toBe('{"ok":true}'.length);
+    c.destroy();
+  });
+
+  test("a body the deserializer cannot read fails the call at once, and the transport's body is closed, not left streaming", async () => {
+    const c = new RuntimeClient({ endpoint: slowUrl, token: TOKEN, maxAttempts: 1 });
+    c.middlewareStack.add(
+      (next: any) => async (args: any) => {
+        const result = await next(args);
+        result.response.body = 42;
+        return result;
+      },
+      { step: "deserialize", priority: "low", name: "breaksBody" },
+    );
+    const started = Date.now();
+    const { InvokeStreamCommand, InvalidResponseError } = await import("@agentcore-runtime/client");
+    const e = await c.send(new InvokeStreamCommand({ runtimeArn: ARN, payload: {} })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidResponseError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // the server's stream (5 s long) ends when the client closes the connection
+    const end = Date.now() + 3000;
+    while (closedAfter.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(closedAfter).toHaveLength(1);
+    expect(closedAfter[0]).toBeLessThan(2500);
+    c.destroy();
+  });
+});
+
+describe("a middleware that sets the capitalised names the client wrote before (Content-Type)", () => {
+  const legacy = (c: RuntimeClient) =>
+    c.middlewareStack.add(
+      (next: any) => (args: any) => {
+        args.request.headers["Content-Type"] = "text/plain";
+        return next(args);
+      },
+      { step: "build", name: "legacyContentType" },
+    );
+
+  test.each([
+    ["the default handler", {}],
+    ["FetchHttpHandler", { requestHandler: new FetchHttpHandler() }],
+  ])("replaces the serializer's value: one content-type on the wire (%s)", async (_label, extra) => {
+    const c = client(extra);
+    legacy(c);
+    expect((await c.send(invoke())).statusCode).toBe(200);
+    const names = server.requests[0].rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+    expect(names.filter((name) => name === "content-type")).toHaveLength(1);
+    expect(server.requests[0].headers["content-type"]).toBe("text/plain");
+    c.destroy();
+  });
+
+  test.each([
+    ["the default handler", {}],
+    ["FetchHttpHandler", { requestHandler: new FetchHttpHandler() }],
+  ])("with SigV4, what is signed is what is sent: the emulator accepts the signature (%s)", async (_label, extra) => {
+    const { startEmulator } = await import("@agentcore-runtime/emulator");
+    const { sigv4Auth } = await import("@agentcore-runtime/client/sigv4");
+    const emu = await startEmulator({ port: 0, auth: { mode: "sigv4" } });
+    const c = new RuntimeClient({ endpoint: emu.url, maxAttempts: 1, ...extra });
+    c.middlewareStack.use(sigv4Auth({ credentials: emu.credentials! }));
+    legacy(c);
+    try {
+      const out = await c.send(new InvokeCommand({ runtimeArn: emu.runtimeArn, payload: "plain words" }));
+      expect(out.statusCode).toBe(200);
+    } finally {
+      c.destroy();
+      await emu.close();
+    }
+  });
 });

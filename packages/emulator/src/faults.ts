@@ -84,9 +84,12 @@ export function checkFault(input: Record<string, unknown> | FaultSpec): FaultSpe
     } else if (STRING_PARAMS.has(key)) {
       spec[key] = String(value);
       if (key === "op" && !OPS.has(spec[key] as string)) throw new FaultSyntaxError(`Fault op "${String(value)}" is not an operation`);
-      if (key === "type" && !ERROR_NAME.test(spec[key] as string)) {
+      // only `error` puts the type in an HTTP header (x-amzn-ErrorType); the other modes send it in JSON or an
+      // event-stream header, where an agent's own names ("Agent::ToolError", "Model Error") are fine
+      if (key === "type" && spec.mode === "error" && !ERROR_NAME.test(spec[key] as string)) {
         throw new FaultSyntaxError(`Fault parameter type must be an error name (letters, digits and !#$%&'*+-.^_\`|~), got ${JSON.stringify(spec[key])}`);
       }
+      if (key === "type" && /[\x00-\x1f\x7f]/.test(spec[key] as string)) throw new FaultSyntaxError("Fault parameter type must be text without control characters");
     } else {
       throw new FaultSyntaxError(`Unknown fault parameter "${key}"`);
     }

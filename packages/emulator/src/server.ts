@@ -27,6 +27,8 @@ import { type CommandRequest, parseCommandBody, parseStopBody } from "./validati
 
 /** The longest close() waits, in all, for earlier session cleanups and for request handlers after aborting them. */
 export const CLOSE_GRACE_MS = 2000;
+/** A request head not complete within this is answered 408 and the connection closed (against slowloris). */
+export const HEADERS_TIMEOUT_MS = 60_000;
 
 /**
  * Upper bound of both session timeouts, in seconds: the service's maximum (it allows 60–28800). Shorter values,
@@ -160,7 +162,8 @@ async function listen(
 ): Promise<{ server: http.Server; url: string }> {
   // requestTimeout 0: Node's default (300 s for a whole request) would cut a slow upload that keeps sending; a body
   // is cut only when it stalls (bodyIdleMs), and a head that never completes still is by headersTimeout (60 s)
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, pipeline.onRequest);
+  // (explicitly: with requestTimeout 0, node:http's default headersTimeout is min(60 s, requestTimeout), i.e. none)
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, pipeline.onRequest);
   server.on("upgrade", endpoints.onUpgrade);
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(pipeline, err, socket));
   await new Promise<void>((resolve, reject) => {

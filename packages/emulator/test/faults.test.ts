@@ -180,6 +180,17 @@ describe("fault injection", () => {
       expect(rest).toEqual([{ contentStop: { exitCode: 0, status: "COMPLETED" } }]);
     });
 
+    it("exception: an agent's own error name (spaces, colons) is sent as given; only control characters are refused", async () => {
+      for (const type of ["Model Error", "Agent::ToolError"]) {
+        const res = await withFault("commands", `exception; type=${type}`);
+        expect(res.status).toBe(200);
+        const frames = decodeFrames(new Uint8Array(await res.arrayBuffer()));
+        expect(headerValues(frames[1])[":exception-type"]).toBe(type);
+      }
+      // (a header value cannot carry one: configured)
+      expect(() => h.emu.setFaults([{ mode: "exception", type: "a\u0001b" }])).toThrow(/^Fault parameter type must be text without control characters/);
+    });
+
     it("exception: a modeled exception frame mid-stream, then the end", async () => {
       const res = await withFault("commands", "exception; type=validationException; message=Command not permitted");
       const frames = decodeFrames(new Uint8Array(await res.arrayBuffer()));

@@ -13,18 +13,14 @@ const SCALED_MS = 1000;
 
 let h: Harness;
 const lines: string[] = [];
+let given: http.ServerOptions | undefined;
 beforeAll(async () => {
   const createServer = http.createServer;
-  const spy = jest.spyOn(http, "createServer").mockImplementation(((options: http.ServerOptions, listener: http.RequestListener) =>
-    createServer(
-      {
-        requestTimeout: SCALED_MS,
-        headersTimeout: SCALED_MS,
-        connectionsCheckingInterval: 100,
-        ...options,
-      },
-      listener,
-    )) as typeof http.createServer);
+  const spy = jest.spyOn(http, "createServer").mockImplementation(((options: http.ServerOptions, listener: http.RequestListener) => {
+    given = options;
+    // the emulator's own headersTimeout (60 s) scaled down too: what it is set to is checked below
+    return createServer({ requestTimeout: SCALED_MS, connectionsCheckingInterval: 100, ...options, headersTimeout: SCALED_MS }, listener);
+  }) as typeof http.createServer);
   try {
     h = await start({ log: (line) => lines.push(line) });
   } finally {
@@ -75,6 +71,14 @@ it("a slow upload that keeps sending is read however long it takes: Node's reque
   expect(res.text.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
   expect(res.text).toContain('"response":"You said: slow but steady"');
   expect(res.ms).toBeGreaterThan(2 * SCALED_MS);
+});
+
+it("the emulator sets headersTimeout itself: with requestTimeout 0, node:http's default would be no limit at all", () => {
+  expect(given?.requestTimeout).toBe(0);
+  expect(given?.headersTimeout).toBe(60_000);
+  // what node:http makes of requestTimeout 0 alone (the defect: heads that never complete were kept for ever)
+  const bare = http.createServer({ requestTimeout: 0 });
+  expect(bare.headersTimeout).toBe(0);
 });
 
 it("a request head dribbled past headersTimeout is still dropped, answered 408 in the service's shape and logged", async () => {

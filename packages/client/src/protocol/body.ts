@@ -229,11 +229,15 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
 }
 
 /**
- * Whether `body` is a reader made by openBody: the deserializers read nothing else. (Not a test of its methods: a
- * Node Readable has a `take()` of its own, which returns a stream.)
+ * Whether `body` is a reader the deserializers can read as it is: one made by openBody, or a middleware's own
+ * `{ read, cancel }` (wrapping the transport's, say). Not a test of `take()`: a Node Readable has one of its own,
+ * which returns a stream; nor of `read()` alone, which a Node Readable also has (it has no `cancel()`, and a
+ * ReadableStream no `read()`).
  */
 export function isBodyReader(body: unknown): body is BodyReader {
-  return body instanceof Body;
+  if (body instanceof Body) return true;
+  const reader = body as { read?: unknown; cancel?: unknown; take?: unknown; pipe?: unknown } | null;
+  return typeof reader?.read === "function" && typeof reader.cancel === "function" && typeof reader.pipe !== "function";
 }
 
 /** A response body: the source's chunks, with the idle timeout between them, abort and cancellation. */

@@ -2,6 +2,7 @@ import type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-ht
 import { decideRetryable } from "../middleware/retry";
 import type { RuntimeContext } from "../types";
 import { openBody, type BodyReader } from "./body";
+import { mergeHeaderCase } from "./headerCase";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "./errors";
 import { Watchdog } from "./timers";
 import { Abort } from "./abort";
@@ -86,6 +87,7 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     if (call.aborted) throw call.reason;
   }
   const http = handler;
+  mergeHeaderCase(request.headers);
   if (sent) sent.count++;
   // this attempt's abort: the call's (caller, deadline, destroy()) or its own timeouts; it ends with the body
   const attempt = new Abort();

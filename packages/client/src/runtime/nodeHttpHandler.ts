@@ -143,10 +143,10 @@ export class NodeRequestHandler implements HttpHandler {
     const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
     if (secure) {
       const https = (this.#https = this.#modules.https);
-      return (this.#httpsAgent = new https.Agent(agentOptions));
+      return (this.#httpsAgent = withoutStaleSockets(new https.Agent(agentOptions)));
     }
     const http = (this.#http = this.#modules.http);
-    return (this.#httpAgent = new http.Agent(agentOptions));
+    return (this.#httpAgent = withoutStaleSockets(new http.Agent(agentOptions)));
   }
 
   /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */
@@ -249,6 +249,31 @@ function headerObject(request: HttpRequest, body: unknown): HttpRequest["headers
   const length = bodyLength(request.method, body);
   if (length === undefined || length === null || Object.keys(headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name))) return headers;
   return { ...headers, "Content-Length": length };
+}
+
+type FreeSocket = { destroyed: boolean; readableEnded: boolean; writable: boolean; destroy(): void };
+
+/**
+ * A pooled socket the server closed (its FIN read) while the process could not run its timers (a serverless
+ * function frozen between invocations, a blocked event loop) stays in the agent's free list until its 'close', a
+ * later loop turn, and Node hands it to the next request: "socket hang up" although nothing was sent, and a
+ * command (never retried on a reset) failed. Such sockets are taken out of the free list before each request.
+ */
+function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
+  const pooled = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
+  const addRequest = pooled.addRequest;
+  pooled.addRequest = function (req, options, ...rest) {
+    const free = pooled.freeSockets[agent.getName(options)];
+    for (let i = (free?.length ?? 0) - 1; i >= 0; i--) {
+      const socket = free![i];
+      if (socket.destroyed || socket.readableEnded || !socket.writable) {
+        free!.splice(i, 1);
+        socket.destroy();
+      }
+    }
+    return addRequest.call(this, req, options, ...rest);
+  };
+  return agent;
 }
 
 function abortError(signal: AbortLike): unknown {

@@ -2,6 +2,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from "@smithy/types";
 import { SIGNING_ALIASES } from "../middleware/bearerAuth";
 import { isLoopbackHost } from "../protocol/endpoint";
+import { mergeHeaderCase } from "../protocol/headerCase";
 import { clientError, ClientErrorNames } from "../protocol/errors";
 import { redact, shareCallSecrets } from "../protocol/redact";
 import type { RuntimeContext } from "../types";
@@ -81,6 +82,8 @@ export function sigv4AuthMiddleware(options: SigV4AuthOptions): FinalizeRequestM
           context.logger?.warn?.(`agentcore: allowInsecureHttp is set: sending SigV4-signed requests over plain http to ${request.hostname}; anyone on the network path can read and replay them`);
         }
       }
+      // one header per name before signing: what is signed is what goes out
+      mergeHeaderCase(request.headers);
       const region = signingRegion(options.region, (args.input as { runtimeArn?: unknown } | undefined)?.runtimeArn, request.hostname, context.config?.region);
       const send = async (skewRetried: boolean): Promise<any> => {
         await cache.get(context.abort);
