@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 /**
  * The SigV4 entry against a real HTTP server on 127.0.0.1, signatures checked with botocore and
  * the official AWS SDK v3 client. Tests named "(was a defect)" each failed before its fix; the rest pin down what
@@ -189,6 +190,23 @@ describe("credential provider memo", () => {
     } finally {
       now.mockRestore();
     }
+  });
+
+  test("(was a defect) a session token and secret key a server echoes percent-encoded (a presigned query) are removed too", async () => {
+    const temp = { accessKeyId: "ASIAREPRO00000000001", secretAccessKey: "reproSecret/0123456789abcdefABCDEF+xyzab", sessionToken: "IQoJb3JpZ2luX2Vj//////////wEaCXVzLWVhc3QtMSJH+repro==" };
+    fallback = (r, res) => {
+      const token = r.headers["x-amz-security-token"] as string;
+      res.writeHead(403, { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" });
+      res.end(JSON.stringify({ message: `denied: ?X-Amz-Security-Token=${encodeURIComponent(token)}&lower=${encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase())}&sk=${encodeURIComponent(temp.secretAccessKey)}` }));
+    };
+    const e = await invoke(client(temp, { maxAttempts: 1 })).catch((x) => x);
+    expect(e.name).toBe("AccessDeniedException");
+    const everything = [e.message, JSON.stringify(e), inspect(e, { showHidden: true, depth: Infinity })].join("\n");
+    for (const secret of [temp.sessionToken, temp.secretAccessKey]) {
+      const encoded = encodeURIComponent(secret);
+      expect([secret, everything.includes(encoded), everything.includes(encoded.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()))]).toEqual([secret, false, false]);
+    }
+    expect(e.message).toContain("[REDACTED]");
   });
 
   test("expiration as a string or an Invalid Date is refused with a clear TokenProviderError (not a crash, not a fetch per call)", async () => {

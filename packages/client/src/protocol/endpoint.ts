@@ -54,7 +54,7 @@ export function resolveEndpoint(options: EndpointOptions): ResolvedEndpoint {
   }
   const region = options.region;
   if (!region) {
-    throw clientError(ClientErrorNames.endpoint, "No region: pass a runtime ARN, or set `region` on the client when addressing a runtime by id");
+    throw clientError(ClientErrorNames.endpoint, "No region: pass a runtime ARN, or set `region` (the client's, or the options' of a WebSocket helper) when addressing a runtime by id");
   }
   if (typeof region !== "string" || !isValidRegion(region)) throw clientError(ClientErrorNames.endpoint, `region ${q(region)} is not a valid region name`);
   const partition = PARTITIONS[options.partition ?? partitionOfRegion(region)];

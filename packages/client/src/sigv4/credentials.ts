@@ -62,9 +62,14 @@ function checked(value: unknown): AwsCredentials {
  */
 export function credentialCache(source: AwsCredentialsSource): CredentialCache {
   const secrets = new Set<string>();
+  // each also as a URL carries it (a presigned query, a server echoing one in an error): `/`, `+` and `=` encoded
   const remember = (c: AwsCredentials) => {
-    secrets.add(c.secretAccessKey);
-    if (c.sessionToken) secrets.add(c.sessionToken);
+    for (const secret of [c.secretAccessKey, c.sessionToken]) {
+      if (!secret) continue;
+      secrets.add(secret);
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret) secrets.add(encoded).add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+    }
     return c;
   };
   if (typeof source !== "function") {
