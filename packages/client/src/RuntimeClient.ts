@@ -33,6 +33,7 @@ class CallContext implements RuntimeContext {
   limits: RuntimeContext["limits"];
   sessionId: string | undefined = undefined;
   readonly sent = { count: 0 };
+  attempt: RuntimeContext["attempt"] = undefined;
   // a signal a middleware put in place of context.signal (e.g. AbortSignal.any of it and its own)
   #replaced: AbortSignal | undefined = undefined;
 
@@ -199,8 +200,9 @@ export class RuntimeClient {
     } catch (e) {
       call.abandon = undefined;
       // a failed call leaves nothing running: a response body no step cancelled (a middleware replaced it with one
-      // the deserializer refused, say) is closed with its connection
-      call.abort(e);
+      // the deserializer refused, say) is closed with its connection. The last attempt's abort, not the call's:
+      // context.signal aborts only for the caller, the deadline and destroy()
+      context.attempt?.abort(e);
       release();
       throw unattempted(e, context.sent.count);
     }

@@ -38,11 +38,15 @@ const deserializerMiddleware: Factory = (next, context: RuntimeContext) => async
   const { response } = (await next(args)) as { response: RuntimeResponse };
   try {
     // a response made by a middleware below this one (a mock, a cache, a replay) carries the body it was given (a
-    // Node stream, a ReadableStream, bytes): it is read as the transport's are, with the call's abort and idle timeout
+    // Node stream, a ReadableStream or its reader, a `{ read, cancel }` of its own, bytes): it is read as the
+    // transport's are, with the call's abort and idle timeout
     if (response && !isBodyReader(response.body)) response.body = openBody(response.body, { abort: context.abort, idleTimeout: context.idleTimeout });
     return { response, output: await context.command.deserialize(response, context) };
   } catch (e) {
-    await response.body?.cancel?.(e).catch(() => undefined);
+    // (a body openBody refused is still the middleware's own object: its cancel may return anything)
+    await Promise.resolve()
+      .then(() => response.body?.cancel?.(e))
+      .catch(() => undefined);
     if (response.statusCode >= 200 && response.statusCode < 300) markAccepted(e);
     throw e;
   }

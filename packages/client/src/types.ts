@@ -167,6 +167,11 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
    * @internal
    */
   sent?: { count: number };
+  /**
+   * The abort of the call's last attempt (its response body follows it), ended when the call fails.
+   * @internal
+   */
+  attempt?: Abort;
   /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
   requestTimeout?: number;
   /** This call's idle timeout (ms). */

@@ -208,6 +208,44 @@ describe("a middleware's own reader around response.body", () => {
     c.destroy();
   });
 
+  test("a reader of the middleware's own obeys the call's deadline: cancelled, DeadlineExceededError", async () => {
+    const c = client();
+    let cancelled = 0;
+    c.middlewareStack.add(
+      (next: any) => async (args: any) => {
+        const result = await next(args);
+        await result.response.body.cancel();
+        // a replayed stream that stalls: read() never settles
+        result.response.body = { read: () => new Promise(() => undefined), cancel: () => void cancelled++ };
+        return result;
+      },
+      { step: "deserialize", priority: "low", name: "stalls" },
+    );
+    const started = Date.now();
+    const e = await c.send(invoke(), { deadline: 500 }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe("DeadlineExceededError");
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(cancelled).toBe(1);
+    c.destroy();
+  });
+
+  test("a call that fails does not abort context.signal: a middleware's own work on it goes on", async () => {
+    const c = client({ maxAttempts: 1 });
+    const aborted: unknown[] = [];
+    c.middlewareStack.add(
+      (next, context) => (args) => {
+        context.signal.addEventListener("abort", () => aborted.push(context.signal.reason));
+        return next(args);
+      },
+      { step: "initialize", name: "watchesSignal" },
+    );
+    status = 429;
+    await expect(c.send(invoke())).rejects.toBeInstanceOf(ThrottlingException);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(aborted).toEqual([]);
+    c.destroy();
+  });
+
   test("a body the deserializer cannot read fails the call at once, and the transport's body is closed, not left streaming", async () => {
     const c = new RuntimeClient({ endpoint: slowUrl, token: TOKEN, maxAttempts: 1 });
     c.middlewareStack.add(

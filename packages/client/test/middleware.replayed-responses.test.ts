@@ -23,6 +23,13 @@ const bodyForms = {
   string: (b) => Buffer.from(b).toString("utf8"),
   "node stream in 7-byte pieces": (b) => Readable.from(Array.from({ length: Math.ceil(b.length / 7) }, (_, i) => Buffer.from(b.subarray(i * 7, i * 7 + 7)))),
   "web ReadableStream": (b) => new Blob([b]).stream(),
+  // its reader: read() gives { done, value } (taken for a chunk, it spun the CPU for ever)
+  "web ReadableStream reader": (b) => new Blob([b]).stream().getReader(),
+  // a middleware's own reader, in 5-byte chunks, with a cancel() that returns nothing
+  "own { read, cancel }": (b) => {
+    let at = 0;
+    return { read: async () => (at < b.length ? b.subarray(at, (at += 5)) : undefined), cancel() {} };
+  },
 };
 
 // what a command's output is, comparable across runs
@@ -86,7 +93,7 @@ async function outcome(out) {
 });
 `;
 
-test("each command's real response, replayed by a middleware as bytes, a string, a Node stream or a ReadableStream, gives the real output", async () => {
+test("each command's real response, replayed by a middleware as bytes, a string, a Node stream, a ReadableStream, its reader or a reader of its own, gives the real output", async () => {
   const r = await runNodeScript(SCRIPT, { timeoutMs: 60_000 });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
@@ -100,7 +107,7 @@ test("each command's real response, replayed by a middleware as bytes, a string,
   expect(results.ExecuteCommandStreamCommand.real).toContain("streamed");
   expect(results.StopSessionCommand.real).toContain('"statusCode":200');
   for (const [name, { real, replays }] of Object.entries(results)) {
-    expect(Object.keys(replays)).toHaveLength(name.startsWith("Execute") ? 3 : 4);
+    expect(Object.keys(replays)).toHaveLength(name.startsWith("Execute") ? 5 : 6);
     for (const [form, got] of Object.entries(replays)) expect([name, form, got]).toEqual([name, form, real]);
   }
 }, 90_000);

@@ -87,6 +87,24 @@ function sourceOf(body: unknown): Source {
   }
   const node = body as NodeReadable;
   if (typeof node.on === "function" && typeof node.pause === "function" && typeof node.resume === "function") return new NodeSource(node);
+  // a reader: a middleware's own `{ read, cancel }` (around the transport's, say: read() gives a chunk or undefined
+  // at the end), or a ReadableStream's reader (read() gives { done, value })
+  const reader = body as { read?: () => unknown; cancel?: (reason?: unknown) => unknown };
+  if (typeof reader.read === "function" && typeof reader.cancel === "function") {
+    return {
+      next: async () => {
+        const got = (await reader.read!()) as { done?: boolean; value?: unknown } | Uint8Array | undefined | null;
+        if (got === undefined || got === null) return undefined;
+        if (!(got instanceof Uint8Array) && typeof got === "object" && "done" in got) return got.done ? undefined : toBytes(got.value);
+        return toBytes(got);
+      },
+      cancel: async () => {
+        await Promise.resolve()
+          .then(() => reader.cancel!())
+          .catch(() => undefined);
+      },
+    };
+  }
   // a Blob: what FetchHttpHandler gives for a response without a body stream (a 204, a Response(null))
   if (typeof (body as Blob).stream === "function" && typeof (body as Blob).size === "number") return sourceOf((body as Blob).stream());
   const iterable = body as AsyncIterable<unknown> & { destroy?: (e?: Error) => void };
@@ -229,15 +247,12 @@ export function openBody(body: unknown, options: BodyOptions = {}): BodyReader {
 }
 
 /**
- * Whether `body` is a reader the deserializers can read as it is: one made by openBody, or a middleware's own
- * `{ read, cancel }` (wrapping the transport's, say). Not a test of `take()`: a Node Readable has one of its own,
- * which returns a stream; nor of `read()` alone, which a Node Readable also has (it has no `cancel()`, and a
- * ReadableStream no `read()`).
+ * Whether `body` is a reader made by openBody: the deserializers read nothing else. Anything else (a middleware's
+ * own reader among them) is wrapped by openBody first, so the call's abort, deadline and idle timeout apply to it.
+ * (Not a test of methods: a Node Readable has a `take()` of its own, which returns a stream.)
  */
 export function isBodyReader(body: unknown): body is BodyReader {
-  if (body instanceof Body) return true;
-  const reader = body as { read?: unknown; cancel?: unknown; take?: unknown; pipe?: unknown } | null;
-  return typeof reader?.read === "function" && typeof reader.cancel === "function" && typeof reader.pipe !== "function";
+  return body instanceof Body;
 }
 
 /** A response body: the source's chunks, with the idle timeout between them, abort and cancellation. */

@@ -91,6 +91,7 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
   if (sent) sent.count++;
   // this attempt's abort: the call's (caller, deadline, destroy()) or its own timeouts; it ends with the body
   const attempt = new Abort();
+  context.attempt = attempt;
   const unfollow = attempt.follow(call);
   // one timer for the attempt: the wait for headers, then each wait for a body chunk (idleTimeout)
   const watchdog = new Watchdog();

@@ -254,10 +254,12 @@ function headerObject(request: HttpRequest, body: unknown): HttpRequest["headers
 type FreeSocket = { destroyed: boolean; readableEnded: boolean; writable: boolean; destroy(): void };
 
 /**
- * A pooled socket the server closed (its FIN read) while the process could not run its timers (a serverless
- * function frozen between invocations, a blocked event loop) stays in the agent's free list until its 'close', a
- * later loop turn, and Node hands it to the next request: "socket hang up" although nothing was sent, and a
- * command (never retried on a reset) failed. Such sockets are taken out of the free list before each request.
+ * A pooled socket the server closed while the process could not run its timers (a serverless function frozen
+ * between invocations: at the thaw its FIN is read just before the next invocation arrives) stays in the agent's
+ * free list until its 'close', a later loop turn, and Node hands it to the next request: "socket hang up" although
+ * nothing was sent, and a command (never retried on a reset) failed. Such sockets are taken out of the free list
+ * before each request. (A FIN not read yet, behind a blocked event loop, cannot be seen: that request fails as a
+ * reset, retried as RETRIES.md says.)
  */
 function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
   const pooled = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
