@@ -180,7 +180,10 @@ describe("tree-shaking of the browser build", () => {
   // body read like the transport's (a Node Readable spun the CPU), failing token refreshes backed off, the AWS
   // SDK's middleware tags and signer aliases, a no-op context.logger, send()'s callback form, a requestHandler and
   // an abortSignal checked up front, attempts counted without the retry middleware (+0.37 to +0.41, to 23.57 /
-  // 24.71 / 27.18 / 37.22).
+  // 24.71 / 27.18 / 37.22); all four by 0.2 more for what the read-back of those found: header names merged
+  // case-insensitively before signing and sending, a middleware's own reader (or a ReadableStream's) wrapped so
+  // the call's deadline applies, a failed call's last body closed (+0.18 to +0.20, to 23.75 / 24.90 / 27.38 /
+  // 37.42).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -190,7 +193,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 23.7 * KiB, invokeStream: 24.9 * KiB, invokeStreamExecute: 27.3 * KiB, everything: 37.4 * KiB };
+    const ceilings = { invoke: 23.9 * KiB, invokeStream: 25.1 * KiB, invokeStreamExecute: 27.5 * KiB, everything: 37.6 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles
