@@ -20,6 +20,65 @@ export type AuthOutcome =
   | { ok: true; claims: JWTPayload }
   | { ok: false; status: 401 | 403; name: "UnauthorizedException" | "AccessDeniedException"; message: string; invalidToken?: boolean };
 
+/** The keys `auth` takes; any other (a typo, the service's `discoveryUrl`) is refused rather than ignored. */
+const AUTH_KEYS = ["issuer", "jwksUrl", "allowedClients", "allowedAudience", "mode", "credentials"];
+
+/**
+ * Refuses `auth` options that would check less than they seem to: a null allow-list turned its check off, a
+ * string one matched substrings (and issueToken took its first character), an empty issuer accepted any `iss`.
+ * JavaScript and JSON configs reach here unchecked by TypeScript.
+ */
+export function checkAuthOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new RangeError(`auth must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key === "discoveryUrl") {
+      throw new RangeError(
+        "auth.discoveryUrl is not supported: give auth.jwksUrl (the discovery document's jwks_uri) and auth.issuer (its issuer) instead",
+      );
+    }
+    if (!AUTH_KEYS.includes(key)) throw new RangeError(`auth.${key} is not an option; auth takes ${AUTH_KEYS.join(", ")}`);
+  }
+  const { issuer, jwksUrl, allowedClients, allowedAudience } = options as Record<string, unknown>;
+  if (issuer !== undefined && (typeof issuer !== "string" || issuer === "")) {
+    throw new RangeError(`auth.issuer must be a non-empty string, got ${shown(issuer)}`);
+  }
+  if (jwksUrl !== undefined && !isHttpUrl(jwksUrl)) throw new RangeError(`auth.jwksUrl must be an http or https URL, got ${shown(jwksUrl)}`);
+  for (const [name, list] of [
+    ["allowedClients", allowedClients],
+    ["allowedAudience", allowedAudience],
+  ] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === "string" && item !== ""))) {
+      throw new RangeError(`auth.${name} must be a non-empty array of non-empty strings (or left out), got ${shown(list)}`);
+    }
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** A refused option value, short: numbers as such, strings and arrays as JSON, anything else by its type. */
+function shown(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (value === null || typeof value === "string" || Array.isArray(value)) {
+    try {
+      return JSON.stringify(value).slice(0, 200);
+    } catch {
+      return "an array"; // a cyclic one, or one holding a BigInt
+    }
+  }
+  return typeof value;
+}
+
 /** The runtime's customJWTAuthorizer: bearer JWTs checked with jose against the emulator's key or a JWKS. */
 export class Authenticator {
   private issuerValue = "";
@@ -57,6 +116,11 @@ export class Authenticator {
   }
 
   async issueToken(claims: Record<string, unknown> = {}, opts: IssueTokenOptions = {}): Promise<string> {
+    const expiresIn = opts.expiresIn ?? 3600;
+    // "3600" would be concatenated into exp, NaN or Infinity would drop it from the JSON
+    if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn)) {
+      throw new RangeError(`expiresIn must be a finite number of seconds, got ${shown(expiresIn)}`);
+    }
     const now = Math.floor(Date.now() / 1000);
     const body: Record<string, unknown> = {
       iss: this.issuerValue,
@@ -66,7 +130,7 @@ export class Authenticator {
       scope: "openid",
       jti: randomUUID(),
       iat: now,
-      exp: now + (opts.expiresIn ?? 3600),
+      exp: now + expiresIn,
       ...(this.allowedAudience?.length ? { aud: this.allowedAudience[0] } : {}),
       ...claims,
     };

@@ -4,7 +4,7 @@ import { isIP, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import type { Duplex } from "node:stream";
 import { type AgentModule, defaultAgent, loadAgentModule } from "./agent";
-import { Authenticator } from "./auth";
+import { Authenticator, checkAuthOptions } from "./auth";
 import { MAX_COMMAND_BODY, handleCommand } from "./commands";
 import { CorsPolicy, isLoopbackAddress } from "./cors";
 import { ValidationFailure, errorTypeHeader } from "./errors";
@@ -223,6 +223,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // (setTimeout cannot wait 2^31 ms or more: such a wait, like Infinity, is none)
   const bodyIdleMs = bodyIdle === undefined ? 30_000 : bodyIdle * 1000 < 2 ** 31 - 1 ? bodyIdle * 1000 : Infinity;
   const runtimeArn = `arn:${partitionOf(region)}:bedrock-agentcore:${region}:${accountId}:runtime/${runtimeId}`;
+  checkAuthOptions(options.auth);
   const iam = sigv4Setup(options, region, accountId, runtimeId);
 
   const wsLimits = {

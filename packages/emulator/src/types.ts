@@ -57,7 +57,10 @@ export interface FaultSpec {
 
 /** Options of `Emulator.issueToken`. */
 export interface IssueTokenOptions {
-  /** Lifetime in seconds (default 3600). Ignored when the claims carry `exp`. */
+  /**
+   * Lifetime in seconds (default 3600): a finite number, else issueToken rejects with a RangeError; 0 or less gives
+   * an already expired token, for tests. Ignored when the claims carry `exp`.
+   */
   expiresIn?: number;
 }
 
@@ -128,9 +131,9 @@ export interface AuthOptions {
   issuer?: string;
   /** Verify tokens whose `kid` is not the emulator's own against this JWKS. */
   jwksUrl?: string;
-  /** Allowed `client_id` claims. Default ["agentcore-emulator"] unless allowedAudience is given. */
+  /** Allowed `client_id` claims, a non-empty list. Default ["agentcore-emulator"] unless allowedAudience is given. */
   allowedClients?: string[];
-  /** Allowed `aud` values (any match passes). Not checked when absent. */
+  /** Allowed `aud` values (any match passes), a non-empty list. Not checked when absent. */
   allowedAudience?: string[];
   /**
    * `"jwt"` (default): the runtime takes OAuth/JWT bearer tokens. `"sigv4"`: it takes AWS SigV4 (IAM) instead,
