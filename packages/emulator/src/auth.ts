@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
   SignJWT,
-  createRemoteJWKSet,
   errors as joseErrors,
   exportJWK,
   generateKeyPair,
@@ -11,14 +10,22 @@ import {
   type JWTVerifyGetKey,
   type KeyLike,
 } from "jose";
-import type { AuthOptions, IssueTokenOptions } from "./types";
+import { JwksUnavailable, RemoteJwks } from "./jwks";
+import { writeLog } from "./log";
+import type { AuthOptions, IssueTokenOptions, LogSink } from "./types";
 
 /** The client id issueToken puts in tokens and the default allow-list admits. */
 export const DEFAULT_CLIENT_ID = "agentcore-emulator";
 
 export type AuthOutcome =
   | { ok: true; claims: JWTPayload }
-  | { ok: false; status: 401 | 403; name: "UnauthorizedException" | "AccessDeniedException"; message: string; invalidToken?: boolean };
+  | {
+      ok: false;
+      status: 401 | 403 | 500;
+      name: "UnauthorizedException" | "AccessDeniedException" | "InternalServerException";
+      message: string;
+      invalidToken?: boolean;
+    };
 
 /** The keys `auth` takes; any other (a typo, the service's `discoveryUrl`) is refused rather than ignored. */
 const AUTH_KEYS = ["issuer", "jwksUrl", "allowedClients", "allowedAudience", "mode", "credentials"];
@@ -84,26 +91,40 @@ export class Authenticator {
   private issuerValue = "";
   private readonly allowedClients?: string[];
   private readonly allowedAudience?: string[];
-  private readonly remote?: JWTVerifyGetKey;
+  private readonly remote?: RemoteJwks;
 
   private constructor(
     private readonly options: AuthOptions,
     private readonly privateKey: KeyLike,
     private readonly publicKey: KeyLike,
     readonly publicJwk: JWK,
+    log: LogSink | undefined,
   ) {
     const hasLists = options.allowedClients !== undefined || options.allowedAudience !== undefined;
     // Like the service, some allow-list always applies; by default it is the emulator's own client id.
     this.allowedClients = hasLists ? options.allowedClients : [DEFAULT_CLIENT_ID];
     this.allowedAudience = options.allowedAudience;
-    if (options.jwksUrl) this.remote = createRemoteJWKSet(new URL(options.jwksUrl));
+    if (options.jwksUrl) {
+      const url = new URL(options.jwksUrl);
+      // once per failed fetch, not per request; without the query or credentials the URL may carry
+      const report = (err: JwksUnavailable) => {
+        if (log) writeLog(log, `${new Date().toISOString()} JWKS ${url.origin}${url.pathname} could not be fetched: ${err.message}`);
+      };
+      this.remote = new RemoteJwks(url, report);
+    }
   }
 
-  static async create(options: AuthOptions = {}): Promise<Authenticator> {
+  /** `options` as checked by checkAuthOptions; `log` receives a line per failed JWKS fetch. */
+  static async create(options: AuthOptions = {}, log?: LogSink): Promise<Authenticator> {
     const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
     const jwk = await exportJWK(publicKey);
     const kid = `emulator-${randomUUID()}`;
-    return new Authenticator(options, privateKey, publicKey, { ...jwk, kid, alg: "RS256", use: "sig" });
+    return new Authenticator(options, privateKey, publicKey, { ...jwk, kid, alg: "RS256", use: "sig" }, log);
+  }
+
+  /** Ends a JWKS fetch in progress. */
+  close(): void {
+    this.remote?.close();
   }
 
   /** Set once the server's url is known; an explicit issuer option wins. */
@@ -158,6 +179,11 @@ export class Authenticator {
       });
       claims = result.payload;
     } catch (err) {
+      // The token was not judged: say why, and leave out error="invalid_token", which tells a client to get a new one.
+      if (err instanceof JwksUnavailable) {
+        const message = `Bearer token not verified: the JWKS (auth.jwksUrl) could not be fetched: ${err.message}`;
+        return { ok: false, status: 500, name: "InternalServerException", message };
+      }
       return { ok: false, status: 401, name: "UnauthorizedException", message: `Invalid Bearer token: ${describe(err)}`, invalidToken: true };
     }
     // Only a string matches: String(["agentcore-emulator"]) or String(123) must not pass for an allowed id.
@@ -180,7 +206,7 @@ export class Authenticator {
       if (header.alg !== "RS256") throw new joseErrors.JOSEAlgNotAllowed("unexpected alg");
       return this.publicKey;
     }
-    if (this.remote) return this.remote(header, token);
+    if (this.remote) return this.remote.getKey(header, token);
     throw new joseErrors.JWKSNoMatchingKey();
   };
 }

@@ -237,7 +237,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const handler = agentModule.handler ?? defaultAgent;
   const wsHandler = options.websocket ?? agentModule.websocket ?? echoWebSocket;
   const upstream = options.upstream !== undefined ? new Upstream(options.upstream) : undefined;
-  const auth = await Authenticator.create(options.auth);
+  const auth = await Authenticator.create(options.auth, options.log);
   const faults = new FaultPlan(options.faults);
   // exec: every process a command starts carries AGENTCORE_EMULATOR_RUN=<runTag>.<session>.<command>.
   const runTag = randomUUID();
@@ -332,6 +332,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close() {
       closed ??= (async () => {
         pipeline.closing = true;
+        auth.close();
         // One budget for the waits below, so they cannot add up past CLOSE_GRACE_MS.
         const deadline = Date.now() + CLOSE_GRACE_MS;
         const left = () => Math.max(0, deadline - Date.now());

@@ -129,7 +129,11 @@ export type WebSocketHandler = (connection: WebSocketConnection, context: WebSoc
 export interface AuthOptions {
   /** Expected `iss` (default: the emulator's url, which issueToken uses). */
   issuer?: string;
-  /** Verify tokens whose `kid` is not the emulator's own against this JWKS. */
+  /**
+   * Verify tokens whose `kid` is not the emulator's own against this JWKS (an http or https URL). It is fetched
+   * within 5 s and 1 MiB, again for an unknown `kid` at most once per 30 s; while it cannot be fetched such
+   * tokens get 500 InternalServerException, and a failed fetch is retried 2 s later at the earliest.
+   */
   jwksUrl?: string;
   /** Allowed `client_id` claims, a non-empty list. Default ["agentcore-emulator"] unless allowedAudience is given. */
   allowedClients?: string[];
@@ -243,7 +247,7 @@ export interface EmulatorOptions {
   sessionMaxLifetimeSeconds?: number;
   /** Faults applied to matching requests (default none); the fault header adds per-request ones. */
   faults?: FaultSpec[];
-  /** Receives one line per request (no trailing newline for functions). Default: no logging. */
+  /** Receives one line per request, and one per failed JWKS fetch (no trailing newline for functions). Default: no logging. */
   log?: LogSink;
   /** Invocation payload limit in bytes (default 100,000,000). */
   maxPayloadBytes?: number;
