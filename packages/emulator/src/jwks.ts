@@ -8,6 +8,8 @@ export const JWKS_MAX_BYTES = 1024 * 1024;
 export const JWKS_COOLDOWN_MS = 30_000;
 /** After a failed fetch, tokens that need the JWKS get that failure without a new fetch for this long. */
 export const JWKS_RETRY_MS = 2000;
+/** Keys older than this are fetched again before the next token is checked (jose's cacheMaxAge): a key the provider withdrew stops verifying. */
+export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
 /** The JWKS could not be fetched: a fault of the configuration or the identity provider, not of the token. */
 export class JwksUnavailable extends Error {}
@@ -32,7 +34,7 @@ export class RemoteJwks {
   ) {}
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    if (!this.keys) await this.load();
+    if (!this.keys || Date.now() - this.fetchedAt > JWKS_MAX_AGE_MS) await this.load();
     try {
       return await this.keys!(header, token);
     } catch (err) {

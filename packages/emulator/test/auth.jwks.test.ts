@@ -176,4 +176,29 @@ describe("auth.jwksUrl fetches", () => {
     });
     idp.published.delete("k2");
   });
+
+  it("fetches the keys again after 10 minutes, so a key the provider withdrew stops verifying", async () => {
+    idp.hits = 0;
+    const withdrawn = await idp.sign("k2");
+    idp.published.add("k2");
+    await withEmulator(idp.jwksUrl, async (h) => {
+      expect((await invoke(h, withdrawn)).status).toBe(200);
+      expect(idp.hits).toBe(1);
+      idp.published.delete("k2");
+      // still within the 10 minutes: the cached key verifies, no fetch
+      expect((await invoke(h, withdrawn)).status).toBe(200);
+      expect(idp.hits).toBe(1);
+      const realNow = Date.now;
+      const clock = jest.spyOn(Date, "now").mockImplementation(() => realNow() + 10 * 60_000 + 1000);
+      try {
+        const later = await invoke(h, withdrawn);
+        expect(later.status).toBe(401);
+        expect(idp.hits).toBe(2);
+        // the keys still published verify
+        expect((await invoke(h, token)).status).toBe(200);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+  });
 });
