@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
+import type { Socket } from "node:net";
 import type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-http";
 import type { Logger } from "../types";
 
@@ -136,17 +137,14 @@ export class NodeRequestHandler implements HttpHandler {
 
   /** Loads a protocol's module and makes its keep-alive agent, on the first request of that protocol. */
   #agentOf(secure: boolean): HttpAgent | HttpsAgent {
-    // as Node's own global agent: an idle pooled socket is closed after 5 s (or 1 s before a server's Keep-Alive
-    // timeout), the most recently used one is taken first. Without a timeout, idle sockets stayed open until the
-    // server closed them: 256 after a burst, and one per client dropped without destroy() (a load balancer keeps
-    // them for minutes), and a socket closed by the server as it is reused is the keep-alive reset race
-    const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
+    // the most recently used socket is taken first (as Node's own global agent does), so the others idle out
+    const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity, scheduling: "lifo" as const };
     if (secure) {
       const https = (this.#https = this.#modules.https);
-      return (this.#httpsAgent = withoutStaleSockets(new https.Agent(agentOptions)));
+      return (this.#httpsAgent = pooled(new https.Agent(agentOptions)));
     }
     const http = (this.#http = this.#modules.http);
-    return (this.#httpAgent = withoutStaleSockets(new http.Agent(agentOptions)));
+    return (this.#httpAgent = pooled(new http.Agent(agentOptions)));
   }
 
   /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */
@@ -262,10 +260,10 @@ type FreeSocket = { destroyed: boolean; readableEnded: boolean; writable: boolea
  * reset, retried as RETRIES.md says.)
  */
 function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
-  const pooled = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
-  const addRequest = pooled.addRequest;
-  pooled.addRequest = function (req, options, ...rest) {
-    const free = pooled.freeSockets[agent.getName(options)];
+  const pool = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
+  const addRequest = pool.addRequest;
+  pool.addRequest = function (req, options, ...rest) {
+    const free = pool.freeSockets[agent.getName(options)];
     for (let i = (free?.length ?? 0) - 1; i >= 0; i--) {
       const socket = free![i];
       if (socket.destroyed || socket.readableEnded || !socket.writable) {
@@ -276,6 +274,41 @@ function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
     return addRequest.call(this, req, options, ...rest);
   };
   return agent;
+}
+
+type PooledSocket = Socket & { _httpMessage?: { res?: { headers: Record<string, string | string[] | undefined> } } };
+
+/**
+ * An idle pooled socket is closed after 5 s, or 1 s before the server's `Keep-Alive: timeout` (as Node's own global
+ * agent does). Without that, idle sockets stayed open until the server closed them: 256 after a burst, one per
+ * client dropped without destroy() (a load balancer keeps them for minutes), and a socket the server closes as it
+ * is reused is the keep-alive reset race. The timer runs only while the socket is free (set by keepSocketAlive,
+ * cleared by reuseSocket, the Agent's methods meant for this): the agent's own `timeout` option would keep it armed
+ * through every request, refreshed on each read and write, which cost small calls ~5%.
+ */
+function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A): A {
+  // (Node's keepSocketAlive returns whether the socket may be kept; its declared type says void)
+  const keepSocketAlive = agent.keepSocketAlive as unknown as (this: A, socket: PooledSocket) => boolean;
+  const reuseSocket = agent.reuseSocket;
+  (agent as { keepSocketAlive: unknown }).keepSocketAlive = function (this: A, socket: PooledSocket): boolean {
+    if (!keepSocketAlive.call(this, socket)) return false;
+    const hint = socket._httpMessage?.res?.headers["keep-alive"];
+    const seconds = typeof hint === "string" ? /^\s*timeout=(\d+)/i.exec(hint)?.[1] : undefined;
+    const serverMs = seconds === undefined ? Infinity : Number(seconds) * 1000 - 1000;
+    if (serverMs <= 0) return false;
+    socket.setTimeout(Math.min(IDLE_SOCKET_MS, serverMs));
+    return true;
+  };
+  agent.reuseSocket = function (socket: PooledSocket, req: ClientRequest): void {
+    socket.setTimeout(0);
+    reuseSocket.call(this, socket, req);
+  };
+  return agent;
+}
+
+/** The default handler's keep-alive agent: idle sockets time out, half-closed ones are never handed out. */
+function pooled<A extends HttpAgent | HttpsAgent>(agent: A): A {
+  return withoutStaleSockets(idleTimeouts(agent));
 }
 
 function abortError(signal: AbortLike): unknown {
