@@ -36,6 +36,11 @@ export interface SharedFetches<T> {
   wait(fetch: SharedFetch<T>, abort: Abort | undefined): Promise<T>;
 }
 
+/** After `failures` refreshes ahead of expiry failed in a row, the next waits 1 s, 2 s, 4 s … up to 15 s. */
+export function refreshRetryDelay(failures: number): number {
+  return Math.min(15_000, 1000 * 2 ** (failures - 1));
+}
+
 /** At most one `run` at a time; its result goes to every call that waits for it. */
 export function sharedFetches<T>(run: (forced: boolean, fetch: SharedFetch<T>) => Promise<T>): SharedFetches<T> {
   let inflight: SharedFetch<T> | undefined;

@@ -1,7 +1,7 @@
 import { clientError, ClientErrorNames, AgentRuntimeError } from "../protocol/errors";
 import type { Abort } from "../protocol/abort";
 import { redact } from "../protocol/redact";
-import { sharedFetches, within } from "../protocol/sharedFetch";
+import { refreshRetryDelay, sharedFetches, within } from "../protocol/sharedFetch";
 
 /** AWS credentials, as every AWS SDK v3 credential provider returns them. */
 export interface AwsCredentials {
@@ -93,7 +93,7 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
         // refresh waits (a failing provider was asked again by every call for those minutes)
         if (usable(current)) {
           failures++;
-          retryAt = Date.now() + Math.min(15_000, 1000 * 2 ** (failures - 1));
+          retryAt = Date.now() + refreshRetryDelay(failures);
           return current;
         }
         if (AgentRuntimeError.isInstance(e)) throw e;

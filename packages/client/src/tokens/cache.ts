@@ -2,7 +2,7 @@ import type { TokenProvider } from "../config";
 import type { Abort } from "../protocol/abort";
 import { AgentRuntimeError, clientError, ClientErrorNames } from "../protocol/errors";
 import { redact } from "../protocol/redact";
-import { sharedFetches, within } from "../protocol/sharedFetch";
+import { refreshRetryDelay, sharedFetches, within } from "../protocol/sharedFetch";
 import { checkToken } from "../protocol/validate";
 
 /** Refresh this long before `expiresAt` (at most half the token's lifetime), so no request leaves with a lapsing token. */
@@ -27,9 +27,6 @@ interface Cached {
   /** Refreshes ahead of expiry that failed in a row (each waits twice as long before the next). */
   failures?: number;
 }
-
-/** After a failed refresh ahead of expiry, the next waits 1 s, 2 s, 4 s … up to this (never past the expiry). */
-const REFRESH_RETRY_MAX_MS = 15_000;
 
 /**
  * A provider's failure as a TokenProviderError. Its message and its error (kept as `cause`) may quote a token,
@@ -72,7 +69,7 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         // the token serves on until it expires, and the next refresh waits: a failing token endpoint was asked
         // again by every call (thousands a minute) until then
         held.failures = (held.failures ?? 0) + 1;
-        if (held.expiresAt !== undefined) held.refreshAt = Math.min(held.expiresAt, at + Math.min(REFRESH_RETRY_MAX_MS, 1000 * 2 ** (held.failures - 1)));
+        if (held.expiresAt !== undefined) held.refreshAt = Math.min(held.expiresAt, at + refreshRetryDelay(held.failures));
         return held.token;
       }
       throw providerError(e, issued);
