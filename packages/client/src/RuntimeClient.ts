@@ -13,14 +13,32 @@ import { Abort, CallList, listenToSignal } from "./protocol/abort";
 import { holdSecret } from "./protocol/redact";
 import { startTimer } from "./protocol/timers";
 import { createDefaultRequestHandler } from "./runtime/runtimeConfig";
-import type { Logger, MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
+import type { ContextLogger, Logger, MetadataBearer, ResolvedConfig, RuntimeClientConfig, RuntimeContext, SendOptions } from "./types";
 
 /**
  * One call's context: what its middleware, serializer and deserializer read. A class, so every call's context
  * has one shape and its `signal` accessor is not re-created per call.
  */
 /** A call's `context.logger` when the client has none: middleware may log unconditionally, as in the AWS SDK. */
-const NO_LOGGER: Logger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+const NO_LOGGER: ContextLogger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+
+/**
+ * `context.logger` for a configured logger: the logger itself when it has every level, else one whose missing
+ * levels do what the logger middleware does with them (`info` and `warn` go to `error`, `debug` to nothing), so a
+ * middleware's `context.logger.debug(…)` never throws. Levels are called as methods (pino's need their `this`).
+ */
+function contextLogger(logger: Logger | undefined): ContextLogger {
+  if (!logger) return NO_LOGGER;
+  const has = (level: keyof Logger) => typeof logger[level] === "function";
+  if (has("debug") && has("info") && has("warn") && has("error")) return logger as ContextLogger;
+  const level =
+    (name: keyof Logger, fallback?: keyof Logger) =>
+    (...args: any[]) => {
+      if (has(name)) logger[name]!(...args);
+      else if (fallback && has(fallback)) logger[fallback]!(...args);
+    };
+  return Object.freeze({ debug: level("debug"), info: level("info", "error"), warn: level("warn", "error"), error: level("error") });
+}
 
 class CallContext implements RuntimeContext {
   /** The client's name, as AWS SDK clients set it (middleware written for several clients tell them apart by it). */
@@ -42,10 +60,11 @@ class CallContext implements RuntimeContext {
     readonly config: ResolvedConfig,
     readonly abort: Abort,
     readonly requestHandler: RuntimeContext["requestHandler"],
+    logger: ContextLogger,
   ) {
     this.commandName = command.commandName;
     this.operation = command.operation;
-    this.logger = config.logger ?? NO_LOGGER;
+    this.logger = logger;
     this.limits = config.limits;
   }
 
@@ -100,6 +119,8 @@ export class RuntimeClient {
   /** Calls in flight (streams included), aborted by destroy(). */
   readonly #live = new CallList();
   readonly #handlerOf = () => this.#requestHandler();
+  /** `context.logger`: the configured logger, every level callable. */
+  readonly #logger: ContextLogger;
 
   constructor(config: RuntimeClientConfig = {}) {
     this.config = resolveConfig(config);
@@ -107,6 +128,7 @@ export class RuntimeClient {
     // cannot reach it; the bearer middleware reads it with heldSecret(config)
     holdSecret(this.config, config.token);
     this.#handler = config.requestHandler;
+    this.#logger = contextLogger(this.config.logger);
   }
 
   /**
@@ -169,7 +191,7 @@ export class RuntimeClient {
     if (deadline !== undefined && !call.aborted) {
       stopDeadline = startTimer(deadline, () => call.abort(clientError(ClientErrorNames.deadline, `The call did not finish within its ${deadline} ms deadline`)));
     }
-    const context = new CallContext(command, config, call, this.#handlerOf);
+    const context = new CallContext(command, config, call, this.#handlerOf, this.#logger);
     context.requestTimeout = options.requestTimeout ?? config.requestTimeout;
     context.idleTimeout = options.idleTimeout ?? OPERATIONS[command.operation]?.idleTimeout(config, command.input as { timeout?: unknown });
     if (options.maxEventBytes !== undefined || options.maxResponseBytes !== undefined) {

@@ -8,14 +8,18 @@
 export { RuntimeClient } from "./RuntimeClient";
 export { RuntimeCommand } from "./Command";
 export type { RuntimeContext, MetadataBearer, Operation } from "./Command";
-export type { RuntimeClientConfig, SendOptions, TokenProvider, Logger, ResolvedConfig } from "./types";
+export type { RuntimeClientConfig, SendOptions, TokenProvider, Logger, ContextLogger, ResolvedConfig } from "./types";
+export type { RuntimeResponse } from "./protocol/transport";
+export type { BodyReader } from "./protocol/body";
 
 export { InvokeCommand } from "./commands/InvokeCommand";
 export type { InvokeCommandInput, InvokeCommandOutput } from "./commands/InvokeCommand";
+export type { InvokeInput } from "./commands/invokeSerde";
 export { InvokeStreamCommand } from "./commands/InvokeStreamCommand";
 export type { InvokeStreamCommandInput, InvokeStreamCommandOutput } from "./commands/InvokeStreamCommand";
 export { ExecuteCommandCommand } from "./commands/ExecuteCommandCommand";
 export type { ExecuteCommandCommandInput, ExecuteCommandCommandOutput } from "./commands/ExecuteCommandCommand";
+export type { ExecuteInput } from "./commands/commandSerde";
 export { ExecuteCommandStreamCommand } from "./commands/ExecuteCommandStreamCommand";
 export type { ExecuteCommandStreamCommandInput, ExecuteCommandStreamCommandOutput } from "./commands/ExecuteCommandStreamCommand";
 export { StopSessionCommand } from "./commands/StopSessionCommand";
@@ -53,6 +57,7 @@ export {
   ResponseLimitExceededError,
   WebSocketClosedError,
 } from "./protocol/errors";
+export type { Secrets } from "./protocol/redact";
 export type { ResponseMetadata, OutputMetadata, ResponseSnapshot, AgentRuntimeErrorOptions, AgentRuntimeErrorClass, ClientErrorName, ClientErrorsByName } from "./protocol/errors";
 
 export type { SseEvent, SseDecoderOptions, SseEnd } from "./protocol/sse";
@@ -66,7 +71,10 @@ export { readSSE } from "./protocol/readSSE";
 export type { ReadSSEOptions } from "./protocol/readSSE";
 export type { SSEStreamOptions } from "./protocol/sseEncode";
 export { parseRuntimeRef } from "./protocol/arn";
+export type { RuntimeRef } from "./protocol/arn";
 export { resolveEndpoint } from "./protocol/endpoint";
+export type { EndpointOptions, ResolvedEndpoint } from "./protocol/endpoint";
+export type { Partition } from "./protocol/partitions";
 
 export { bearerAuthMiddleware, bearerAuthMiddlewareOptions } from "./middleware/bearerAuth";
 export { retryMiddleware, retryMiddlewareOptions, standardRetryStrategy, retryClassOf, retryAfterMs, isRetryEnabled, DEFAULT_RETRY } from "./middleware/retry";
@@ -87,5 +95,9 @@ export type {
   ConnectionTarget,
   WebSocketConstructorLike,
   WsWebSocketClass,
+  WhatwgSocket,
 } from "./realtime/webSocket";
 export type { ShellSession, ShellExit, OpenShellInput, OpenShellOptions, ShellReconnectOptions } from "./realtime/shell";
+/** The AWS SDK v3 (smithy) types the signatures above use, so code that infers them can name them. */
+export type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware, HandlerExecutionContext, Message, MiddlewareStack } from "@smithy/types";
+export type { HttpHandler, HttpRequest, HttpResponse } from "@smithy/protocol-http";

@@ -15,13 +15,13 @@ export type TokenProvider = (options: { forceRefresh: boolean }) => Promise<stri
 /** Console- and pino-compatible. */
 export interface Logger {
   /** A line per attempt sent (with payloads when `logPayloads` is set). */
-  debug?: (...args: any[]) => void;
+  debug?: ((...args: any[]) => void) | undefined;
   /** A line per response, retry and token refresh. */
-  info?: (...args: any[]) => void;
+  info?: ((...args: any[]) => void) | undefined;
   /** Retryable failures and insecure settings (`allowInsecureHttp`). */
-  warn?: (...args: any[]) => void;
+  warn?: ((...args: any[]) => void) | undefined;
   /** Failures that end the call; also where info and warn lines go when those levels are missing. */
-  error?: (...args: any[]) => void;
+  error?: ((...args: any[]) => void) | undefined;
 }
 
 /** The kinds of failure a retry decision distinguishes. */
@@ -59,68 +59,68 @@ export interface RetryStrategy {
 /** What `new RuntimeClient(config)` takes; every field is optional and the constructor performs no I/O. */
 export interface RuntimeClientConfig {
   /** Default bearer credential; a command's `bearerToken` overrides it for that call. */
-  token?: string | TokenProvider;
+  token?: string | TokenProvider | undefined;
   /** Only needed when a command names a runtime id + accountId instead of an ARN. */
-  region?: string;
+  region?: string | undefined;
   /** Custom base URL (emulator, proxy, VPC endpoint); plain http only for loopback hosts (see allowInsecureHttp). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /**
    * Allow a plain `http:` endpoint on a host other than loopback (e.g. an emulator in another container); the
    * bearer token then crosses the network unencrypted. Default false. The client logs a warning (logger.warn) once.
    */
-  allowInsecureHttp?: boolean;
+  allowInsecureHttp?: boolean | undefined;
   /** Use the FIPS endpoint (`bedrock-agentcore-fips`); not with a custom `endpoint`. */
-  useFipsEndpoint?: boolean;
+  useFipsEndpoint?: boolean | undefined;
   /** Use the dual-stack (IPv4 and IPv6) endpoint; not with a custom `endpoint`. */
-  useDualstackEndpoint?: boolean;
+  useDualstackEndpoint?: boolean | undefined;
   /** An @smithy/protocol-http handler; default (Node: NodeHttpHandler, browsers: FetchHttpHandler) created on the first send. */
-  requestHandler?: HttpHandler;
+  requestHandler?: HttpHandler | undefined;
   /** Total attempts including the first (default 3). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Which failures are retried, on top of each operation's safe defaults. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /** Replaces the built-in retry decisions and backoff. */
-  retryStrategy?: RetryStrategy;
+  retryStrategy?: RetryStrategy | undefined;
   /**
    * Connections the default Node handler opens per host (default Infinity: every open stream holds one, so a
    * proxy streaming to many users needs no tuning). A request that waits past its timeout for a free socket
    * fails with a RequestTimeoutError that says so.
    */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /** Milliseconds to establish a connection (Node default handler only). Timeouts take any positive number, or Infinity for none. */
-  connectionTimeout?: number;
+  connectionTimeout?: number | undefined;
   /** Milliseconds until response headers, per attempt. */
-  requestTimeout?: number;
+  requestTimeout?: number | undefined;
   /** Milliseconds of silence allowed between body chunks (default 300000; commands: their timeout + 30 s). */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** Milliseconds for a whole call, retries and streamed body included. */
-  deadline?: number;
+  deadline?: number | undefined;
   /** Largest SSE event or event-stream frame, in bytes (default 16 MiB). */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** Largest body a call buffers whole (blocking invoke, blocking command output), in bytes (default 100 MiB). */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** Where the client logs: console- or pino-compatible; tokens are always redacted. Default: no logging. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Log request and response payloads (off by default; tokens are redacted either way). */
-  logPayloads?: boolean;
+  logPayloads?: boolean | undefined;
   /** Your application's id, appended to the `x-amz-user-agent` header as `app/<id>`. */
-  userAgentAppId?: string;
+  userAgentAppId?: string | undefined;
 }
 
 /** Per-call options for `client.send(command, options)`; each overrides the client's setting for this call. */
 export interface SendOptions {
   /** Aborts the call (and its stream); the error is an `AbortError`, or `DeadlineExceededError` for a timed-out signal. */
-  abortSignal?: AbortSignal;
+  abortSignal?: AbortSignal | undefined;
   /** Milliseconds until response headers, per attempt. */
-  requestTimeout?: number;
+  requestTimeout?: number | undefined;
   /** Milliseconds of silence allowed between body chunks. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** Milliseconds for the whole call, retries and streamed body included. */
-  deadline?: number;
+  deadline?: number | undefined;
   /** Largest SSE event or event-stream frame, in bytes. */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** Largest body the call buffers whole, in bytes. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
 }
 
 /**
@@ -136,8 +136,24 @@ export interface ResolvedConfig extends Readonly<Omit<RuntimeClientConfig, "toke
   readonly limits: ResponseLimits;
 }
 
+/**
+ * `context.logger`: every level callable, as the AWS SDK's `Logger` promises middleware. The client's logger
+ * when it has all four levels; missing ones go where the logger middleware sends them (`info` and `warn` to
+ * `error`, `debug` nowhere); without a logger, one that does nothing.
+ */
+export interface ContextLogger {
+  /** Detail for debugging. */
+  debug: (...args: any[]) => void;
+  /** Normal operation. */
+  info: (...args: any[]) => void;
+  /** Something that may need attention. */
+  warn: (...args: any[]) => void;
+  /** A failure. */
+  error: (...args: any[]) => void;
+}
+
 /** What serializers, deserializers and middleware know about the call in flight. */
-export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> {
+export interface RuntimeContext extends HandlerExecutionContext {
   /** The command's class name, e.g. `InvokeCommand`. */
   commandName: string;
   /** The operation the command calls. */
@@ -147,10 +163,10 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
   /** The client's resolved configuration. */
   config: ResolvedConfig;
   /**
-   * The client's logger, or one that does nothing when none is configured (as the AWS SDK's NoOpLogger), so a
-   * middleware can call `context.logger.debug(…)` either way.
+   * The client's logger (missing levels filled in), or one that does nothing when none is configured (as the AWS
+   * SDK's NoOpLogger), so a middleware can call `context.logger.debug(…)` either way.
    */
-  logger?: Logger;
+  logger: ContextLogger;
   /**
    * Aborted by the caller's signal, the call's deadline or `destroy()`; its reason is a typed AgentRuntimeError.
    * A middleware may put its own signal in its place (e.g. `AbortSignal.any([context.signal, mine])`): when that
@@ -166,20 +182,20 @@ export interface RuntimeContext extends Omit<HandlerExecutionContext, "logger"> 
    * Requests sent when no retry middleware counts them (one removed from the stack), for `$metadata.attempts`.
    * @internal
    */
-  sent?: { count: number };
+  sent?: { count: number } | undefined;
   /**
    * The abort of the call's last attempt (its response body follows it), ended when the call fails.
    * @internal
    */
-  attempt?: Abort;
+  attempt?: Abort | undefined;
   /** This call's timeouts (ms) and buffer limits: per-call options over the client's over each operation's defaults. */
-  requestTimeout?: number;
+  requestTimeout?: number | undefined;
   /** This call's idle timeout (ms). */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** This call's buffer limits. */
   limits: ResponseLimits;
   /** The session id the request carries (set by the command's serializer; the output's fallback sessionId). */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The HTTP handler, created on first use. */
   requestHandler(): HttpHandler | Promise<HttpHandler>;
 }

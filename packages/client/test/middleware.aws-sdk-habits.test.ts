@@ -5,7 +5,7 @@
  * - plugins placed relative to the AWS SDK's signing middleware (`awsAuthMiddleware`, `httpSigningMiddleware`,
  *   `tokenMiddleware`) failed every call with "… is not found";
  * - `context.logger.debug(…)` threw a raw TypeError when the client had no logger (the AWS SDK gives a no-op one),
- *   and `context.clientName` was missing;
+ *   or a logger without that level (`{ error }` only), and `context.clientName` was missing;
  * - `send(command, callback)` ignored the callback, and a failed call became an unhandled rejection;
  * - a plain options object as `requestHandler` failed every call late, as a misleading "CORS" NetworkError;
  * - a signal without addEventListener (the deprecated @smithy/abort-controller) failed with a raw TypeError;
@@ -81,6 +81,33 @@ test("context.logger can be called without a configured logger, and context.clie
   );
   expect((await c.send(invoke())).statusCode).toBe(200);
   expect(names).toEqual(["RuntimeClient"]);
+  c.destroy();
+});
+
+test("context.logger has every level with a partial logger ({ error } only): info and warn go to error, debug nowhere", async () => {
+  // the AWS SDK's Logger type promises all four levels to middleware; a client logger with only some of them
+  // (its own Logger type allows that) left context.logger.debug undefined, and a middleware's call threw
+  const lines: unknown[][] = [];
+  const c = client({ logger: { error: (...args: unknown[]) => lines.push(["error", ...args]) } });
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      context.logger!.debug("mine: debug");
+      context.logger!.info("mine: info");
+      context.logger!.warn("mine: warn");
+      context.logger!.error("mine: error");
+      return next(args);
+    },
+    { step: "initialize", name: "logsEveryLevel" },
+  );
+  expect((await c.send(invoke())).statusCode).toBe(200);
+  const mine = lines.filter((l) => String(l[1]).startsWith("mine:"));
+  expect(mine).toEqual([
+    ["error", "mine: info"],
+    ["error", "mine: warn"],
+    ["error", "mine: error"],
+  ]);
+  // the client's own lines (the logger middleware's response line, an info) went to error as before
+  expect(lines.some((l) => /200/.test(String(l[1])) && !String(l[1]).startsWith("mine:"))).toBe(true);
   c.destroy();
 });
 

@@ -19,9 +19,9 @@ export interface InvokeCommandOutput extends RuntimeResponseHeaders {
   /** SSE: the events' `text` joined; a JSON string body: unwrapped; otherwise the UTF-8 body. */
   text: string;
   /** The parsed body, for JSON responses. */
-  json?: unknown;
+  json?: unknown | undefined;
   /** The events, for `text/event-stream` responses. */
-  events?: SseEvent[];
+  events?: SseEvent[] | undefined;
 }
 
 /** Whether a response is JSON (`application/json`, `application/*+json`). */

@@ -13,7 +13,7 @@ export interface StopSessionCommandInput extends RuntimeTarget {
   /** The session to stop (required). */
   sessionId: string;
   /** Idempotency token, 33–256 characters; a UUID is generated when absent and kept across retries. */
-  clientToken?: string;
+  clientToken?: string | undefined;
 }
 
 /** Output of `StopSessionCommand`. */

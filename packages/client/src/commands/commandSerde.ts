@@ -14,7 +14,7 @@ export interface ExecuteInput extends RuntimeTarget {
   /** The shell command, 1–65536 characters; runs as a fresh one-shot bash process in the agent's container. */
   command: string;
   /** Seconds, 1–3600 (service default 300). */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 
@@ -36,7 +36,7 @@ export interface CommandProgress {
   bytes: number;
   stopped: boolean;
   /** The deltas of each stream, joined as they come (see TextParts); `collected` reads them. */
-  pending?: { stdout: TextParts; stderr: TextParts };
+  pending?: { stdout: TextParts; stderr: TextParts } | undefined;
 }
 
 /** `progress` with every delta joined into its `stdout` and `stderr`. */

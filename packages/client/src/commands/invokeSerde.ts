@@ -12,16 +12,21 @@ import { buildRequest, contentTypeTest, sessionIdFor, streamFailure, type Runtim
 /** Input of `InvokeCommand` and `InvokeStreamCommand`. */
 export interface InvokeInput extends RuntimeTarget {
   /** An object is sent as JSON; a string, bytes, a Blob or a stream of bytes are sent as they are. */
-  payload?: unknown;
+  payload?: unknown | undefined;
   /** Default `application/json`. */
-  contentType?: string;
+  contentType?: string | undefined;
   /** Default `application/json, text/event-stream`: agents stream only when asked, MCP servers require both. */
-  accept?: string;
-  userId?: string;
-  mcpSessionId?: string;
-  mcpProtocolVersion?: string;
-  mcpMethod?: string;
-  mcpName?: string;
+  accept?: string | undefined;
+  /** Sent as `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`: the end user the agent acts for (see the service's docs). */
+  userId?: string | undefined;
+  /** Sent as `Mcp-Session-Id` (an MCP server's session). */
+  mcpSessionId?: string | undefined;
+  /** Sent as `Mcp-Protocol-Version`. */
+  mcpProtocolVersion?: string | undefined;
+  /** Sent as `Mcp-Method`. */
+  mcpMethod?: string | undefined;
+  /** Sent as `Mcp-Name`. */
+  mcpName?: string | undefined;
 }
 
 export const DEFAULT_ACCEPT = "application/json, text/event-stream";

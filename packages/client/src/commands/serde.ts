@@ -17,23 +17,23 @@ export interface RuntimeTarget {
   /** A runtime ARN, or a runtime id together with `accountId`. */
   runtimeArn: string;
   /** Endpoint name; omitted or `DEFAULT` means the default endpoint. */
-  qualifier?: string;
+  qualifier?: string | undefined;
   /** The AWS account that owns the runtime, when `runtimeArn` is a runtime id rather than an ARN. */
-  accountId?: string;
+  accountId?: string | undefined;
   /** 33–256 characters; a UUID is generated when absent and kept across retries. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** Overrides the client's `token` for this call. */
-  bearerToken?: string;
+  bearerToken?: string | undefined;
   /** AWS X-Ray trace header (`X-Amzn-Trace-Id`). */
-  traceId?: string;
+  traceId?: string | undefined;
   /** W3C Trace Context `traceparent` header. */
-  traceparent?: string;
+  traceparent?: string | undefined;
   /** W3C Trace Context `tracestate` header. */
-  tracestate?: string;
+  tracestate?: string | undefined;
   /** W3C `baggage` header. */
-  baggage?: string;
+  baggage?: string | undefined;
   /** Extra headers, e.g. `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 /** Response headers of PROTOCOL.md that every output carries. */
@@ -45,17 +45,17 @@ export interface RuntimeResponseHeaders {
   /** The response's session header; the session id the request sent when a server omits it. */
   sessionId: string;
   /** `Mcp-Session-Id`: the MCP session an MCP server assigned; send it back on the next call. */
-  mcpSessionId?: string;
+  mcpSessionId?: string | undefined;
   /** `Mcp-Protocol-Version` of the response. */
-  mcpProtocolVersion?: string;
+  mcpProtocolVersion?: string | undefined;
   /** `X-Amzn-Trace-Id` of the response. */
-  traceId?: string;
+  traceId?: string | undefined;
   /** `traceparent` of the response. */
-  traceparent?: string;
+  traceparent?: string | undefined;
   /** `tracestate` of the response. */
-  tracestate?: string;
+  tracestate?: string | undefined;
   /** `baggage` of the response. */
-  baggage?: string;
+  baggage?: string | undefined;
   /** HTTP status, request id, attempts and total retry delay of the call. */
   $metadata: OutputMetadata;
 }

@@ -105,19 +105,19 @@ export function retryAfterMs(error: AgentRuntimeError, now: number = Date.now())
 /** Options of `standardRetryStrategy`. */
 export interface StandardRetryOptions {
   /** Total attempts including the first (default 3). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Retry classes switched on or off, on top of each operation's defaults. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /** Backoff base in ms (default 100; throttling and conflicts at least 500). */
-  baseDelay?: number;
+  baseDelay?: number | undefined;
   /** Upper bound of any wait, Retry-After included (default 20000). */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /** Random source for full jitter, in [0, 1) (default Math.random). */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Clock for Retry-After HTTP dates (default Date.now). */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Replaces the abortable timer between attempts (tests). */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 /** Exponential backoff with full jitter; a `Retry-After` from the server replaces the jitter, capped at maxDelay. */

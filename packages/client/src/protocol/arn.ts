@@ -4,13 +4,19 @@ import { quoteForMessage as q } from "./validate";
 
 export type { Partition } from "./partitions";
 
+/** A parsed runtime ARN, or a bare runtime id. */
 export interface RuntimeRef {
   /** What goes into the path segment, before percent-encoding: the whole ARN or the bare runtime id. */
   pathId: string;
-  region?: string;
-  partition?: Partition;
-  accountId?: string;
+  /** The ARN's region. */
+  region?: string | undefined;
+  /** The ARN's partition (`aws`, `aws-cn`, `aws-us-gov`, …). */
+  partition?: Partition | undefined;
+  /** The ARN's 12-digit account id, or the `accountId` given beside a bare runtime id. */
+  accountId?: string | undefined;
+  /** The runtime id, e.g. `my_agent-abcdefghij`. */
   runtimeId: string;
+  /** Whether the input was a full ARN. */
   isArn: boolean;
 }
 

@@ -18,18 +18,18 @@ export interface BodyReader {
    * Why the body was closed early (abort, deadline, idle timeout, a network error, `cancel(reason)`); undefined
    * while it is open and after it ended. A reader that yields what one chunk held checks it between items.
    */
-  readonly failure?: unknown;
+  readonly failure?: unknown | undefined;
 }
 
 export interface BodyOptions {
   /** Aborts the read in progress (user abort, deadline); its reason is what the read throws. */
-  abort?: Abort;
+  abort?: Abort | undefined;
   /** The attempt's timer (already used for the wait for headers), reused for the idle timeout. */
-  watchdog?: Watchdog;
+  watchdog?: Watchdog | undefined;
   /** Milliseconds of silence allowed between chunks; undefined or Infinity for none. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** Called once when the body is finished, failed or cancelled. */
-  onClose?: () => void;
+  onClose?: (() => void) | undefined;
 }
 
 type Source = {

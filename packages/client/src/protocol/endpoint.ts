@@ -3,18 +3,28 @@ import { isValidRegion } from "./arn";
 import { partitionOfRegion, PARTITIONS, type Partition } from "./partitions";
 import { quoteForMessage as q } from "./validate";
 
+/** What `resolveEndpoint` reads: the client's endpoint settings (see `RuntimeClientConfig`). */
 export interface EndpointOptions {
-  region?: string;
-  partition?: Partition;
-  endpoint?: string;
-  useFipsEndpoint?: boolean;
-  useDualstackEndpoint?: boolean;
+  /** The AWS region, e.g. `us-east-1`. */
+  region?: string | undefined;
+  /** The partition the region must belong to (from the runtime ARN), e.g. `aws`, `aws-cn`. */
+  partition?: Partition | undefined;
+  /** A custom base URL, used as it is instead of the regional endpoint. */
+  endpoint?: string | undefined;
+  /** The FIPS endpoint of the region. */
+  useFipsEndpoint?: boolean | undefined;
+  /** The dual-stack (IPv4 and IPv6) endpoint of the region. */
+  useDualstackEndpoint?: boolean | undefined;
 }
 
+/** Where requests go: the parts of the endpoint URL. */
 export interface ResolvedEndpoint {
+  /** `https:`, or `http:` for a custom endpoint. */
   protocol: "http:" | "https:";
+  /** The host name or IP address (IPv6 without brackets). */
   hostname: string;
-  port?: number;
+  /** The port, when the URL names one. */
+  port?: number | undefined;
   /** Path prefix of a custom endpoint, without a trailing slash. */
   basePath: string;
 }

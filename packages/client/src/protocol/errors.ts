@@ -8,13 +8,13 @@ export { redact } from "./redact";
 /** Response metadata on every output and on errors that got as far as a response. */
 export interface ResponseMetadata {
   /** The HTTP status of the last response. */
-  httpStatusCode?: number;
+  httpStatusCode?: number | undefined;
   /** The service's request id (`x-amzn-RequestId`) of the last response. */
-  requestId?: string;
+  requestId?: string | undefined;
   /** Requests sent, the first included. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Milliseconds spent waiting between attempts. */
-  totalRetryDelay?: number;
+  totalRetryDelay?: number | undefined;
 }
 
 /** The `$metadata` of a command's output: the call got its response, so only `requestId` may be missing. */
@@ -27,31 +27,31 @@ export interface OutputMetadata extends ResponseMetadata {
 /** What an error class's constructor takes: the SDK fills it from a response or a failure; tests and middleware may too. */
 export interface AgentRuntimeErrorOptions {
   /** The error's `name`; default the class's own, else `AgentRuntimeError`. */
-  name?: string;
+  name?: string | undefined;
   /** The message; the credentials in `secrets` are removed from it. */
   message: string;
   /** The HTTP status, when a response carried the error. */
-  statusCode?: number;
+  statusCode?: number | undefined;
   /** The service's error type, or the agent's own (`error_type`). */
-  errorType?: string;
+  errorType?: string | undefined;
   /** The service's request id, when a response carried the error. */
-  requestId?: string;
+  requestId?: string | undefined;
   /** Default `server` for a status of 500 or more, else `client`. */
-  $fault?: "client" | "server";
+  $fault?: "client" | "server" | undefined;
   /** The call's response metadata; default `{}`. */
-  $metadata?: ResponseMetadata;
+  $metadata?: ResponseMetadata | undefined;
   /** Whether trying again may succeed; default false. */
-  retryable?: boolean;
+  retryable?: boolean | undefined;
   /** The underlying failure (a provider's error, a Node error), kept as the error's `cause`. */
-  cause?: unknown;
+  cause?: unknown | undefined;
   /** The response: kept as a frozen snapshot (status, headers, the bytes read), never the live object. */
-  $response?: HttpResponse | ResponseSnapshot;
+  $response?: HttpResponse | ResponseSnapshot | undefined;
   /** The bytes of the response body that were read, for the snapshot. */
-  responseBody?: Uint8Array;
+  responseBody?: Uint8Array | undefined;
   /** Extra body fields copied onto the error (e.g. `reason`, `fieldList`). */
-  fields?: Record<string, unknown>;
+  fields?: Record<string, unknown> | undefined;
   /** The call's known credentials (opaque tokens too), removed from the message, fields, cause and `$response`. */
-  secrets?: Secrets;
+  secrets?: Secrets | undefined;
 }
 
 /** What an error keeps of the HTTP response: no socket, no request, no stream. */
@@ -59,7 +59,7 @@ export interface ResponseSnapshot {
   /** The response's HTTP status. */
   readonly statusCode: number;
   /** The HTTP reason phrase, where the platform gives one. */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** The response headers with string values, credentials removed. */
   readonly headers: Readonly<Record<string, string>>;
   /** The bytes read (an error body is read whole, up to its limit), credentials removed. */
@@ -216,47 +216,76 @@ function defineError<T extends AgentRuntimeError>(name: string): AgentRuntimeErr
 
 /** HTTP 400: the request failed the service's validation. */
 export interface ValidationException extends AgentRuntimeError {
+  /** Always `ValidationException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ValidationException";
   /** The service's reason code, e.g. `FieldValidationFailed`. */
-  reason?: string;
+  reason?: string | undefined;
   /** The inputs that failed validation, each with the service's message. */
-  fieldList?: { name: string; message: string }[];
+  fieldList?: { name: string; message: string }[] | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ValidationException = /* @__PURE__ */ defineError<ValidationException>("ValidationException");
 /** HTTP 401: the bearer token was missing, expired or not accepted. */
-export interface UnauthorizedException extends AgentRuntimeError {}
+export interface UnauthorizedException extends AgentRuntimeError {
+  /** Always `UnauthorizedException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "UnauthorizedException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const UnauthorizedException = /* @__PURE__ */ defineError<UnauthorizedException>("UnauthorizedException");
 /** HTTP 403. */
-export interface AccessDeniedException extends AgentRuntimeError {}
+export interface AccessDeniedException extends AgentRuntimeError {
+  /** Always `AccessDeniedException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "AccessDeniedException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const AccessDeniedException = /* @__PURE__ */ defineError<AccessDeniedException>("AccessDeniedException");
 /** HTTP 404. */
-export interface ResourceNotFoundException extends AgentRuntimeError {}
+export interface ResourceNotFoundException extends AgentRuntimeError {
+  /** Always `ResourceNotFoundException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ResourceNotFoundException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ResourceNotFoundException = /* @__PURE__ */ defineError<ResourceNotFoundException>("ResourceNotFoundException");
 /** HTTP 409. */
-export interface ConflictException extends AgentRuntimeError {}
+export interface ConflictException extends AgentRuntimeError {
+  /** Always `ConflictException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ConflictException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ConflictException = /* @__PURE__ */ defineError<ConflictException>("ConflictException");
 /** HTTP 409 that the service says may be retried. */
-export interface RetryableConflictException extends AgentRuntimeError {}
+export interface RetryableConflictException extends AgentRuntimeError {
+  /** Always `RetryableConflictException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "RetryableConflictException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RetryableConflictException = /* @__PURE__ */ defineError<RetryableConflictException>("RetryableConflictException");
 /** HTTP 402. */
-export interface ServiceQuotaExceededException extends AgentRuntimeError {}
+export interface ServiceQuotaExceededException extends AgentRuntimeError {
+  /** Always `ServiceQuotaExceededException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ServiceQuotaExceededException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ServiceQuotaExceededException = /* @__PURE__ */ defineError<ServiceQuotaExceededException>("ServiceQuotaExceededException");
 /** HTTP 424: the agent's container failed; the agent's own error type, if any, is in `errorType`. */
-export interface RuntimeClientError extends AgentRuntimeError {}
+export interface RuntimeClientError extends AgentRuntimeError {
+  /** Always `RuntimeClientError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "RuntimeClientError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RuntimeClientError = /* @__PURE__ */ defineError<RuntimeClientError>("RuntimeClientError");
 /** HTTP 429. */
-export interface ThrottlingException extends AgentRuntimeError {}
+export interface ThrottlingException extends AgentRuntimeError {
+  /** Always `ThrottlingException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ThrottlingException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ThrottlingException = /* @__PURE__ */ defineError<ThrottlingException>("ThrottlingException");
 /** HTTP 500. */
-export interface InternalServerException extends AgentRuntimeError {}
+export interface InternalServerException extends AgentRuntimeError {
+  /** Always `InternalServerException`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "InternalServerException";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InternalServerException = /* @__PURE__ */ defineError<InternalServerException>("InternalServerException");
 
@@ -305,111 +334,153 @@ export type ClientErrorName = (typeof ClientErrorNames)[keyof typeof ClientError
 
 /** `runtimeArn` (or the runtime id and `accountId`) could not be parsed. */
 export interface InvalidArnError extends AgentRuntimeError {
+  /** Always `InvalidArnError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "InvalidArnError";
   /** The input that was wrong, e.g. `runtimeArn`. */
-  field?: string;
+  field?: string | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidArnError = /* @__PURE__ */ defineError<InvalidArnError>(ClientErrorNames.invalidArn);
 /** An input or option failed validation before anything was sent. */
 export interface InvalidParameterError extends AgentRuntimeError {
+  /** Always `InvalidParameterError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "InvalidParameterError";
   /** The input or option that was wrong, e.g. `sessionId`, `headers`, `payload`, `requestTimeout`. */
-  field?: string;
+  field?: string | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidParameterError = /* @__PURE__ */ defineError<InvalidParameterError>(ClientErrorNames.invalidParameter);
 /** Plain http to a host that is not loopback, without `allowInsecureHttp`. */
-export interface InsecureEndpointError extends AgentRuntimeError {}
+export interface InsecureEndpointError extends AgentRuntimeError {
+  /** Always `InsecureEndpointError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "InsecureEndpointError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InsecureEndpointError = /* @__PURE__ */ defineError<InsecureEndpointError>(ClientErrorNames.insecureEndpoint);
 /** No endpoint could be resolved: a bad `endpoint` URL, a bad or missing region. */
-export interface EndpointError extends AgentRuntimeError {}
+export interface EndpointError extends AgentRuntimeError {
+  /** Always `EndpointError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "EndpointError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const EndpointError = /* @__PURE__ */ defineError<EndpointError>(ClientErrorNames.endpoint);
 /** No usable bearer token: the token provider failed, returned nothing usable, or the token is malformed. */
 export interface TokenProviderError extends AgentRuntimeError {
+  /** Always `TokenProviderError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "TokenProviderError";
   /** `bearerToken` when a command's token is malformed. */
-  field?: string;
+  field?: string | undefined;
   /** The OAuth token endpoint's HTTP status, when it refused. */
-  tokenEndpointStatus?: number;
+  tokenEndpointStatus?: number | undefined;
   /** The OAuth `error` code the token endpoint returned. */
-  oauthError?: string;
+  oauthError?: string | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const TokenProviderError = /* @__PURE__ */ defineError<TokenProviderError>(ClientErrorNames.token);
 /** The caller's `abortSignal` aborted (its reason is the `cause`), a stream was cancelled, or the client was destroyed. */
-export interface AbortError extends AgentRuntimeError {}
+export interface AbortError extends AgentRuntimeError {
+  /** Always `AbortError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "AbortError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const AbortError = /* @__PURE__ */ defineError<AbortError>(ClientErrorNames.aborted);
 /** No connection within `connectionTimeout`; nothing was sent, so it is retried. */
 export interface ConnectionTimeoutError extends AgentRuntimeError {
+  /** Always `ConnectionTimeoutError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ConnectionTimeoutError";
   /** `ETIMEDOUT` when an HTTP connection timed out; absent when a WebSocket upgrade did. */
-  code?: string;
+  code?: string | undefined;
   /** Always true: nothing was sent, so trying again is safe. */
-  beforeResponse?: boolean;
+  beforeResponse?: boolean | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ConnectionTimeoutError = /* @__PURE__ */ defineError<ConnectionTimeoutError>(ClientErrorNames.connectionTimeout);
 /** No response headers within `requestTimeout` (or the idle timeout when none is set). */
 export interface RequestTimeoutError extends AgentRuntimeError {
+  /** Always `RequestTimeoutError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "RequestTimeoutError";
   /** The request waited for a free pooled connection and was never sent. */
-  neverSent?: boolean;
+  neverSent?: boolean | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const RequestTimeoutError = /* @__PURE__ */ defineError<RequestTimeoutError>(ClientErrorNames.requestTimeout);
 /** No body data for `idleTimeout` ms. */
-export interface IdleTimeoutError extends AgentRuntimeError {}
+export interface IdleTimeoutError extends AgentRuntimeError {
+  /** Always `IdleTimeoutError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "IdleTimeoutError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const IdleTimeoutError = /* @__PURE__ */ defineError<IdleTimeoutError>(ClientErrorNames.idleTimeout);
 /**
  * The call did not finish within its `deadline`, or the caller's `abortSignal` timed out (`AbortSignal.timeout()`;
  * its `TimeoutError` reason is the `cause`).
  */
-export interface DeadlineExceededError extends AgentRuntimeError {}
+export interface DeadlineExceededError extends AgentRuntimeError {
+  /** Always `DeadlineExceededError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "DeadlineExceededError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const DeadlineExceededError = /* @__PURE__ */ defineError<DeadlineExceededError>(ClientErrorNames.deadline);
 /** The connection failed: before a response (`beforeResponse`) or while its body streamed. */
 export interface NetworkError extends AgentRuntimeError {
+  /** Always `NetworkError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "NetworkError";
   /** The errno code, e.g. `ECONNRESET`, when the platform gave one. */
-  code?: string;
+  code?: string | undefined;
   /** True when the connection failed before any response byte (the request may not have reached the agent). */
-  beforeResponse?: boolean;
+  beforeResponse?: boolean | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const NetworkError = /* @__PURE__ */ defineError<NetworkError>(ClientErrorNames.network);
 /** An event-stream frame (a command stream) is malformed: bad prelude, CRC, header or length. */
-export interface EventStreamFramingError extends AgentRuntimeError {}
+export interface EventStreamFramingError extends AgentRuntimeError {
+  /** Always `EventStreamFramingError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "EventStreamFramingError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const EventStreamFramingError = /* @__PURE__ */ defineError<EventStreamFramingError>(ClientErrorNames.framing);
 /** A stream ended early: an SSE body inside an event, or a command stream without its `contentStop`. */
 export interface TruncatedStreamError extends AgentRuntimeError {
+  /** Always `TruncatedStreamError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "TruncatedStreamError";
   /** The unfinished SSE event's lines (`event: …`, `data: …`), when an SSE body ended inside one. */
-  partial?: string;
+  partial?: string | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const TruncatedStreamError = /* @__PURE__ */ defineError<TruncatedStreamError>(ClientErrorNames.truncated);
 /** A response stream was iterated a second time (streams can be read once). */
-export interface StreamAlreadyConsumedError extends AgentRuntimeError {}
+export interface StreamAlreadyConsumedError extends AgentRuntimeError {
+  /** Always `StreamAlreadyConsumedError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "StreamAlreadyConsumedError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const StreamAlreadyConsumedError = /* @__PURE__ */ defineError<StreamAlreadyConsumedError>(ClientErrorNames.streamConsumed);
 /** The response was not what its headers promised (e.g. invalid JSON, an unknown body type). */
-export interface InvalidResponseError extends AgentRuntimeError {}
+export interface InvalidResponseError extends AgentRuntimeError {
+  /** Always `InvalidResponseError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "InvalidResponseError";
+}
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const InvalidResponseError = /* @__PURE__ */ defineError<InvalidResponseError>(ClientErrorNames.response);
 /** A response crossed `maxEventBytes` or `maxResponseBytes`; the body was cancelled. */
 export interface ResponseLimitExceededError extends AgentRuntimeError {
+  /** Always `ResponseLimitExceededError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "ResponseLimitExceededError";
   /** The option that was crossed. */
-  limit?: "maxEventBytes" | "maxResponseBytes";
+  limit?: "maxEventBytes" | "maxResponseBytes" | undefined;
   /** Its value, in bytes. */
-  limitBytes?: number;
+  limitBytes?: number | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const ResponseLimitExceededError = /* @__PURE__ */ defineError<ResponseLimitExceededError>(ClientErrorNames.limit);
 /** A WebSocket or shell connection closed abnormally after its upgrade (1000 is a normal end, not an error). */
 export interface WebSocketClosedError extends AgentRuntimeError {
+  /** Always `WebSocketClosedError`: the name `isInstance`, `instanceof` and a `switch` on `name` go by. */
+  readonly name: "WebSocketClosedError";
   /** The close code: 1001 going away, 1006 dropped, 1008 policy, 1009 too big, 1011 server error, 4000 taken over, … */
-  code?: number;
+  code?: number | undefined;
   /** The close reason the server sent (may be empty). */
-  reason?: string;
+  reason?: string | undefined;
 }
 /** The class: `isInstance` and `instanceof` also match these errors thrown by another copy of this package. */
 export const WebSocketClosedError = /* @__PURE__ */ defineError<WebSocketClosedError>(ClientErrorNames.webSocketClosed);

@@ -138,7 +138,7 @@ function framingError(message: string): AgentRuntimeError {
 /** Options of `EventStreamDecoder`. */
 export interface EventStreamDecoderOptions {
   /** Largest frame, in bytes (default 16 MiB, far above the service's 64 KB events); a larger one is refused before it is buffered. */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
 }
 
 /**

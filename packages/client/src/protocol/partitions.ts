@@ -18,6 +18,7 @@ export const PARTITIONS = {
   "aws-eusc": { region: /^eusc-(de)-\w+-\d+$/, dnsSuffix: "amazonaws.eu", dualStackDnsSuffix: "api.amazonwebservices.eu" },
 } as const;
 
+/** An AWS partition the client knows the endpoints of: `aws`, `aws-cn`, `aws-us-gov` and the isolated ones. */
 export type Partition = keyof typeof PARTITIONS;
 
 export const PARTITION_NAMES = /* @__PURE__ */ Object.keys(PARTITIONS) as Partition[];

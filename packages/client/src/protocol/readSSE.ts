@@ -12,11 +12,11 @@ import { RuntimeStream } from "./stream";
 /** Options of `readSSE`. */
 export interface ReadSSEOptions {
   /** Largest event, in bytes (default 16 MiB); past it a `ResponseLimitExceededError`. */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** Milliseconds of silence allowed between chunks (default none); a proxy's heartbeats count as data. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** Cancels the body and ends the stream with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Longest error body read from a failed response, for its message. */

@@ -13,7 +13,7 @@ export interface SharedFetch<T> {
   /** A call that cannot give up waits for it: it is kept until it settles. */
   held: boolean;
   /** The timer of its `within` bound: it keeps a Node process alive only while some call waits for the fetch. */
-  timer?: Timer;
+  timer?: Timer | undefined;
 }
 
 type Timer = { ref?(): void; unref?(): void };

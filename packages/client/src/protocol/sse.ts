@@ -6,16 +6,16 @@ export interface SseEvent {
   /** The event's `data` lines, joined with `\n`. */
   data: string;
   /** The `event` field (the event type), when the server sent one. */
-  event?: string;
+  event?: string | undefined;
   /** This event's own `id` field; not carried over from earlier events. */
-  id?: string;
+  id?: string | undefined;
   /** `data` with a JSON string value unwrapped (`"Hel"` → `Hel`), else `data` itself. */
   text: string;
   /**
    * `data` parsed as JSON, or `undefined` when it is not JSON. Parsed on first access and kept; not an own
    * enumerable property, so `JSON.stringify(event)` and spreading the event carry `data`, `event`, `id`, `text` only.
    */
-  readonly json?: unknown;
+  readonly json?: unknown | undefined;
 }
 
 /** An event as the decoder dispatches it: `json` is a getter on the prototype, parsed once, on first access. */
@@ -86,7 +86,7 @@ export interface SseDecoderOptions {
    * kept. A line still arriving counts as far as it has come, so where reads split the body never changes the
    * outcome. Default 16 MiB.
    */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
 }
 
 /** What `finish()` found at the end of the body. */

@@ -4,7 +4,7 @@ import { AgentRuntimeError } from "./errors";
 /** Options of `stream.toSSEStream()` and `stream.toSSEResponse()`. */
 export interface SSEStreamOptions {
   /** Milliseconds of silence after which a `: heartbeat` comment is sent (default 15000; Infinity for none). */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
 }
 
 /** Headers a proxied event stream needs: no caching, and no buffering by nginx-style proxies. */

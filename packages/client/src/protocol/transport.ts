@@ -8,7 +8,10 @@ import { Watchdog } from "./timers";
 import { Abort } from "./abort";
 
 /** A response whose body the transport opened: read it chunk by chunk, under the call's idle timeout and abort. */
-export type RuntimeResponse = HttpResponse & { body: BodyReader };
+export type RuntimeResponse = HttpResponse & {
+  /** The body, read chunk by chunk. */
+  body: BodyReader;
+};
 
 /** What the retry middleware hands down so the transport can count the requests a call really sent. */
 export interface SentCounter {

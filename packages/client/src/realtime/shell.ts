@@ -52,43 +52,43 @@ const MAX_WAITING_INPUT = 64 * 1024 * 1024;
 
 export interface OpenShellInput extends WebSocketConnectionInput {
   /** `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$`; default a new id. The same id (and session id) reattaches a detached shell. */
-  shellId?: string;
+  shellId?: string | undefined;
   /** Terminal size to set once the shell is confirmed (1–1000 each); the shell starts at 80×24 otherwise. */
-  cols?: number;
+  cols?: number | undefined;
   /** Terminal height in rows, with `cols`. */
-  rows?: number;
+  rows?: number | undefined;
 }
 
 /** How `openShell` reconnects after the connection drops. */
 export interface ShellReconnectOptions {
   /** Attempts after a drop (1001, 1006), default 5. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** First backoff, doubled per attempt, ±25% jitter; default 1000 ms. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Backoff cap, default 15000 ms. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 /** Options of `openShell`. */
 export interface OpenShellOptions {
   /** Aborts opening; after that, aborting drops the connection (the shell keeps running, detached). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Reconnect after 1001/1006 with the same shellId (default on: 5 tries, 1 s → 15 s); `false` to fail instead. */
-  reconnect?: ShellReconnectOptions | false;
+  reconnect?: ShellReconnectOptions | false | undefined;
   /**
    * Milliseconds between heartbeats sent to keep the connection alive through proxies; default 30000. 0, and
    * values of 2^31-1 (24.8 days) or more, send none. When 3 heartbeats in a row see nothing come back (no echo,
    * no output), the peer counts as dead: the connection is dropped and reconnects as after a 1006.
    */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs?: number | undefined;
   /** Called after each successful reconnect. */
-  onReconnect?: (info: { attempt: number; bytesDropped: number }) => void;
+  onReconnect?: ((info: { attempt: number; bytesDropped: number }) => void) | undefined;
   /** A WHATWG WebSocket constructor to use instead of the default (see connectWebSocket). */
-  WebSocket?: WebSocketConstructorLike;
+  WebSocket?: WebSocketConstructorLike | undefined;
   /** Node: the `ws` package's WebSocket class, for when the client cannot load `ws` itself (see connectWebSocket). */
-  ws?: ConnectWebSocketOptions["ws"];
+  ws?: ConnectWebSocketOptions["ws"] | undefined;
   /** A ready-made (e.g. SigV4-signed) connection for `/ws/shells`, asked again on every reconnect (see connectWebSocket). */
-  connection?: ConnectWebSocketOptions["connection"];
+  connection?: ConnectWebSocketOptions["connection"] | undefined;
 }
 
 /** How the shell ended: its exit code (128 + n when killed by signal n) and the signal's name, if any. */
@@ -96,7 +96,7 @@ export interface ShellExit {
   /** The shell's exit code; 128 + n when signal n killed it. */
   exitCode: number;
   /** The signal's name (e.g. `SIGKILL`), when a signal ended the shell. */
-  signal?: string;
+  signal?: string | undefined;
 }
 
 /** An interactive shell in the runtime's session (a pty: the command's stderr arrives on `output` too). */
@@ -264,12 +264,12 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 type State = "open" | "reconnecting" | "detached" | "killing" | "ended";
 
 interface StatusBody {
-  status?: unknown;
-  reason?: unknown;
-  message?: unknown;
-  code?: unknown;
-  metadata?: { reconnected?: unknown; bytesDropped?: unknown };
-  details?: { causes?: { reason?: unknown; message?: unknown }[] };
+  status?: unknown | undefined;
+  reason?: unknown | undefined;
+  message?: unknown | undefined;
+  code?: unknown | undefined;
+  metadata?: { reconnected?: unknown; bytesDropped?: unknown } | undefined;
+  details?: { causes?: { reason?: unknown; message?: unknown }[] } | undefined;
 }
 
 class Shell implements ShellSession {

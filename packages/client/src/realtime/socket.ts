@@ -43,7 +43,7 @@ export interface OpenRequest {
   headers: Record<string, string>;
   protocols: string[];
   /** Milliseconds for the opening handshake (`ws` only). */
-  handshakeTimeout?: number;
+  handshakeTimeout?: number | undefined;
   events: SocketEvents;
 }
 
@@ -58,7 +58,7 @@ export type OpenFailure =
 export interface OpenedSocket {
   socket: RawSocket;
   /** The 101 response's headers (lower-case names), where the implementation exposes them (`ws`). */
-  responseHeaders?: Record<string, string>;
+  responseHeaders?: Record<string, string> | undefined;
 }
 
 /** Opens a socket; rejects with an `OpenFailure`. `cancel()` of the returned handle drops a pending upgrade. */
@@ -79,13 +79,21 @@ export interface WsWebSocketClass {
   new (address: string, ...rest: any[]): unknown;
 }
 
-interface WhatwgSocket {
+/** What the client uses of a WHATWG WebSocket instance (the browser's, Node 22's, undici's, or a polyfill). */
+export interface WhatwgSocket {
+  /** Set to `arraybuffer`. */
   binaryType: string;
+  /** The subprotocol the server chose. */
   readonly protocol: string;
+  /** Bytes queued by `send` and not yet sent. */
   readonly bufferedAmount: number;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readyState: number;
+  /** Sends a text or binary message. */
   send(data: string | ArrayBufferView | ArrayBuffer): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** `open`, `message`, `error` and `close` listeners. */
   addEventListener(type: string, listener: (event: any) => void): void;
 }
 

@@ -33,7 +33,7 @@ import {
 } from "./internals";
 import { isFailure, whatwgFactory, type OpenFailure, type RawSocket, type SocketFactory, type SocketMessage, type WebSocketConstructorLike, type WsWebSocketClass } from "./socket";
 
-export type { WebSocketConstructorLike, WsWebSocketClass } from "./socket";
+export type { WebSocketConstructorLike, WhatwgSocket, WsWebSocketClass } from "./socket";
 
 /** The subprotocol a browser offers (and the server selects) when the token travels as a subprotocol. */
 export const BEARER_SUBPROTOCOL = "base64UrlBearerAuthorization";
@@ -47,18 +47,18 @@ export interface WebSocketConnectionInput {
   /** A runtime ARN, or a runtime id together with `accountId`. */
   runtimeArn: string;
   /** Overrides the client's `token` for this connection. */
-  bearerToken?: string;
+  bearerToken?: string | undefined;
   /** 33–256 characters; a UUID is generated when absent. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** Endpoint name; omitted or `DEFAULT` means the default endpoint. */
-  qualifier?: string;
+  qualifier?: string | undefined;
   /** The AWS account that owns the runtime, when `runtimeArn` is a runtime id rather than an ARN. */
-  accountId?: string;
+  accountId?: string | undefined;
   /**
    * Extra upgrade headers. `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*` ones are also put in the URL's query,
    * where the service reads them from clients that cannot send headers (browsers).
    */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 /** What a WebSocket client needs to open the connection itself (a browser, another library, another process). */
@@ -82,7 +82,7 @@ export type WebSocketConfig = RuntimeClient | RuntimeClientConfig;
 interface Prepared {
   info: WebSocketConnectionInfo;
   /** The token used, for redaction (undefined when none). */
-  token?: string;
+  token?: string | undefined;
   tokens: TokenGetter;
   config: Pick<ResolvedConfig, "logger" | "connectionTimeout">;
 }
@@ -279,25 +279,25 @@ export interface WebSocketConnection extends AsyncIterable<WebSocketMessage> {
 /** Options of `connectWebSocket`. */
 export interface ConnectWebSocketOptions {
   /** Aborts the upgrade (AbortError, or DeadlineExceededError for `AbortSignal.timeout()`), or closes an open connection. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * A WHATWG WebSocket constructor to use instead of the default (Node: the `ws` package, else the platform's;
    * browsers: the platform's). With one, the token travels as a subprotocol and upgrade refusals are opaque.
    */
-  WebSocket?: WebSocketConstructorLike;
+  WebSocket?: WebSocketConstructorLike | undefined;
   /**
    * Node: the `ws` package's WebSocket class (`import { WebSocket } from "ws"`), used as the client uses the `ws` it
    * loads itself (the token as a header, pings, a refused upgrade's typed error). For when the client cannot
    * load `ws`: a bundle that leaves it out, or an install where `ws` is not in a folder the client resolves
    * from (a CLI or framework with its own copy). Not with `WebSocket`; refused in browser builds.
    */
-  ws?: WsWebSocketClass;
+  ws?: WsWebSocketClass | undefined;
   /**
    * A ready-made connection instead of the client's bearer token: e.g. from the `sigv4` subpath's
    * `getSignedWebSocketConnection` or `getPresignedWebSocketUrl` for an IAM runtime. A function is called for
    * every (re)connect with the session id (and shell id) in use, so each attempt gets a fresh signature.
    */
-  connection?: WebSocketConnectionInfo | ((target: ConnectionTarget) => WebSocketConnectionInfo | Promise<WebSocketConnectionInfo>);
+  connection?: WebSocketConnectionInfo | ((target: ConnectionTarget) => WebSocketConnectionInfo | Promise<WebSocketConnectionInfo>) | undefined;
   /**
    * Node with `ws`: a WebSocket ping every this many ms, default 20000 (as the `websockets` library the official
    * Python SDK uses). A ping with no answer (no pong, no message) by the time the next one is due means a dead
@@ -305,15 +305,15 @@ export interface ConnectWebSocketOptions {
    * slow reader holds the connection back nothing is read, so nothing counts as unanswered. 0, or 2^31-1 ms and
    * more: no pings; 1–99 are refused. The platform WebSocket (browsers) cannot send pings: there this does nothing.
    */
-  pingIntervalMs?: number;
+  pingIntervalMs?: number | undefined;
 }
 
 /** What a ready-made connection must carry: the session (and shell) the caller is (re)connecting to. */
 export interface ConnectionTarget {
   /** Undefined on a first connect without a session id: the connection chooses one. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The shell being (re)attached, for `openShell`'s connections; undefined for a plain WebSocket. */
-  shellId?: string;
+  shellId?: string | undefined;
 }
 
 /** The credentials a ready-made connection carries (header, query), removed from every error like tokens. */

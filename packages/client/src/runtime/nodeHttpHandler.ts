@@ -15,11 +15,11 @@ export interface NodeModules {
 
 export interface NodeHandlerOptions {
   /** Milliseconds to establish a connection; undefined for none. */
-  connectionTimeout?: number;
+  connectionTimeout?: number | undefined;
   /** Sockets per host; default Infinity, so open streams never starve later calls. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /** Receives the pool warning (socket usage at capacity); nothing goes to the console. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** The signal forms a handler may be given: the SDK's own light abort state, or a DOM `AbortSignal`. */

@@ -10,9 +10,9 @@ export interface AwsCredentials {
   /** The secret access key; used to sign, never sent. */
   secretAccessKey: string;
   /** The session token of temporary credentials, sent as `X-Amz-Security-Token`. */
-  sessionToken?: string;
+  sessionToken?: string | undefined;
   /** When temporary credentials expire; they are fetched again 5 minutes before. */
-  expiration?: Date;
+  expiration?: Date | undefined;
 }
 
 /**

@@ -12,3 +12,5 @@ export { SIGNING_SERVICE } from "./signer";
 export { getSignedWebSocketConnection, getPresignedWebSocketUrl, MAX_PRESIGNED_EXPIRES } from "./websocket";
 export type { SignedWebSocketInput, SigV4WebSocketOptions, PresignedWebSocketOptions } from "./websocket";
 export type { WebSocketConnectionInfo } from "../realtime/webSocket";
+/** The AWS SDK v3 (smithy) types this entry's signatures use, so code that infers them can name them. */
+export type { AbsoluteLocation, FinalizeRequestHandlerOptions, FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from "@smithy/types";

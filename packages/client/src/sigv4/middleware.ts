@@ -17,12 +17,12 @@ export interface SigV4AuthOptions {
    */
   credentials: AwsCredentialsSource;
   /** Signing region; default the runtime ARN's (else the host's, else the client's `region`). */
-  region?: string;
+  region?: string | undefined;
   /**
    * Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). Default 0. Corrected
    * from the service's `Date` when it refuses a request for clock skew (the request is then signed again once).
    */
-  systemClockOffset?: number;
+  systemClockOffset?: number | undefined;
 }
 
 /**

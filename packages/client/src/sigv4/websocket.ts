@@ -21,7 +21,7 @@ export const MAX_PRESIGNED_EXPIRES = 300;
 /** Input of `getSignedWebSocketConnection` and `getPresignedWebSocketUrl`: the bearer input without `bearerToken`. */
 export interface SignedWebSocketInput extends Omit<WebSocketConnectionInput, "bearerToken"> {
   /** Connect to `/ws/shells?shellId=…` (an interactive shell) instead of `/ws`. */
-  shellId?: string;
+  shellId?: string | undefined;
 }
 
 /** Options of `getSignedWebSocketConnection`: the credentials and where to connect. */
@@ -32,25 +32,25 @@ export interface SigV4WebSocketOptions {
    * Signing region; default the runtime ARN's (else the standard host's). Also the region of the host when the
    * runtime is named by id + accountId.
    */
-  region?: string;
+  region?: string | undefined;
   /** Custom base URL (emulator, proxy, VPC endpoint), as on RuntimeClient; default `BEDROCK_AGENTCORE_DP_ENDPOINT` (Node). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Use the FIPS endpoint; not with a custom `endpoint`. */
-  useFipsEndpoint?: boolean;
+  useFipsEndpoint?: boolean | undefined;
   /** Use the dual-stack (IPv4 and IPv6) endpoint; not with a custom `endpoint`. */
-  useDualstackEndpoint?: boolean;
+  useDualstackEndpoint?: boolean | undefined;
   /** Allow plain `ws://` to a host that is not loopback (a trusted network); default false. */
-  allowInsecureHttp?: boolean;
+  allowInsecureHttp?: boolean | undefined;
   /** Receives the warning `allowInsecureHttp` logs; console- or pino-compatible. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). */
-  systemClockOffset?: number;
+  systemClockOffset?: number | undefined;
 }
 
 /** Options of `getPresignedWebSocketUrl`: those of `getSignedWebSocketConnection` and the URL's lifetime. */
 export interface PresignedWebSocketOptions extends SigV4WebSocketOptions {
   /** Seconds the URL stays valid: 1–300, default 300 (the service refuses longer). */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
 }
 
 /** The signer of a credential source, kept per source object so a provider's memo and the signing keys are reused. */

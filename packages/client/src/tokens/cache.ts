@@ -21,11 +21,11 @@ export interface TokenSource {
 
 interface Cached {
   token: string;
-  expiresAt?: number;
+  expiresAt?: number | undefined;
   /** When to fetch again ahead of expiry. */
-  refreshAt?: number;
+  refreshAt?: number | undefined;
   /** Refreshes ahead of expiry that failed in a row (each waits twice as long before the next). */
-  failures?: number;
+  failures?: number | undefined;
 }
 
 /**

@@ -15,15 +15,15 @@ export interface OAuthClientCredentialsOptions {
   /** The OAuth client secret; never logged, removed from every error. */
   clientSecret: string;
   /** Requested scopes; omitted means the server's default for this client. */
-  scopes?: string[] | string;
+  scopes?: string[] | string | undefined;
   /** `client_secret_basic` (HTTP Basic, the default) or `client_secret_post` (credentials in the form body). */
-  clientAuthentication?: "client_secret_basic" | "client_secret_post";
+  clientAuthentication?: "client_secret_basic" | "client_secret_post" | undefined;
   /** Extra form parameters some servers need, e.g. `{ audience: "…" }` or `{ resource: "…" }`. */
-  extraParams?: Record<string, string>;
+  extraParams?: Record<string, string> | undefined;
   /** Milliseconds for one token request (default 10000). */
-  timeout?: number;
+  timeout?: number | undefined;
   /** A fetch implementation (default: the global `fetch`). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** Options of `fromCognitoClientCredentials`: the same grant against an Amazon Cognito user pool domain. */
@@ -32,11 +32,11 @@ export interface CognitoClientCredentialsOptions extends Omit<OAuthClientCredent
    * The user pool domain: a full host (`my-pool.auth.us-east-1.amazoncognito.com` or a custom domain such as
    * `auth.example.com`), a base URL (`https://…`), or a bare prefix (`my-pool`) together with `region`.
    */
-  domain?: string;
+  domain?: string | undefined;
   /** Used with a bare domain prefix. */
-  region?: string;
+  region?: string | undefined;
   /** The full token endpoint, instead of `domain`. */
-  tokenUrl?: string;
+  tokenUrl?: string | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
