@@ -62,3 +62,52 @@ test.each(setups)("a TypeScript project with %s: the root entry and /sigv4 resol
   expect(found[0]).toMatch(/^consumer\.ts: Type .* is not assignable to type 'number'/);
   expect(found[1]).toMatch(/^consumer\.ts: Type 'RuntimeClient' is not assignable to type 'string'/);
 });
+
+test("an ESM package and a CommonJS package of one application pass clients, commands and errors to each other (one set of types)", () => {
+  // dist/index.d.mts re-exports dist/index.d.ts: the two copies tsup writes were two sets of types, and TypeScript
+  // refused a CommonJS-typed RuntimeClient where the ESM-typed one was expected ('#private' refers to a different
+  // member), and the same for commands and errors ('[BRAND]' is missing), though at run time they work together
+  const app = fs.mkdtempSync(path.join(dir, "dual-"));
+  for (const [sub, type] of [["lib-cjs", "commonjs"], ["app-esm", "module"]] as const) {
+    fs.mkdirSync(path.join(app, sub));
+    fs.writeFileSync(path.join(app, sub, "package.json"), JSON.stringify({ type }));
+  }
+  fs.writeFileSync(
+    path.join(app, "lib-cjs/index.ts"),
+    `import { RuntimeClient, InvokeCommand, AgentRuntimeError, ThrottlingException } from "@agentcore-runtime/client";
+export function createClient(token: string): RuntimeClient { return new RuntimeClient({ token }); }
+export function invoke(runtimeArn: string): InvokeCommand { return new InvokeCommand({ runtimeArn, payload: {} }); }
+export function toError(e: unknown): AgentRuntimeError | undefined { return e instanceof AgentRuntimeError ? e : undefined; }
+export function isThrottled(e: AgentRuntimeError): boolean { return ThrottlingException.isInstance(e); }
+`,
+  );
+  fs.writeFileSync(
+    path.join(app, "app-esm/main.ts"),
+    `import { RuntimeClient, AgentRuntimeError, StopSessionCommand } from "@agentcore-runtime/client";
+import { createClient, invoke, toError, isThrottled } from "../lib-cjs/index.js";
+const fromCjs = createClient("t");
+export const asEsm: RuntimeClient = fromCjs;
+export const out = fromCjs.send(new StopSessionCommand({ runtimeArn: "a-abcdefghij", accountId: "123456789012", sessionId: "s".repeat(33) }));
+export const mine = new RuntimeClient({ token: "t" });
+export const out2 = mine.send(invoke("arn"));
+export const err: AgentRuntimeError | undefined = toError(new Error("x"));
+declare const esmErr: AgentRuntimeError;
+export const t = isThrottled(esmErr);
+// the types are real: a misuse is still an error
+export const n: number = mine;
+`,
+  );
+  const program = ts.createProgram([path.join(app, "lib-cjs/index.ts"), path.join(app, "app-esm/main.ts")], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    types: ["node"],
+    typeRoots: [path.join(ROOT, "node_modules/@types")],
+  });
+  const found = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? path.basename(d.file.fileName) : ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  expect(found).toHaveLength(1);
+  expect(found[0]).toMatch(/^main\.ts: Type 'RuntimeClient' is not assignable to type 'number'/);
+});
