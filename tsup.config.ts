@@ -112,9 +112,11 @@ const client: Options = {
   // Node: the used parts of @smithy are bundled in, tree-shaken, so an import loads one file instead of
   // @smithy/core's submodules one by one (most of a cold start). The default HTTP handler's node:http(s) are
   // import()ed on the first send, so an import loads neither.
-  noExternal: [/^@smithy\//],
+  // (Except the fetch handler: Deno's first send import()s it from the package's dependency, so Node's build
+  // carries none of it; see runtime/runtimeConfig.ts.)
+  noExternal: [/^@smithy\/(?!fetch-http-handler$)/],
   // `ws` (optional peer dependency) is import()ed on the first WebSocket connect in Node, never at import
-  external: ["ws"],
+  external: ["ws", "@smithy/fetch-http-handler"],
   define: { __AGENTCORE_SDK_VERSION__: JSON.stringify(clientVersion) },
   esbuildPlugins: [realtimeImport],
   plugins: [realtimeRequire],

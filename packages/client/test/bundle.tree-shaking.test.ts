@@ -183,7 +183,9 @@ describe("tree-shaking of the browser build", () => {
   // 24.71 / 27.18 / 37.22); all four by 0.2 more for what the read-back of those found: header names merged
   // case-insensitively before signing and sending, a middleware's own reader (or a ReadableStream's) wrapped so
   // the call's deadline applies, a failed call's last body closed (+0.18 to +0.20, to 23.75 / 24.90 / 27.38 /
-  // 37.42).
+  // 37.42). Raised by 0.2 (to 24.1 / 25.3 / 27.7 / 37.8) for a review of the declarations and of Deno: a
+  // context.logger with every level for a partial logger, a fetch network error that names CORS only in a page,
+  // a WebSocket close code outside 1000–4999 read as the drop it is (23.90 / 25.04 / 27.51 / 37.59).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -193,7 +195,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 23.9 * KiB, invokeStream: 25.1 * KiB, invokeStreamExecute: 27.5 * KiB, everything: 37.6 * KiB };
+    const ceilings = { invoke: 24.1 * KiB, invokeStream: 25.3 * KiB, invokeStreamExecute: 27.7 * KiB, everything: 37.8 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles
@@ -423,7 +425,10 @@ describe("package.json exports under Node", () => {
       const text = fs.readFileSync(path.join(DIST, f), "utf8");
       // the Node default handler is the SDK's own, on node:http(s) loaded by import() on the first send
       const lazyHttp = /import\(\s*["'](node:)?http["']\s*\)/.test(text);
-      expect([f, lazyHttp, text.includes("@smithy/node-http-handler"), text.includes("@smithy/fetch-http-handler")]).toEqual([f, true, false, false]);
+      // ... and the fetch handler only in Deno, import()ed from the package's dependency on the first send
+      const fetchHandler = text.split("@smithy/fetch-http-handler").length - 1;
+      const lazyFetch = /import\(\s*["']@smithy\/fetch-http-handler["']\s*\)/.test(text);
+      expect([f, lazyHttp, text.includes("@smithy/node-http-handler"), fetchHandler, lazyFetch]).toEqual([f, true, false, 1, true]);
       expect([f, /require\(\s*["'](node:)?https?["']\s*\)|^import .* from ["'](node:)?https?["']/m.test(text)]).toEqual([f, false]);
     }
     for (const f of ["index.browser.js", "index.browser.mjs"]) {

@@ -50,13 +50,10 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
       { cause: e, fields: { code } },
     );
   } else if (err?.name === "TypeError" && code === undefined) {
-    // fetch's bare TypeError (browsers): a network failure or a response the browser blocked (CORS) look alike,
-    // so the agent may have run: no beforeResponse, so never retried where that could run it twice
-    error = clientError(
-      ClientErrorNames.network,
-      `The request failed (${err.message ?? String(e)}): a network error, or a response the browser blocked (CORS: no Access-Control-Allow-Origin); it may have reached the agent`,
-      { cause: e },
-    );
+    // fetch's bare TypeError (browsers, Deno): a network failure or (in a page) a response the browser blocked
+    // (CORS) look alike, so the agent may have run: no beforeResponse, so never retried where that could run it twice
+    const cors = typeof (globalThis as { document?: unknown }).document === "object" ? ", or a response the browser blocked (CORS: no Access-Control-Allow-Origin)" : "";
+    error = clientError(ClientErrorNames.network, `The request failed (${err.message ?? String(e)}): a network error${cors}; it may have reached the agent`, { cause: e });
   } else {
     error = clientError(ClientErrorNames.network, `The request failed before a response arrived: ${err?.message ?? String(e)}`, {
       cause: e,

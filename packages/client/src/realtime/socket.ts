@@ -139,8 +139,11 @@ export function whatwgFactory(Ctor: WebSocketConstructorLike): SocketFactory {
         else if (ArrayBuffer.isView(data)) events.message(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       });
       ws.addEventListener("close", (event: { code: number; reason: string }) => {
-        if (!open) settle.reject({ kind: "opaque", code: event.code } satisfies OpenFailure);
-        else events.close(event.code, event.reason ?? "");
+        // a connection dropped without a close frame is 1006 (WHATWG); Deno's WebSocket reports 0, which read as
+        // an unknown code that no retry rule and no shell reconnect knew
+        const code = Number.isInteger(event.code) && event.code >= 1000 && event.code <= 4999 ? event.code : 1006;
+        if (!open) settle.reject({ kind: "opaque", code } satisfies OpenFailure);
+        else events.close(code, event.reason ?? "");
       });
       return {
         opened,

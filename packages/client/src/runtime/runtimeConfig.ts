@@ -14,7 +14,15 @@ export interface DefaultRequestHandler extends HttpHandler {
  * import of the package loads neither, and a client of a plain-http endpoint (the emulator, a local agent)
  * never loads TLS (about 6 ms in a fresh process).
  */
-export async function createDefaultRequestHandler(options: NodeHandlerOptions): Promise<DefaultRequestHandler> {
+export async function createDefaultRequestHandler(options: NodeHandlerOptions): Promise<DefaultRequestHandler | HttpHandler> {
+  // Deno resolves the package's "node" build, but its node:http sends a request a second time, on a new
+  // connection, when the client destroys it on a pooled one before the response (a call ended by requestTimeout,
+  // its deadline or its signal): the agent ran twice. Its fetch does not: Deno gets the fetch handler, as
+  // browsers do (loaded from the package's dependency, so Node's build carries none of it).
+  if (isDeno()) {
+    const { FetchHttpHandler } = await import("@smithy/fetch-http-handler");
+    return new FetchHttpHandler({}) as unknown as HttpHandler;
+  }
   // process.getBuiltinModule (Node 20.16+) loads them at once; an import() from the CommonJS build would
   // first start Node's ESM loader, which costs more than the modules themselves
   const builtin = getBuiltinModule;
@@ -31,10 +39,33 @@ export async function createDefaultRequestHandler(options: NodeHandlerOptions): 
   return new NodeRequestHandler(modules, options);
 }
 
-/** The data-plane endpoint override the Python SDK honours; read per send, never at import. */
+/** Whether this is Deno (which runs this build through its Node compatibility). */
+function isDeno(): boolean {
+  return typeof (globalThis as { Deno?: { version?: { deno?: unknown } } }).Deno?.version?.deno === "string";
+}
+
+const ENDPOINT_VARIABLE = "BEDROCK_AGENTCORE_DP_ENDPOINT";
+
+/** Deno's permission query, where the code runs in Deno. */
+type DenoPermissions = { permissions?: { querySync?(descriptor: { name: "env"; variable: string }): { state: string } } };
+
+/**
+ * The data-plane endpoint override the Python SDK honours; read when a client is constructed, never at import.
+ * Unset where the environment cannot be read: in Deno without env access a read throws `NotCapable` (or asks on
+ * the terminal), so there it is read only when access is already granted.
+ */
 export function endpointFromEnvironment(): string | undefined {
-  const value = typeof process !== "undefined" ? process.env?.BEDROCK_AGENTCORE_DP_ENDPOINT : undefined;
-  return value ? value : undefined;
+  if (typeof process === "undefined") return undefined;
+  try {
+    const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+    if (typeof deno?.permissions?.querySync === "function" && deno.permissions.querySync({ name: "env", variable: ENDPOINT_VARIABLE }).state !== "granted") {
+      return undefined;
+    }
+    const value = process.env?.[ENDPOINT_VARIABLE];
+    return value ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const runtimeName = "node";
