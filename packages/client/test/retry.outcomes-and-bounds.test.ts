@@ -68,6 +68,38 @@ describe("a connection that fails partway through the response head: the request
     expect(error.$metadata.attempts).toBe(3);
   });
 
+  test("a handler's failure that names no cause (Cloudflare Workers' fetch: Error('Network connection lost.')) is an unknown outcome: a stop is retried, an invoke is not", async () => {
+    // workerd's fetch rejects with a plain Error and no errno code, for a refused or reset connection alike; it was
+    // reported as failing before a response (claiming the request never left) and no operation retried it,
+    // though RETRIES.md retries a stop after any transient failure
+    head = "";
+    const workersFetch = {
+      async handle(request: any) {
+        const url = `${request.protocol}//${request.hostname}:${request.port}${request.path}`;
+        try {
+          const response = await fetch(url, { method: request.method, headers: request.headers, body: request.body });
+          return { response: { statusCode: response.status, headers: Object.fromEntries(response.headers), body: response.body } };
+        } catch {
+          throw new Error("Network connection lost.");
+        }
+      },
+    };
+    const options = { endpoint: server.url, token: TOKEN, requestHandler: workersFetch as any, retryStrategy: standardRetryStrategy({ maxAttempts: 3, baseDelay: 1 }) };
+    const client = new RuntimeClient(options);
+    let before = server.requests.length;
+    const stop = await rejectionOf(client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION })));
+    expect(server.requests.length - before).toBe(3);
+    expect(stop.name).toBe("NetworkError");
+    expect((stop as { beforeResponse?: boolean }).beforeResponse).toBeUndefined();
+    expect(retryClassOf(stop)).toBe("unknownOutcome");
+    expect(stop.message).toMatch(/Network connection lost\.\): a network error; it may have reached the agent/);
+    before = server.requests.length;
+    const invoke = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    expect(server.requests.length - before).toBe(1);
+    expect(invoke.$metadata.attempts).toBe(1);
+    client.destroy();
+  });
+
   test("a reset before any response byte is still retried for an invoke", async () => {
     head = "";
     const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, retryStrategy: standardRetryStrategy({ maxAttempts: 2, baseDelay: 1 }) });

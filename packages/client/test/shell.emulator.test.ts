@@ -9,6 +9,7 @@ import {
   RuntimeClient,
   WebSocketClosedError,
   type ShellSession,
+  type WebSocketConstructorLike,
 } from "@agentcore-runtime/client";
 import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
 import { scriptInstalled } from "./helpers/script";
@@ -174,6 +175,29 @@ describe("openShell: reconnect and replay accounting (scripted shell)", () => {
     expect(shell.bytesDropped).toBe(0);
     shell.write("exit 5\n");
     await expect(shell.exit).resolves.toEqual({ exitCode: 5 });
+  });
+
+  test("a platform WebSocket without bufferedAmount (Cloudflare Workers') still sends the shell's input", async () => {
+    // the shell paces its input by the socket's queue; workerd's WebSocket has no bufferedAmount (undefined), which
+    // never compared below the low-water mark: the shell opened, its prompt arrived, and no input was ever sent
+    await start();
+    const { WebSocket: Ws } = await import("ws");
+    class NoBufferedAmount extends Ws {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        Object.defineProperty(this, "bufferedAmount", { get: () => undefined });
+      }
+    }
+    const shell = await openShell(
+      client,
+      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId: "no-buffered-amount" },
+      { WebSocket: NoBufferedAmount as unknown as WebSocketConstructorLike, signal: AbortSignal.timeout(10_000) },
+    );
+    const out = collect(shell);
+    shell.write("hello\n");
+    await until(() => out.text() === "hello\r\n", "the echoed line", 5_000);
+    shell.write("exit 4\n");
+    await expect(shell.exit).resolves.toEqual({ exitCode: 4 });
   });
 
   test("a replay cut by the service (bytesDropped) still delivers each byte once, and reports the drop", async () => {

@@ -132,6 +132,25 @@ describe("failures are TokenProviderErrors that never contain the secret or a to
     expect(error.message).toContain("invalid_client (bad [REDACTED]");
   });
 
+  test("a redirect is not followed: the credentials never reach the other host (fetch's redirect 'error' is not in Workers)", async () => {
+    // redirect: "manual" and a refusal of any 3xx (Cloudflare Workers' fetch refuses redirect: "error", which
+    // failed every token request there); a 307 keeps the POST and its body, so following it would hand the
+    // client secret to whoever the Location names
+    const elsewhere = await startServer((_req, res) => void res.writeHead(200, { "content-type": "application/json" }).end('{"access_token":"stolen-abcdefghij"}'));
+    const redirecting = await startServer((_req, res) => void res.writeHead(307, { location: `${elsewhere.url}/oauth2/token` }).end());
+    try {
+      const error = await rejectionOf(fetchToken(fromOAuthClientCredentials({ tokenUrl: `${redirecting.url}/oauth2/token`, clientId: CLIENT_ID, clientSecret: SECRET })));
+      expectClean(error);
+      expect(error.message).toMatch(/answered with a redirect \(HTTP 307\): not followed/);
+      expect(error).toMatchObject({ tokenEndpointStatus: 307 });
+      expect(redirecting.requests).toHaveLength(1);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      redirecting.close();
+      elsewhere.close();
+    }
+  });
+
   test("a 200 carrying an OAuth error", async () => {
     next = { status: 200, body: JSON.stringify({ error: "unauthorized_client" }) };
     const error = await rejectionOf(fetchToken(provider()));

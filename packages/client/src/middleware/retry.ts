@@ -41,12 +41,12 @@ export function retryClassOf(error: unknown): RetryClass | undefined {
       // queued for a socket and never sent: as safe to repeat as a refused connection
       return (e as RequestTimeoutError).neverSent === true ? "connectionRefused" : "requestTimeout";
     case ClientErrorNames.network: {
-      // fetch's bare TypeError (no errno code): a failed network or a response the browser blocked, after which
-      // the agent may have run (transportError does not mark it beforeResponse); and a connection that failed
+      // a failure that names no cause (no errno code: fetch's bare TypeError, Workers' "Network connection lost."),
+      // after which the agent may have run (transportError does not mark it beforeResponse); and a connection that failed
       // partway through the response head (the default Node handler counts its bytes): the request reached it
       if ((e as NetworkError).beforeResponse !== true) {
         const cause = e.cause as { name?: unknown; responseBytes?: unknown } | undefined;
-        return ((e as NetworkError).code === undefined && cause?.name === "TypeError") || typeof cause?.responseBytes === "number" ? "unknownOutcome" : undefined;
+        return (e as NetworkError).code === undefined || typeof cause?.responseBytes === "number" ? "unknownOutcome" : undefined;
       }
       const code = (e as NetworkError).code;
       return code === undefined ? undefined : NEVER_CONNECTED.has(code) ? "connectionRefused" : CONNECTION_FAILED.has(code) ? "connection" : undefined;

@@ -1,4 +1,5 @@
 import { unlessAborted, type Abort } from "./abort";
+import { backgroundWork } from "../runtime/runtimeConfig";
 
 /**
  * One provider call in flight (a token, AWS credentials), shared by every call that waits for it. The token memo
@@ -14,6 +15,8 @@ export interface SharedFetch<T> {
   held: boolean;
   /** The timer of its `within` bound: it keeps a Node process alive only while some call waits for the fetch. */
   timer?: Timer | undefined;
+  /** Started as a refresh ahead of expiry that no call waited for. */
+  background?: boolean | undefined;
 }
 
 type Timer = { ref?(): void; unref?(): void };
@@ -29,6 +32,8 @@ export interface SharedFetches<T> {
   readonly inflight: SharedFetch<T> | undefined;
   /** The fetch in flight, or a new one started with `forced`. */
   start(forced: boolean): SharedFetch<T>;
+  /** A refresh ahead of expiry, in the background (no call waits for it), unless a fetch is in flight. */
+  refresh(forced: boolean): void;
   /**
    * Waits for `fetch` until `abort` (if any) gives up. When every call waiting for a fetch has given up, the next
    * call starts a new one rather than wait for the same provider call (which may never settle).
@@ -49,7 +54,9 @@ export function sharedFetches<T>(run: (forced: boolean, fetch: SharedFetch<T>) =
       return inflight;
     },
     start(forced) {
-      if (inflight !== undefined) return inflight;
+      // a background refresh is not joined where I/O belongs to the request that started it (see backgroundWork):
+      // a call that must wait starts its own
+      if (inflight !== undefined && !(inflight.background && !backgroundWork)) return inflight;
       const fetch: SharedFetch<T> = { promise: undefined!, forced, waiting: 0, held: false };
       fetch.promise = (async () => {
         // `run` starts once `inflight` is set, even one that throws at once (else its settled promise would stay)
@@ -61,6 +68,12 @@ export function sharedFetches<T>(run: (forced: boolean, fetch: SharedFetch<T>) =
         }
       })();
       return (inflight = fetch);
+    },
+    refresh(forced) {
+      if (inflight !== undefined) return;
+      const fetch = this.start(forced);
+      fetch.background = true;
+      fetch.promise.catch(() => undefined);
     },
     wait(fetch, abort) {
       if (abort === undefined) {

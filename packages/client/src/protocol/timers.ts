@@ -1,5 +1,5 @@
 import { LinkedList } from "./list";
-import { monotonicNow } from "../runtime/runtimeConfig";
+import { monotonicNow, sharedTimers } from "../runtime/runtimeConfig";
 import { clientError, ClientErrorNames } from "./errors";
 
 /** Node and browsers run a longer setTimeout after 1 ms; longer waits are chained from pieces of this size. */
@@ -103,17 +103,37 @@ export class Watchdog {
   next: Watchdog | undefined = undefined;
   #fn: (() => void) | undefined;
   #closed = false;
+  /** The watchdog's own timer, where timers are not shared (the fetch build: see runtime/runtimeConfig). */
+  #own: ReturnType<typeof setTimeout> | undefined = undefined;
 
   arm(ms: number, fn: () => void): void {
     if (this.#closed || !(ms < Infinity)) return;
     this.#fn = fn;
+    if (!sharedTimers) return this.#armOwn(monotonicNow() + ms);
     // (one taken off the list by a sweep that has not reached it yet is put back: it waits again)
     if (!armed.has(this)) armed.add(this);
     this.due = monotonicNow() + ms;
     aimSweep(this.due);
   }
 
+  /** A timer of the watchdog's own for `due`, chained past setTimeout's longest wait. */
+  #armOwn(due: number): void {
+    if (this.#own !== undefined) clearTimeout(this.#own);
+    this.due = due;
+    this.#own = setTimeout(() => {
+      this.#own = undefined;
+      if (this.due !== due) return;
+      if (monotonicNow() < due) return this.#armOwn(due);
+      this.due = undefined;
+      this.#fn?.();
+    }, Math.min(Math.max(due - monotonicNow(), 0), MAX_TIMER_MS));
+  }
+
   disarm(): void {
+    if (this.#own !== undefined) {
+      clearTimeout(this.#own);
+      this.#own = undefined;
+    }
     if (this.due === undefined) return;
     armed.remove(this);
     this.due = undefined;

@@ -49,9 +49,10 @@ function transportError(e: unknown, context: RuntimeContext): AgentRuntimeError 
       `The connection failed after ${(e as { responseBytes: number }).responseBytes} bytes of the response head: ${err.message}; the request reached the agent`,
       { cause: e, fields: { code } },
     );
-  } else if (err?.name === "TypeError" && code === undefined) {
-    // fetch's bare TypeError (browsers, Deno): a network failure or (in a page) a response the browser blocked
-    // (CORS) look alike, so the agent may have run: no beforeResponse, so never retried where that could run it twice
+  } else if (code === undefined) {
+    // a failure that names no cause: fetch's bare TypeError (browsers, Deno: a network failure or, in a page, a
+    // response the browser blocked by CORS), Cloudflare Workers' plain Error("Network connection lost."), a
+    // handler's own Error. The agent may have run: no beforeResponse, so never retried where that could run it twice
     const cors = typeof (globalThis as { document?: unknown }).document === "object" ? ", or a response the browser blocked (CORS: no Access-Control-Allow-Origin)" : "";
     error = clientError(ClientErrorNames.network, `The request failed (${err.message ?? String(e)}): a network error${cors}; it may have reached the agent`, { cause: e });
   } else {

@@ -115,8 +115,11 @@ export function whatwgFactory(Ctor: WebSocketConstructorLike): SocketFactory {
         get protocol() {
           return ws.protocol;
         },
+        // Cloudflare Workers' WebSocket has no bufferedAmount: read as nothing queued (a shell that waited for its
+        // queue to drain below its low-water mark never sent a byte)
         get bufferedAmount() {
-          return ws.bufferedAmount;
+          const queued = ws.bufferedAmount;
+          return typeof queued === "number" && queued >= 0 ? queued : 0;
         },
         get open() {
           return ws.readyState === 1;

@@ -13,6 +13,21 @@ export function endpointFromEnvironment(): string | undefined {
 
 export const runtimeName = "browser";
 
+/**
+ * The fetch build gives each call's timeouts timers of their own (protocol/timers.ts): in Cloudflare Workers a
+ * timer set while one request is handled never fires once that request has ended, so a timer shared by the calls
+ * of several requests stopped every later call's timeouts.
+ */
+export const sharedTimers = false;
+
+/**
+ * The fetch build does not let a call wait for a token or credentials refresh another call started in the
+ * background: in Cloudflare Workers that fetch belongs to the request that started it and never settles once that
+ * request has ended, so every later call of a client kept across requests waited for it. A call that must wait
+ * starts its own.
+ */
+export const backgroundWork = false;
+
 /** Browsers have no native CRC-32: the event-stream decoder uses its table. */
 export function nativeCrc32(): undefined {
   return undefined;

@@ -70,6 +70,12 @@ export function endpointFromEnvironment(): string | undefined {
 
 export const runtimeName = "node";
 
+/** Node: the idle and request timeouts of every call share one timer (protocol/timers.ts). */
+export const sharedTimers = true;
+
+/** Node: a token or credentials refresh ahead of expiry runs in the background, and later calls may join it. */
+export const backgroundWork = true;
+
 /** Node's native CRC-32 (zlib.crc32, Node ≥ 20.15), loaded on first use; undefined where there is none. */
 export function nativeCrc32(): ((data: Uint8Array) => number) | undefined {
   const zlib = getBuiltinModule?.("node:zlib") as { crc32?: (data: Uint8Array) => number } | undefined;

@@ -118,7 +118,7 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
         const ms = left(current);
         if (ms > EXPIRATION_MARGIN_MS) return Promise.resolve(current);
         if (ms > EXPIRATION_CUTOFF_MS) {
-          if (fetches.inflight === undefined && Date.now() >= retryAt) fetches.start(true).promise.catch(() => undefined);
+          if (Date.now() >= retryAt) fetches.refresh(true);
           return Promise.resolve(current);
         }
       }

@@ -99,7 +99,7 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         if (current.expiresAt !== undefined && at < current.expiresAt) {
           // still valid, past its refresh point: refreshed in the background (a failure keeps it until it expires),
           // so a slow or hung token endpoint never holds up a call that has a valid token
-          if (fetches.inflight === undefined) fetches.start(false).promise.catch(() => undefined);
+          fetches.refresh(false);
           return Promise.resolve(current.token);
         }
       }

@@ -112,17 +112,26 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
     const stopTimer = timeout > 0 ? startTimer(timeout, () => controller.abort()) : undefined;
     let status: number;
     let text: string;
+    let redirected = false;
     const started = Date.now();
     try {
-      // a redirect would carry the credentials somewhere unexpected
-      const response = await doFetch(url.href, { method: "POST", headers, body: form.toString(), redirect: "error", signal: controller.signal });
+      // a redirect would carry the credentials somewhere unexpected: not followed, and refused below ("manual",
+      // not "error", which Cloudflare Workers' fetch does not implement: every token request failed there)
+      const response = await doFetch(url.href, { method: "POST", headers, body: form.toString(), redirect: "manual", signal: controller.signal });
       status = response.status;
-      text = await response.text();
+      redirected = response.type === "opaqueredirect" || (status >= 300 && status < 400);
+      if (redirected) void response.body?.cancel().catch(() => undefined);
+      text = redirected ? "" : await response.text();
     } catch (e) {
       const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
       throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets });
     } finally {
       stopTimer?.();
+    }
+    if (redirected) {
+      throw tokenError(`The token endpoint ${endpoint} answered with a redirect${status ? ` (HTTP ${status})` : ""}: not followed, so the client secret goes nowhere else; use the URL it names as tokenUrl if you trust it`, {
+        statusCode: status || undefined,
+      });
     }
     let body: Record<string, unknown> | undefined;
     try {
