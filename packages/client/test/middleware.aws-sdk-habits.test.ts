@@ -9,7 +9,8 @@
  * - `send(command, callback)` ignored the callback, and a failed call became an unhandled rejection;
  * - a plain options object as `requestHandler` failed every call late, as a misleading "CORS" NetworkError;
  * - a signal without addEventListener (the deprecated @smithy/abort-controller) failed with a raw TypeError;
- * - with the retry middleware removed, a failed call said `attempts: 0` although a request went out.
+ * - with the retry middleware removed, a failed call said `attempts: 0` although a request went out;
+ * - a 401 to a client without a token (an unset environment variable) did not say that no token was sent.
  */
 import http from "node:http";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
@@ -109,6 +110,34 @@ test("context.logger has every level with a partial logger ({ error } only): inf
   // the client's own lines (the logger middleware's response line, an info) went to error as before
   expect(lines.some((l) => /200/.test(String(l[1])) && !String(l[1]).startsWith("mine:"))).toBe(true);
   c.destroy();
+});
+
+test("a 401 to a client without a token says it sent none; not when a middleware of the application set Authorization", async () => {
+  // `new RuntimeClient({ token: process.env.AGENTCORE_TOKEN })` with the variable unset sent no token at all, and
+  // the service's 401 said only "unauthorized"
+  const denied = await startServer((_req, res) => void res.writeHead(401, { "content-type": "application/json", "x-amzn-errortype": "UnauthorizedException" }).end('{"message":"Unauthorized"}'));
+  try {
+    const bare = new RuntimeClient({ endpoint: denied.url, token: undefined });
+    const error = await bare.send(invoke()).catch((e: Error) => e);
+    expect(error.name).toBe("UnauthorizedException");
+    expect(error.message).toBe("Unauthorized (this client has no `token` and sent none: an unset environment variable?)");
+    expect(denied.requests[0].headers.authorization).toBeUndefined();
+    const custom = new RuntimeClient({ endpoint: denied.url });
+    custom.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers.authorization = "Custom scheme";
+        return next(args);
+      },
+      { step: "build", name: "customAuth" },
+    );
+    const signed = await custom.send(invoke()).catch((e: Error) => e);
+    expect(signed.name).toBe("UnauthorizedException");
+    expect(signed.message).toBe("Unauthorized");
+    bare.destroy();
+    custom.destroy();
+  } finally {
+    denied.close();
+  }
 });
 
 test("send(command, callback) and send(command, options, callback): the outcome reaches the callback, a failure is no unhandled rejection", async () => {

@@ -67,7 +67,7 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
     const commandInput = (context.command as { input?: unknown } | undefined)?.input;
     const perCall = perCallToken(args.input) ?? (args.input === commandInput ? undefined : perCallToken(commandInput));
     const token = configToken(config);
-    if (perCall === undefined && token === undefined) return next(args);
+    if (perCall === undefined && token === undefined) return next(args).catch((e: unknown) => noTokenHint(e, request));
     const secrets: string[] = [];
     if (typeof perCall === "string") secrets.push(perCall);
     if (typeof token === "string") secrets.push(token);
@@ -121,6 +121,18 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       })();
     }
   };
+}
+
+/**
+ * A 401 to a request the client sent without a token (it has no `token`, and no earlier middleware of the
+ * application's set an Authorization header): the message says so; an unset environment variable is the usual cause.
+ */
+function noTokenHint(e: unknown, request: HttpRequest): never {
+  const authorized = Object.keys(request.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+  if (UnauthorizedException.isInstance(e) && !authorized) {
+    (e as { message: string }).message += " (this client has no `token` and sent none: an unset environment variable?)";
+  }
+  throw e;
 }
 
 /**
