@@ -118,7 +118,7 @@ test("a 401 to a client without a token says it sent none; not when a middleware
   const denied = await startServer((_req, res) => void res.writeHead(401, { "content-type": "application/json", "x-amzn-errortype": "UnauthorizedException" }).end('{"message":"Unauthorized"}'));
   try {
     const bare = new RuntimeClient({ endpoint: denied.url, token: undefined });
-    const error = await bare.send(invoke()).catch((e: Error) => e);
+    const error = await bare.send(invoke()).then(() => new Error("resolved"), (e: Error) => e);
     expect(error.name).toBe("UnauthorizedException");
     expect(error.message).toBe("Unauthorized (this client has no `token` and sent none: an unset environment variable?)");
     expect(denied.requests[0].headers.authorization).toBeUndefined();
@@ -130,7 +130,7 @@ test("a 401 to a client without a token says it sent none; not when a middleware
       },
       { step: "build", name: "customAuth" },
     );
-    const signed = await custom.send(invoke()).catch((e: Error) => e);
+    const signed = await custom.send(invoke()).then(() => new Error("resolved"), (e: Error) => e);
     expect(signed.name).toBe("UnauthorizedException");
     expect(signed.message).toBe("Unauthorized");
     bare.destroy();
