@@ -4,10 +4,10 @@
  * and by `require`, against the emulator on 127.0.0.1 in this process. An outside review ran 38 checks in Bun and
  * found no defect; these keep it so.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator/src";
+import { lastJsonLine, runProgram } from "./helpers/child";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BUN = path.join(ROOT, "node_modules/.bin/bun");
@@ -15,29 +15,12 @@ const BUN = path.join(ROOT, "node_modules/.bin/bun");
 const SCRIPTS = path.join(ROOT, ".tmp/bun-tests");
 
 /** Runs `source` in Bun with `args`; resolves with its exit status and its last stdout line, parsed. */
-function bun(name: string, source: string, args: string[]): Promise<{ status: number | null; stderr: string; result: any }> {
+async function bun(name: string, source: string, args: string[]): Promise<{ status: number | null; stderr: string; result: any }> {
   fs.mkdirSync(SCRIPTS, { recursive: true });
   const file = path.join(SCRIPTS, name);
   fs.writeFileSync(file, source);
-  return new Promise((resolve, reject) => {
-    const child = spawn(BUN, [file, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      let result: unknown;
-      try {
-        result = JSON.parse(stdout.trim().split("\n").pop() ?? "");
-      } catch {
-        result = undefined;
-      }
-      resolve({ status, stderr, result });
-    });
-  });
+  const run = await runProgram(BUN, [file, ...args], { env: { NO_COLOR: "1" } });
+  return { status: run.status, stderr: run.stderr, result: lastJsonLine(run.stdout) };
 }
 
 // The same calls, written once: `load` is how the script gets the package.

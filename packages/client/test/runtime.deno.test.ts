@@ -10,13 +10,13 @@
  * - Deno's WebSocket reports close code 0 for a connection dropped without a close frame: the client passed 0 on
  *   (no retry rule, no shell reconnect knew it) where a drop is 1006.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { WebSocketServer } from "ws";
 import { startEmulator, type Emulator } from "../../emulator/src";
+import { lastJsonLine, runProgram } from "./helpers/child";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const DENO = path.join(ROOT, "node_modules/.bin/deno");
@@ -32,30 +32,12 @@ interface Run {
 }
 
 /** Runs `body` (top-level await, `args` in scope) as a Deno module with `flags`; resolves with what it printed. */
-function deno(name: string, body: string, flags: string[], args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+async function deno(name: string, body: string, flags: string[], args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   fs.mkdirSync(SCRIPTS, { recursive: true });
   const file = path.join(SCRIPTS, `${name}.mjs`);
   fs.writeFileSync(file, `const args = Deno.args;\n${body}\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(DENO, ["run", "--no-prompt", ...flags, file, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split("\n").pop() ?? "";
-      let result: unknown;
-      try {
-        result = JSON.parse(last);
-      } catch {
-        result = undefined;
-      }
-      resolve({ status, stdout, stderr, result });
-    });
-  });
+  const run = await runProgram(DENO, ["run", "--no-prompt", ...flags, file, ...args], { env: { NO_COLOR: "1", ...env } });
+  return { ...run, result: lastJsonLine(run.stdout) };
 }
 
 const NET = "--allow-net=127.0.0.1";
