@@ -48,7 +48,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       await out.write(helpText(args.topic));
       code = EXIT.ok;
     } else if (args.command === "version") {
-      await out.write(`agentcore/${version} node/${process.version}\n`);
+      await out.write(`agentcore/${version} ${runtimeVersion()}\n`);
       code = EXIT.ok;
     } else {
       const { globals } = args;
@@ -137,3 +137,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   await err.flush();
   return code;
 }
+
+/**
+ * The runtime this process runs in, as `name/version`: Bun and Deno report a Node version of their own
+ * compatibility layer in `process.version` (v26 in Bun 1.4), which says nothing about what actually runs the CLI.
+ */
+function runtimeVersion(): string {
+  const g = globalThis as { Bun?: { version?: unknown }; Deno?: { version?: { deno?: unknown } } };
+  if (typeof g.Bun?.version === "string") return `bun/${g.Bun.version}`;
+  if (typeof g.Deno?.version?.deno === "string") return `deno/${g.Deno.version.deno}`;
+  return `node/${process.version}`;
+}
+

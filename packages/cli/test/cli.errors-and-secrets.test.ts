@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type Emulator } from "@agentcore-runtime/emulator";
-import { cli, envFor, requireBuild, type CliResult } from "./helpers";
+import { runProgram } from "../../client/test/helpers/child";
+import { BIN, cli, envFor, requireBuild, type CliResult } from "./helpers";
 
 let emulator: Emulator;
 let token: string;
@@ -175,5 +176,21 @@ describe("help and version", () => {
   it("--version prints the package version", async () => {
     const r = await cli(["--version"], { env });
     expect(r).toMatchObject({ code: 0, stdout: `agentcore/${require("../package.json").version} node/${process.version}\n` });
+  });
+
+  // Bun and Deno answer process.version with their Node compatibility level (v26 in Bun 1.4): the line names
+  // the runtime that actually runs the CLI (both are devDependencies of this repository)
+  it.each([
+    ["bun", [], /^bun\/\d+\.\d+\.\d+$/],
+    ["deno", ["run", "-A"], /^deno\/\d+\.\d+\.\d+$/],
+  ])("--version under %s names that runtime and its version, not a Node version", async (runtime, args, pattern) => {
+    const program = join(__dirname, "../../../node_modules/.bin", runtime);
+    const r = await runProgram(program, [...args, BIN, "--version"], { env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const [name, runtimeVersion, ...rest] = r.stdout.trim().split(" ");
+    expect(name).toBe(`agentcore/${require("../package.json").version}`);
+    expect(runtimeVersion).toMatch(pattern);
+    expect(rest).toEqual([]);
   });
 });
