@@ -48,6 +48,12 @@ describe("the default agent", () => {
     expect((await str.json()).response).toBe("You said: quoted");
     const arr = await h.post("invocations", { body: [1, 2] });
     expect((await arr.json()).response).toBe("You said: [1,2]");
+    const noPrompt = await h.post("invocations", { body: { question: "x" } });
+    expect((await noPrompt.json()).response).toBe("You said: ");
+    const objectPrompt = await h.post("invocations", { body: { prompt: { q: 1 } } });
+    expect((await objectPrompt.json()).response).toBe('You said: {"q":1}');
+    const num = await h.post("invocations", { body: "42", headers: { "Content-Type": "application/json" } });
+    expect((await num.json()).response).toBe("You said: 42");
     const empty = await h.post("invocations", {});
     expect((await empty.json()).response).toBe("You said: ");
     const binary = await h.post("invocations", { body: new Uint8Array([0xff, 0x00, 0x41]), headers: { "Content-Type": "application/octet-stream" } });
