@@ -39,6 +39,8 @@ test("by default a bearer token is never sent over http to a non-loopback host",
   expect(error).toMatchObject({ name: "InsecureEndpointError" });
   expect(error.message).toContain("allowInsecureHttp");
   expect(seen).toHaveLength(0);
+  // refused before its first attempt: nothing went out
+  expect(error.$metadata).toMatchObject({ attempts: 0, totalRetryDelay: 0 });
 });
 
 test("the check follows the host each request goes to, call after call (a middleware may change it)", async () => {

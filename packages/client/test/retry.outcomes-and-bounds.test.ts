@@ -213,6 +213,22 @@ describe("errors raised before any attempt say so in $metadata (it was {})", () 
     expect(server.requests.length).toBe(before);
   });
 
+  test("a token provider that throws: attempts 0 (nothing went out)", async () => {
+    const before = server.requests.length;
+    const failing = new RuntimeClient({ endpoint: server.url, token: async () => Promise.reject(new Error("identity provider down")) });
+    const error = await rejectionOf(failing.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    failing.destroy();
+    expect(AgentRuntimeError.isInstance(error)).toBe(true);
+    expect(error.$metadata.attempts).toBe(0);
+    expect(server.requests.length).toBe(before);
+  });
+
+  test("an http endpoint that is not loopback: attempts 0 (the token was never sent)", async () => {
+    const error = await rejectionOf(new RuntimeClient({ endpoint: "http://agent.invalid:8080", token: TOKEN }).send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    expect(error.name).toBe("InsecureEndpointError");
+    expect(error.$metadata).toMatchObject({ attempts: 0, totalRetryDelay: 0 });
+  });
+
   test("a destroyed client: attempts 0", async () => {
     const gone = new RuntimeClient({ endpoint: server.url, token: TOKEN });
     gone.destroy();

@@ -199,9 +199,12 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     // counted by the transport: a 401 refresh sends twice in one attempt
     const sent = { count: 0 };
     let totalRetryDelay = 0;
+    // attempts that reached the transport: one refused on the way (an http endpoint, a token provider that
+    // threw) sent nothing and is not counted in an error's $metadata.attempts
+    let made = 0;
     for (let attempt = 1; ; attempt++) {
       // (aborted before this attempt began: the attempts made so far)
-      if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt - 1, sent, totalRetryDelay);
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, made, sent, totalRetryDelay);
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
@@ -210,6 +213,8 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         "amz-sdk-invocation-id": invocationId,
         "amz-sdk-request": attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`,
       });
+      // (a middleware that drops args.sent leaves the transport counting on the context)
+      const before = sent.count + (context.sent?.count ?? 0);
       try {
         const result = await next(withFields(args, { request, sent }) as typeof args);
         const $metadata = (result.output as { $metadata?: Record<string, unknown> } | undefined)?.$metadata;
@@ -219,10 +224,11 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         }
         return result;
       } catch (e) {
+        if (sent.count + (context.sent?.count ?? 0) > before) made++;
         // an abort or deadline wins over whatever the interrupted attempt produced
-        if (context.abort.aborted) throw withMetadata(context.abort.reason, attempt, sent, totalRetryDelay);
+        if (context.abort.aborted) throw withMetadata(context.abort.reason, made, sent, totalRetryDelay);
         if (!AgentRuntimeError.isInstance(e)) throw e;
-        const error = withMetadata(e, attempt, sent, totalRetryDelay) as AgentRuntimeError;
+        const error = withMetadata(e, made, sent, totalRetryDelay) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         // undefined, NaN or Infinity (a wait that never ends, and would hold no timer): the strategy gives up
@@ -231,7 +237,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
         const slept = totalRetryDelay;
         await sleep(wait, context.signal).catch((reason) => {
-          throw withMetadata(reason, attempt, sent, slept);
+          throw withMetadata(reason, made, sent, slept);
         });
         totalRetryDelay += wait;
       }
@@ -240,10 +246,10 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
 }
 
 /** Sets the call's attempts (requests really sent, a 401 refresh included) and total backoff on an SDK error. */
-function withMetadata(error: unknown, attempt: number, sent: { count: number }, totalRetryDelay: number): unknown {
+function withMetadata(error: unknown, made: number, sent: { count: number }, totalRetryDelay: number): unknown {
   if (AgentRuntimeError.isInstance(error)) {
     const e = error as AgentRuntimeError;
-    e.$metadata = { ...e.$metadata, attempts: Math.max(attempt, sent.count), totalRetryDelay };
+    e.$metadata = { ...e.$metadata, attempts: Math.max(made, sent.count), totalRetryDelay };
   }
   return error;
 }
