@@ -465,6 +465,7 @@ class Connection implements WebSocketConnection {
     this.#queuedBytes += sizeOf(data);
     if (!this.#paused && (this.#queue.length >= HIGH_WATER_MESSAGES || this.#queuedBytes >= HIGH_WATER_BYTES) && this.#socket.pause) {
       this.#paused = true;
+      // stops reading the socket; the messages of a chunk already read still arrive and are queued (one read more)
       this.#socket.pause();
     }
   }
