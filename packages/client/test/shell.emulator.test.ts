@@ -141,6 +141,9 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
   });
 });
 
+/** The emulator's fault header: this connection is cut (1006) after its second message. */
+const DROP_FIRST = { "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Emulator-Fault": "drop; afterEvents=2; times=1" };
+
 describe("openShell: reconnect and replay accounting (scripted shell)", () => {
   let emulator: Emulator;
   let client: RuntimeClient;
@@ -214,6 +217,44 @@ describe("openShell: reconnect and replay accounting (scripted shell)", () => {
     await until(() => out.text().includes("three"), "output after the reconnect");
     expect(out.text()).toBe("one\r\ntwo\r\nthree\r\n");
     await shell.kill();
+  });
+
+  test("a connection that drops right after every reconnect gives up after maxAttempts, with the backoff growing (it reconnected forever)", async () => {
+    await start();
+    const reconnects: number[] = [];
+    const shell = await openShell(
+      client,
+      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId: "flap-1", headers: DROP_FIRST },
+      { reconnect: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 }, onReconnect: ({ attempt }) => reconnects.push(attempt) },
+    );
+    // the first connection is cut after its second message; every one from here on as soon as it is confirmed
+    emulator.setFaults([{ mode: "drop", afterEvents: 0, op: "shells" }]);
+    void collect(shell);
+    shell.write("x\n");
+    const e = await shell.exit.catch((err) => err);
+    expect(e).toBeInstanceOf(WebSocketClosedError);
+    expect(e.code).toBe(1006);
+    // each reconnect was confirmed and dropped at once: the count went on instead of starting again at 1
+    expect(reconnects).toEqual([1, 2, 3]);
+  });
+
+  test("a reconnected connection that stayed up minUptimeMs starts the count again", async () => {
+    await start();
+    const reconnects: number[] = [];
+    const shell = await openShell(
+      client,
+      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId: "flap-2", headers: DROP_FIRST },
+      { reconnect: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, minUptimeMs: 0 }, onReconnect: ({ attempt }) => reconnects.push(attempt) },
+    );
+    emulator.setFaults([{ mode: "drop", afterEvents: 0, op: "shells" }]);
+    void collect(shell);
+    shell.write("x\n");
+    // minUptimeMs 0: every drop counts as a new one, so more reconnects than maxAttempts, each attempt 1
+    await until(() => reconnects.length >= 4, "four reconnects");
+    emulator.setFaults([]);
+    await shell.kill();
+    expect(new Set(reconnects)).toEqual(new Set([1]));
+    await expect(openShell(client, { runtimeArn: emulator.runtimeArn }, { reconnect: { minUptimeMs: -1 } })).rejects.toMatchObject({ name: "InvalidParameterError", field: "reconnect.minUptimeMs" });
   });
 
   test("no reconnect after a close the protocol says not to retry (1011), or with reconnect: false", async () => {

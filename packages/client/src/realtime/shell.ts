@@ -67,6 +67,12 @@ export interface ShellReconnectOptions {
   baseDelayMs?: number | undefined;
   /** Backoff cap, default 15000 ms. */
   maxDelayMs?: number | undefined;
+  /**
+   * How long a reconnected connection must stay up to count as healthy, default 5000 ms. A drop before that
+   * goes on with the same count and backoff (a connection that drops right after each reconnect gives up after
+   * `maxAttempts`, not never); a drop after it starts again at attempt 1.
+   */
+  minUptimeMs?: number | undefined;
 }
 
 /** Options of `openShell`. */
@@ -320,6 +326,8 @@ class Shell implements ShellSession {
   #lost: WebSocketConnection | undefined;
   // the reconnect loop runs (in state "reconnecting", or "killing" after a kill() meanwhile): no live connection
   #reconnecting = false;
+  // the attempt that made the last reconnect, and when it did: a drop soon after goes on from there
+  #lastReconnect: { attempt: number; at: number } | undefined;
   // ends the reconnect backoff early
   #wake: (() => void) | undefined;
   readonly #confirmTimeout: number;
@@ -666,10 +674,14 @@ class Shell implements ShellSession {
     const maxAttempts = settings.maxAttempts ?? 5;
     const base = settings.baseDelayMs ?? 1000;
     const cap = settings.maxDelayMs ?? 15_000;
+    const minUptime = settings.minUptimeMs ?? 5_000;
     // a kill() while reconnecting still reconnects, to deliver the 0xFF
     const active = () => this.#state === "reconnecting" || this.#state === "killing";
+    // a connection that dropped before it was up minUptime goes on with the count: no endless fast reconnects
+    const previous = this.#lastReconnect;
+    const first = previous && performance.now() - previous.at < minUptime ? previous.attempt + 1 : 1;
     let last = cause;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    for (let attempt = first; attempt <= maxAttempts; attempt++) {
       const delay = Math.min(cap, base * 2 ** (attempt - 1));
       // (an abort during it: the connect that follows fails with the AbortError at once)
       await this.#backoff(delay * (0.75 + Math.random() * 0.5));
@@ -684,6 +696,7 @@ class Shell implements ShellSession {
         }
         if (this.#failure) return; // confirmed a new shell, not ours: #onEnd reports it
         if (this.#state === "reconnecting") this.#state = "open";
+        this.#lastReconnect = { attempt, at: performance.now() };
         this.#options.onReconnect?.({ attempt, bytesDropped: this.bytesDropped });
         return;
       } catch (e) {
@@ -805,8 +818,8 @@ class Shell implements ShellSession {
 
 /**
  * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
- * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter); 1000, 1003
- * and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter; a drop within
+ * 5 s of a reconnect goes on with its count); 1000, 1003 and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
  *
  * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
@@ -819,7 +832,7 @@ export async function openShell(client: WebSocketConfig, input: OpenShellInput, 
   if (input.cols !== undefined || input.rows !== undefined) checkSize(input.cols ?? 80, input.rows ?? 24);
   const reconnect = options.reconnect;
   if (reconnect) {
-    for (const key of ["maxAttempts", "baseDelayMs", "maxDelayMs"] as const) {
+    for (const key of ["maxAttempts", "baseDelayMs", "maxDelayMs", "minUptimeMs"] as const) {
       const v = reconnect[key];
       if (v !== undefined && (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v))) {
         throw clientError(ClientErrorNames.invalidParameter, `reconnect.${key} must be a non-negative number`, { fields: { field: `reconnect.${key}` } });
