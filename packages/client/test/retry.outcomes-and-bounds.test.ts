@@ -237,6 +237,55 @@ describe("errors raised before any attempt say so in $metadata (it was {})", () 
   });
 });
 
+describe("$metadata.attempts counts the requests handed to the HTTP handler", () => {
+  let server: TestServer;
+  let plan: number[] = [];
+  beforeAll(async () => {
+    server = await startServer((_req, res) => {
+      const status = plan.shift() ?? 200;
+      res.writeHead(status, { "content-type": "application/json", ...(status === 401 ? { "x-amzn-errortype": "UnauthorizedException" } : {}) });
+      res.end(status === 200 ? "{}" : '{"message":"no"}');
+    });
+  });
+  afterAll(() => server.close());
+
+  test("a 401 refresh counts its two requests even when a middleware below retry drops args.sent", async () => {
+    plan = [401, 401];
+    const before = server.requests.length;
+    const client = new RuntimeClient({ endpoint: server.url, token: async () => TOKEN });
+    client.middlewareStack.addRelativeTo(
+      (next: any) => (args: any) => {
+        const { sent: _dropped, ...rest } = args;
+        return next(rest);
+      },
+      { relation: "after", toMiddleware: "retryMiddleware", name: "dropsSent" },
+    );
+    const error = await rejectionOf(client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+    client.destroy();
+    expect(error.name).toBe("UnauthorizedException");
+    expect(server.requests.length - before).toBe(2);
+    expect(error.$metadata.attempts).toBe(2);
+  });
+
+  test("an output after an attempt refused on the way (a token provider a custom strategy retried) says 1", async () => {
+    plan = [];
+    const before = server.requests.length;
+    let asked = 0;
+    const client = new RuntimeClient({
+      endpoint: server.url,
+      token: async () => {
+        if (asked++ === 0) throw new Error("identity provider down");
+        return TOKEN;
+      },
+      retryStrategy: { maxAttempts: 2, retryDelay: () => 0 },
+    });
+    const out = await client.send(new InvokeCommand({ runtimeArn: ARN, payload: {} }));
+    client.destroy();
+    expect(server.requests.length - before).toBe(1);
+    expect(out.$metadata.attempts).toBe(1);
+  });
+});
+
 describe("a token provider that never settles does not keep a finished script alive (it did, for 30 s)", () => {
   let server: TestServer;
   beforeAll(async () => {

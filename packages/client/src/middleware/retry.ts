@@ -202,9 +202,12 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     // attempts that reached the transport: one refused on the way (an http endpoint, a token provider that
     // threw) sent nothing and is not counted in an error's $metadata.attempts
     let made = 0;
+    // requests handed to the HTTP handler (a 401 refresh sends two in one attempt); a middleware that drops
+    // args.sent leaves the transport counting on the context instead, and each request counts in one of the two
+    const requests = () => sent.count + (context.sent?.count ?? 0);
     for (let attempt = 1; ; attempt++) {
       // (aborted before this attempt began: the attempts made so far)
-      if (context.abort.aborted) throw withMetadata(context.abort.reason, made, sent, totalRetryDelay);
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, made, requests(), totalRetryDelay);
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
@@ -213,22 +216,21 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         "amz-sdk-invocation-id": invocationId,
         "amz-sdk-request": attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`,
       });
-      // (a middleware that drops args.sent leaves the transport counting on the context)
-      const before = sent.count + (context.sent?.count ?? 0);
+      const before = requests();
       try {
         const result = await next(withFields(args, { request, sent }) as typeof args);
         const $metadata = (result.output as { $metadata?: Record<string, unknown> } | undefined)?.$metadata;
         if ($metadata) {
-          $metadata.attempts = Math.max(attempt, sent.count);
+          $metadata.attempts = Math.max(made + 1, requests());
           $metadata.totalRetryDelay = totalRetryDelay;
         }
         return result;
       } catch (e) {
-        if (sent.count + (context.sent?.count ?? 0) > before) made++;
+        if (requests() > before) made++;
         // an abort or deadline wins over whatever the interrupted attempt produced
-        if (context.abort.aborted) throw withMetadata(context.abort.reason, made, sent, totalRetryDelay);
+        if (context.abort.aborted) throw withMetadata(context.abort.reason, made, requests(), totalRetryDelay);
         if (!AgentRuntimeError.isInstance(e)) throw e;
-        const error = withMetadata(e, made, sent, totalRetryDelay) as AgentRuntimeError;
+        const error = withMetadata(e, made, requests(), totalRetryDelay) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         // undefined, NaN or Infinity (a wait that never ends, and would hold no timer): the strategy gives up
@@ -237,7 +239,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
         const slept = totalRetryDelay;
         await sleep(wait, context.signal).catch((reason) => {
-          throw withMetadata(reason, made, sent, slept);
+          throw withMetadata(reason, made, requests(), slept);
         });
         totalRetryDelay += wait;
       }
@@ -246,10 +248,10 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
 }
 
 /** Sets the call's attempts (requests really sent, a 401 refresh included) and total backoff on an SDK error. */
-function withMetadata(error: unknown, made: number, sent: { count: number }, totalRetryDelay: number): unknown {
+function withMetadata(error: unknown, made: number, requests: number, totalRetryDelay: number): unknown {
   if (AgentRuntimeError.isInstance(error)) {
     const e = error as AgentRuntimeError;
-    e.$metadata = { ...e.$metadata, attempts: Math.max(made, sent.count), totalRetryDelay };
+    e.$metadata = { ...e.$metadata, attempts: Math.max(made, requests), totalRetryDelay };
   }
   return error;
 }

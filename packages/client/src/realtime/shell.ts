@@ -61,7 +61,7 @@ export interface OpenShellInput extends WebSocketConnectionInput {
 
 /** How `openShell` reconnects after the connection drops. */
 export interface ShellReconnectOptions {
-  /** Attempts after a drop (1001, 1006), default 5. */
+  /** Attempts after a drop (1001, 1006), default 5; a drop within `minUptimeMs` of a reconnect has those left. */
   maxAttempts?: number | undefined;
   /** First backoff, doubled per attempt, ±25% jitter; default 1000 ms. */
   baseDelayMs?: number | undefined;
@@ -87,7 +87,10 @@ export interface OpenShellOptions {
    * no output), the peer counts as dead: the connection is dropped and reconnects as after a 1006.
    */
   heartbeatIntervalMs?: number | undefined;
-  /** Called after each successful reconnect. */
+  /**
+   * Called after each successful reconnect. `attempt` counts on from the last reconnect when the connection dropped
+   * again within `reconnect.minUptimeMs`, so it can be above 1 for a reconnect that worked at once.
+   */
   onReconnect?: ((info: { attempt: number; bytesDropped: number }) => void) | undefined;
   /** A WHATWG WebSocket constructor to use instead of the default (see connectWebSocket). */
   WebSocket?: WebSocketConstructorLike | undefined;
