@@ -8,6 +8,7 @@ import {
   openShell,
   RuntimeClient,
   WebSocketClosedError,
+  type ShellReconnectOptions,
   type ShellSession,
   type WebSocketConstructorLike,
 } from "@agentcore-runtime/client";
@@ -219,18 +220,26 @@ describe("openShell: reconnect and replay accounting (scripted shell)", () => {
     await shell.kill();
   });
 
-  test("a connection that drops right after every reconnect gives up after maxAttempts, with the backoff growing (it reconnected forever)", async () => {
+  /**
+   * A shell whose first connection is cut after its second message, and every one from then on as soon as it is
+   * confirmed; `reconnects` collects onReconnect's attempt numbers.
+   */
+  async function flappingShell(shellId: string, reconnect: ShellReconnectOptions): Promise<{ shell: ShellSession; reconnects: number[] }> {
     await start();
     const reconnects: number[] = [];
     const shell = await openShell(
       client,
-      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId: "flap-1", headers: DROP_FIRST },
-      { reconnect: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 }, onReconnect: ({ attempt }) => reconnects.push(attempt) },
+      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId, headers: DROP_FIRST },
+      { reconnect, onReconnect: ({ attempt }) => reconnects.push(attempt) },
     );
-    // the first connection is cut after its second message; every one from here on as soon as it is confirmed
     emulator.setFaults([{ mode: "drop", afterEvents: 0, op: "shells" }]);
     void collect(shell);
     shell.write("x\n");
+    return { shell, reconnects };
+  }
+
+  test("a connection that drops right after every reconnect gives up after maxAttempts, with the backoff growing (it reconnected forever)", async () => {
+    const { shell, reconnects } = await flappingShell("flap-1", { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 });
     const e = await shell.exit.catch((err) => err);
     expect(e).toBeInstanceOf(WebSocketClosedError);
     expect(e.code).toBe(1006);
@@ -239,16 +248,7 @@ describe("openShell: reconnect and replay accounting (scripted shell)", () => {
   });
 
   test("a reconnected connection that stayed up minUptimeMs starts the count again", async () => {
-    await start();
-    const reconnects: number[] = [];
-    const shell = await openShell(
-      client,
-      { runtimeArn: emulator.runtimeArn, sessionId: session(), shellId: "flap-2", headers: DROP_FIRST },
-      { reconnect: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, minUptimeMs: 0 }, onReconnect: ({ attempt }) => reconnects.push(attempt) },
-    );
-    emulator.setFaults([{ mode: "drop", afterEvents: 0, op: "shells" }]);
-    void collect(shell);
-    shell.write("x\n");
+    const { shell, reconnects } = await flappingShell("flap-2", { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, minUptimeMs: 0 });
     // minUptimeMs 0: every drop counts as a new one, so more reconnects than maxAttempts, each attempt 1
     await until(() => reconnects.length >= 4, "four reconnects");
     emulator.setFaults([]);

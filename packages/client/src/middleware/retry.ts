@@ -199,15 +199,13 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
     // counted by the transport: a 401 refresh sends twice in one attempt
     const sent = { count: 0 };
     let totalRetryDelay = 0;
-    // attempts that reached the transport: one refused on the way (an http endpoint, a token provider that
-    // threw) sent nothing and is not counted in an error's $metadata.attempts
-    let made = 0;
-    // requests handed to the HTTP handler (a 401 refresh sends two in one attempt); a middleware that drops
-    // args.sent leaves the transport counting on the context instead, and each request counts in one of the two
+    // $metadata.attempts: requests handed to the HTTP handler (a 401 refresh sends two in one attempt; an attempt
+    // refused on the way, by an http endpoint or a token provider that threw, none). A middleware that drops
+    // args.sent leaves the transport counting on the context instead; each request counts in one of the two
     const requests = () => sent.count + (context.sent?.count ?? 0);
     for (let attempt = 1; ; attempt++) {
       // (aborted before this attempt began: the attempts made so far)
-      if (context.abort.aborted) throw withMetadata(context.abort.reason, made, requests(), totalRetryDelay);
+      if (context.abort.aborted) throw withMetadata(context.abort.reason, requests(), totalRetryDelay);
       // a fresh request per attempt (later middleware may change it); headers and query copied, not deep-cloned
       const original = args.request as HttpRequest;
       const request = new HttpRequest(original);
@@ -216,21 +214,20 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         "amz-sdk-invocation-id": invocationId,
         "amz-sdk-request": attempt === 1 ? firstAttempt(max) : `attempt=${attempt}; max=${max}`,
       });
-      const before = requests();
       try {
         const result = await next(withFields(args, { request, sent }) as typeof args);
         const $metadata = (result.output as { $metadata?: Record<string, unknown> } | undefined)?.$metadata;
         if ($metadata) {
-          $metadata.attempts = Math.max(made + 1, requests());
+          // (at least 1: a middleware may answer without sending)
+          $metadata.attempts = Math.max(1, requests());
           $metadata.totalRetryDelay = totalRetryDelay;
         }
         return result;
       } catch (e) {
-        if (requests() > before) made++;
         // an abort or deadline wins over whatever the interrupted attempt produced
-        if (context.abort.aborted) throw withMetadata(context.abort.reason, made, requests(), totalRetryDelay);
+        if (context.abort.aborted) throw withMetadata(context.abort.reason, requests(), totalRetryDelay);
         if (!AgentRuntimeError.isInstance(e)) throw e;
-        const error = withMetadata(e, made, requests(), totalRetryDelay) as AgentRuntimeError;
+        const error = withMetadata(e, requests(), totalRetryDelay) as AgentRuntimeError;
         if (attempt >= max || accepted.has(e)) throw error;
         const delay = strategy.retryDelay(error, attempt, context.operation);
         // undefined, NaN or Infinity (a wait that never ends, and would hold no timer): the strategy gives up
@@ -239,7 +236,7 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
         context.logger?.info?.(`agentcore: ${context.commandName} attempt ${attempt} failed with ${error.name}; retrying in ${wait} ms`);
         const slept = totalRetryDelay;
         await sleep(wait, context.signal).catch((reason) => {
-          throw withMetadata(reason, made, requests(), slept);
+          throw withMetadata(reason, requests(), slept);
         });
         totalRetryDelay += wait;
       }
@@ -248,10 +245,10 @@ export function retryMiddleware(_config?: unknown): FinalizeRequestMiddleware<an
 }
 
 /** Sets the call's attempts (requests really sent, a 401 refresh included) and total backoff on an SDK error. */
-function withMetadata(error: unknown, made: number, requests: number, totalRetryDelay: number): unknown {
+function withMetadata(error: unknown, requests: number, totalRetryDelay: number): unknown {
   if (AgentRuntimeError.isInstance(error)) {
     const e = error as AgentRuntimeError;
-    e.$metadata = { ...e.$metadata, attempts: Math.max(made, requests), totalRetryDelay };
+    e.$metadata = { ...e.$metadata, attempts: requests, totalRetryDelay };
   }
   return error;
 }

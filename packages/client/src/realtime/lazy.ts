@@ -56,7 +56,8 @@ export async function connectWebSocket(client: WebSocketConfig, input: WebSocket
 /**
  * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
  * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter; a drop within
- * 5 s of a reconnect goes on with its count); 1000, 1003 and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ * 5 s of a reconnect goes on with its count); 1000, 1003 and 4000 (another client took the shell over) end it.
+ * Upgrade failures are the HTTPS calls' typed errors.
  */
 export async function openShell(client: WebSocketConfig, input: OpenShellInput, options: OpenShellOptions = {}): Promise<ShellSession> {
   return (await impl()).openShell(client, input, options);

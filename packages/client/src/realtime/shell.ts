@@ -822,7 +822,8 @@ class Shell implements ShellSession {
 /**
  * Opens (or reattaches) an interactive shell in the runtime session and resolves once the service confirmed it.
  * A drop (1001, 1006) reconnects with the same shellId (5 tries, 1 s → 15 s backoff, ±25% jitter; a drop within
- * 5 s of a reconnect goes on with its count); 1000, 1003 and 4000 (another client took the shell over) end it. Upgrade failures are the HTTPS calls' typed errors.
+ * 5 s of a reconnect goes on with its count); 1000, 1003 and 4000 (another client took the shell over) end it.
+ * Upgrade failures are the HTTPS calls' typed errors.
  *
  * The package exports this through lazy.ts (its doc comment there is the public one: keep the two alike).
  */
