@@ -61,10 +61,12 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
       for (const message of decoder.push(chunk)) {
         // aborted, cancelled or past its deadline: nothing more, not even what one chunk already held
         if (body.failure !== undefined) throw body.failure;
-        // the outcome is the last word: any message after it is a broken stream, not more output
-        if (progress.stopped) throw clientError(ClientErrorNames.response, "The command stream went on after contentStop");
         const event = commandEventOf(message);
+        // an event type or chunk member this version does not know is skipped wherever it comes (PROTOCOL.md: a
+        // trailing event the service may add one day must not fail every command)
         if (!event) continue;
+        // the outcome is the last word: output, a start or a second outcome after it is a broken stream
+        if (progress.stopped) throw clientError(ClientErrorNames.response, "The command stream went on after contentStop");
         if (event.contentDelta) {
           if (progress.collect) {
             const { stdout, stderr } = event.contentDelta;
@@ -79,6 +81,8 @@ export async function* commandEvents(body: BodyReader, context: RuntimeContext, 
         }
         yield event;
       }
+      // a bad frame after the frames of this read: now, not when (if ever) more bytes come
+      if (decoder.failure !== undefined) throw decoder.failure;
     }
     decoder.finish();
     if (!progress.stopped) {

@@ -217,6 +217,8 @@ export async function* invokeEvents(body: BodyReader, context: RuntimeContext, h
         if (error) throw error;
         yield event;
       }
+      // a limit crossed after the events of this read: now, not when (if ever) more bytes come
+      if (decoder.failure !== undefined) throw decoder.failure;
     }
     const end = decoder.finish();
     if (end.truncated) {

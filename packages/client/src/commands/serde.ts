@@ -3,7 +3,7 @@ import { decideRetryable } from "../middleware/retry";
 import type { RuntimeResponse } from "../protocol/transport";
 import type { RuntimeContext } from "../types";
 import { parseRuntimeRef } from "../protocol/arn";
-import { Parts, type BodyReader } from "../protocol/body";
+import { readUpTo, type BodyReader } from "../protocol/body";
 import { utf8Bytes } from "../protocol/bytes";
 import { encodePathSegment, resolveEndpoint } from "../protocol/endpoint";
 import { AgentRuntimeError, clientError, ClientErrorNames, errorFromResponse, type OutputMetadata, type ResponseMetadata } from "../protocol/errors";
@@ -274,29 +274,6 @@ async function throwFromResponse(response: RuntimeResponse, context: RuntimeCont
   const bytes = await readUpTo(response.body, ERROR_BODY_LIMIT);
   // the call's tokens are removed by the bearer middleware this error passes through
   throw decideRetryable(errorFromResponse(response, bytes, metadataOf(response)), context);
-}
-
-/**
- * The first `limit` bytes of an error body (the rest is cancelled, not read): an error body over the limit is cut,
- * not dropped, and one that fails midway keeps what came. An unreadable one still yields an error from the status
- * and headers.
- */
-async function readUpTo(body: BodyReader, limit: number): Promise<Uint8Array> {
-  const parts = new Parts();
-  try {
-    for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
-      if (parts.length + chunk.length < limit) {
-        parts.add(chunk);
-        continue;
-      }
-      parts.add(chunk.subarray(0, limit - parts.length));
-      await body.cancel();
-      break;
-    }
-  } catch {
-    // what was read is kept
-  }
-  return parts.bytes();
 }
 
 /**

@@ -160,14 +160,18 @@ export class EventStreamDecoder {
   #offset = 0;
   #failed: AgentRuntimeError | undefined;
 
-  /** Feeds bytes; returns the frames they complete (views into internal memory, valid until the next push). */
+  /**
+   * Feeds bytes; returns the frames they complete (views into internal memory, valid until the next push).
+   * Throws `EventStreamFramingError` or `ResponseLimitExceededError` on a bad frame; when the same bytes completed
+   * frames first, those are returned and the error is held in `failure`.
+   */
   push(chunk: Uint8Array): Message[] {
     if (this.#failed) throw this.#failed;
     const messages: Message[] = [];
     try {
       return this.#pushInner(chunk, messages);
     } catch (e) {
-      // frames decoded before the bad one are still delivered; the error comes on the next call
+      // frames decoded before the bad one are still delivered; the error waits in `failure`
       if (!messages.length) throw e;
       this.#failed = e as AgentRuntimeError;
       return messages;
@@ -185,6 +189,14 @@ export class EventStreamDecoder {
     this.#start = this.#drain(this.#buf, this.#start, this.#end, messages);
     if (this.#start === this.#end) this.#start = this.#end = 0;
     return messages;
+  }
+
+  /**
+   * The error `push` held back so that the frames before it could be returned, else undefined; every later
+   * `push` or `finish` throws it. Check it once a push's frames are handled: more bytes may never come.
+   */
+  get failure(): AgentRuntimeError | undefined {
+    return this.#failed;
   }
 
   /** End of body: leftover bytes mean the stream was cut inside a frame. */

@@ -3,7 +3,7 @@ import { invokeEvents } from "../commands/invokeSerde";
 import type { RuntimeResponseHeaders } from "../commands/serde";
 import type { RuntimeContext } from "../types";
 import { followSignal } from "./abort";
-import { openBody, readAll } from "./body";
+import { openBody, readUpTo } from "./body";
 import { callerAbortError, errorFromResponse } from "./errors";
 import { DEFAULT_LIMITS } from "./limits";
 import type { SseEvent } from "./sse";
@@ -52,7 +52,8 @@ export function readSSE(source: Response | ReadableStream<Uint8Array>, options: 
 
   async function* events(): AsyncGenerator<SseEvent, void, undefined> {
     if (response && !response.ok) {
-      const bytes = await readAll(body, ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
+      // a longer body is cut, not dropped: its first 64 KiB still name the error
+      const bytes = await readUpTo(body, ERROR_BODY_BYTES);
       const raw = { statusCode, reason: response.statusText, headers: headersOf(response), body: bytes } as unknown as HttpResponse;
       throw errorFromResponse(raw, bytes, { httpStatusCode: statusCode, requestId });
     }

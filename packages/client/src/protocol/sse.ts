@@ -135,7 +135,10 @@ export class SseDecoder {
     this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
-  /** Feeds bytes; returns the events completed by them. Throws `ResponseLimitExceededError` past `maxEventBytes`. */
+  /**
+   * Feeds bytes; returns the events completed by them. Throws `ResponseLimitExceededError` past `maxEventBytes`;
+   * when the same bytes completed events first, those are returned and the error is held in `failure`.
+   */
   push(chunk: Uint8Array): SseEvent[] {
     if (this.#failed) throw this.#failed;
     if (chunk.length === 0) return [];
@@ -143,11 +146,19 @@ export class SseDecoder {
     try {
       this.#feed(text);
     } catch (e) {
-      // events completed before the limit was crossed are still delivered; the error comes on the next call
+      // events completed before the limit was crossed are still delivered; the error waits in `failure`
       this.#failed = e;
       if (this.#out.length === 0) throw e;
     }
     return this.#take();
+  }
+
+  /**
+   * The error `push` held back so that the events before it could be returned, else undefined; every later
+   * `push` or `finish` throws it. Check it once a push's events are handled: more bytes may never come.
+   */
+  get failure(): unknown {
+    return this.#failed;
   }
 
   /**
