@@ -240,8 +240,15 @@ async function main(): Promise<void> {
   if (credentials) settings.push(["AWS_ACCESS_KEY_ID", credentials.accessKeyId], ["AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey]);
   if (emulator.sigv4RuntimeArn !== undefined) settings.push(["AGENT_SIGV4_ARN", emulator.sigv4RuntimeArn]);
   if (values["write-env"] !== undefined) {
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(values["write-env"], settings.map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+    const { closeSync, fchmodSync, openSync, writeSync } = await import("node:fs");
+    // open()'s mode applies to a new file only: an existing one is made private before the token goes into it
+    const fd = openSync(values["write-env"], "w", 0o600);
+    try {
+      fchmodSync(fd, 0o600);
+      writeSync(fd, settings.map(([k, v]) => `${k}=${v}\n`).join(""));
+    } finally {
+      closeSync(fd);
+    }
   }
   if (values["print-env"]) process.stdout.write(settings.map(([k, v]) => `export ${k}='${v.replace(/'/g, "'\\''")}'\n`).join(""));
   else {

@@ -149,7 +149,8 @@ export class RequestPipeline {
   }
 
   /** Runs a request's handling to its end, answering what it throws the way the service would. */
-  run(ex: Exchange, handling: Promise<void>): void {
+  /** Runs a request's handling, answering what it throws; settles when the exchange is answered or given up. */
+  run(ex: Exchange, handling: Promise<void>): Promise<void> {
     const done: Promise<void> = handling
       .catch((err: unknown) => {
         if (err instanceof ValidationFailure) return ex.sendValidation(err);
@@ -159,6 +160,7 @@ export class RequestPipeline {
       })
       .finally(() => this.inflight.delete(done));
     this.inflight.add(done);
+    return done;
   }
 
   /**
@@ -236,7 +238,8 @@ export class RequestPipeline {
     let iam = sigv4?.main === true;
     if (!match.ok && "notFound" in match && sigv4?.runtime) {
       const second = matchRuntime(segment, query, sigv4.runtime);
-      if (second.ok || !("notFound" in second)) [match, iam] = [second, true];
+      // the second runtime's answer when the path names it (a wrong qualifier on it is its endpoint not found)
+      if (second.ok || !("notFound" in second) || second.endpoint) [match, iam] = [second, true];
     }
     if (!match.ok) {
       if ("notFound" in match) ex.sendError("ResourceNotFoundException", match.notFound);

@@ -20,7 +20,8 @@ export function splitTarget(target: string): { path: string; query: URLSearchPar
 export function route(method: string, target: string): Route {
   const { path, query } = splitTarget(target);
   if (method === "OPTIONS") return { kind: "preflight" };
-  if (method === "GET") {
+  // HEAD wherever GET (RFC 9110): a health check that probes with HEAD (curl -I) sees the emulator ready
+  if (method === "GET" || method === "HEAD") {
     if (path === "/ping") return { kind: "ping" };
     if (path === "/.well-known/jwks.json") return { kind: "metadata", doc: "jwks" };
     if (path === "/.well-known/openid-configuration") return { kind: "metadata", doc: "openid" };
@@ -41,7 +42,8 @@ export interface RuntimeIdentity {
   accountId: string;
 }
 
-export type RuntimeMatch = { ok: true } | { ok: false; notFound: string } | { ok: false; invalid: ValidationFailure };
+/** `endpoint`: the runtime is this one, its qualifier (endpoint) is not. */
+export type RuntimeMatch = { ok: true } | { ok: false; notFound: string; endpoint?: true } | { ok: false; invalid: ValidationFailure };
 
 /** Checks the `{arn or id}` path segment and the `qualifier`/`accountId` query against the one emulated runtime. */
 export function matchRuntime(segment: string, query: URLSearchParams, runtime: RuntimeIdentity): RuntimeMatch {
@@ -70,7 +72,7 @@ export function matchRuntime(segment: string, query: URLSearchParams, runtime: R
   }
   const qualifier = query.get("qualifier");
   if (qualifier !== null && qualifier !== "DEFAULT") {
-    return { ok: false, notFound: `Runtime endpoint not found: ${qualifier}` };
+    return { ok: false, notFound: `Runtime endpoint not found: ${qualifier}`, endpoint: true };
   }
   return { ok: true };
 }

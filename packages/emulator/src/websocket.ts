@@ -47,6 +47,11 @@ export interface WebSocketDeps {
 export class WebSocketEndpoints {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<WsConnection>();
+  /**
+   * Upgrade sockets not handed to ws (yet): `close()` destroys them, since the server's closeAllConnections does
+   * not reach an upgrade's socket (a client waiting on a delayed refusal waited forever).
+   */
+  private readonly pending = new Set<Duplex>();
   /** Per upgrade in ws's hands: the headers added to its 101, and how a refusal by ws is reported. */
   private readonly handshakes = new WeakMap<IncomingMessage, { headers: string[]; refuse(err: Error): void }>();
 
@@ -76,9 +81,16 @@ export class WebSocketEndpoints {
     const res = new ServerResponse(req);
     res.assignSocket(socket as never);
     res.shouldKeepAlive = false;
-    res.once("finish", () => socket.end());
+    // the whole socket goes once the refusal is out: end() alone left it half-open (and close() waiting for it)
+    // while a client held its side open
+    res.once("finish", () => socket.end(() => socket.destroy()));
+    this.pending.add(socket);
+    socket.once("close", () => this.pending.delete(socket));
     const ex = pipeline.open(req, res);
-    pipeline.run(ex, this.upgrade(ex, req, socket, head, res));
+    void pipeline.run(ex, this.upgrade(ex, req, socket, head, res)).then(() => {
+      // given up without an answer (the emulator closing, the exchange aborted): nothing will ever answer it
+      if (this.pending.has(socket) && !res.writableEnded) socket.destroy();
+    });
   };
 
   private async upgrade(ex: Exchange, req: IncomingMessage, socket: Duplex, head: Buffer, res: ServerResponse): Promise<void> {
@@ -86,6 +98,7 @@ export class WebSocketEndpoints {
     const upgrade = ex.headers.upgrade ?? "";
     const websocket = upgrade.toLowerCase() === "websocket";
     const target = wsRoute(req.url ?? "/");
+    if (!("unknown" in target)) ex.record.op = target.op;
     if ("unknown" in target && !websocket) {
       // Node (20) hands every request asking to upgrade to this listener, whatever the protocol (curl --http2 asks
       // for h2c on http://), its body left unparsed on the socket: it cannot be answered as the HTTP request it is.
@@ -94,10 +107,10 @@ export class WebSocketEndpoints {
       if (!pipeline.guard(ex)) return;
       return ex.sendError("ValidationException", `Upgrade: ${upgrade} is not supported; send the request without an Upgrade header`);
     }
+    // Host and Origin first, then the route, as on the HTTP routes
+    if (!pipeline.guard(ex)) return;
     if ("unknown" in target) return ex.sendError("UnknownOperationException", target.unknown, { status: 404 });
     const { op, segment, query } = target;
-    ex.record.op = op;
-    if (!pipeline.guard(ex)) return;
     if (req.method !== "GET" || !websocket) {
       return ex.sendError("ValidationException", "A WebSocket route takes a GET with Upgrade: websocket", { status: 400 });
     }
@@ -159,6 +172,7 @@ export class WebSocketEndpoints {
         return;
       }
       // From here on ws owns the socket.
+      this.pending.delete(socket);
       res.detachSocket(socket as never);
       ex.record.status = 101;
       const fault = isConnectionFault(checked.fault) ? checked.fault : undefined;
@@ -207,6 +221,7 @@ export class WebSocketEndpoints {
 
   /** Emulator closing: every connection gets 1001 (going away); those still open after `waitMs` are cut. */
   async closeAll(waitMs: number): Promise<void> {
+    for (const socket of this.pending) socket.destroy();
     const all = [...this.connections];
     for (const conn of all) conn.close(1001, "Emulator closing");
     await settleWithin(Promise.all(all.map((conn) => conn.closed)), waitMs);

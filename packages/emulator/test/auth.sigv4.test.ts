@@ -40,6 +40,13 @@ async function errorOf(res: Response) {
   return { status: res.status, type: res.headers.get("x-amzn-errortype")?.split(":")[0], message: ((await res.json()) as { message: string }).message };
 }
 
+test("a wrong qualifier on the SigV4 runtime is its endpoint not found, not the runtime (the message named the runtime)", async () => {
+  for (const arn of [emu.runtimeArn, emu.sigv4RuntimeArn!]) {
+    const res = await fetch(opUrl(arn, "invocations", "?qualifier=prod"), { method: "POST", headers: { "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": sessionId("qualifier") }, body: "{}" });
+    expect(await errorOf(res)).toEqual({ status: 404, type: "ResourceNotFoundException", message: "Runtime endpoint not found: prod" });
+  }
+});
+
 describe("requests signed by botocore", () => {
   test("an invocation and a command signed by botocore are accepted (long-term and temporary credentials)", async () => {
     const res = await botoPost("invocations", '{"prompt":"hi"}');

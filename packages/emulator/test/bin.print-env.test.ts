@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,6 +40,23 @@ test("--print-env prints export lines a shell can source; the CLI then works wit
     expect(reply).toContain("You said: env");
   } finally {
     await stop();
+  }
+});
+
+test("--write-env makes an existing file private before the token goes into it (it kept its mode 0644)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "emulator-env-"));
+  const file = join(dir, "agentcore.env");
+  writeFileSync(file, "OLD=1\n", { mode: 0o644 });
+  chmodSync(file, 0o644);
+  const { stdout, stop } = await start(["--write-env", file]);
+  try {
+    const info = JSON.parse(stdout.trim().split("\n")[0]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toContain(`AGENTCORE_TOKEN=${info.token}\n`);
+    expect(readFileSync(file, "utf8")).not.toContain("OLD=1");
+  } finally {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -18,6 +18,15 @@ describe("routes and runtime identifiers", () => {
     expect((await h.post("invocations", { body: { prompt: "a" }, query: "qualifier=DEFAULT" })).status).toBe(200);
   });
 
+  it("answers HEAD /ping as GET /ping, without a body (a health check probing with HEAD saw 404)", async () => {
+    const head = await fetch(`${h.emu.url}/ping`, { method: "HEAD" });
+    const get = await fetch(`${h.emu.url}/ping`);
+    expect([head.status, head.headers.get("content-type")]).toEqual([200, get.headers.get("content-type")]);
+    expect(await head.text()).toBe("");
+    expect(get.status).toBe(200);
+    await get.text();
+  });
+
   it("accepts the bare runtime id with accountId", async () => {
     const res = await fetch(`${h.emu.url}/runtimes/my_agent-XyZ0123456/invocations?accountId=111122223333`, {
       method: "POST",
