@@ -96,14 +96,30 @@ export class RequestPipeline {
     private readonly routes: Routes,
   ) {}
 
+  /**
+   * Per connection, the answer in progress. node:http hands over a pipelined request at once but sends its answer
+   * only after the ones before it: handled at once, it took effect (a session created, a stop cutting the stream
+   * before it) while its answer waited, lost with a connection that stream's end closed. It waits its turn instead.
+   */
+  private readonly answering = new WeakMap<object, Promise<void>>();
+
   /** node:http's request listener. */
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (this.closing) {
       req.socket.destroy();
       return;
     }
-    const ex = this.open(req, res);
-    this.run(ex, this.dispatch(ex));
+    const connection = req.socket;
+    const before = this.answering.get(connection);
+    this.answering.set(connection, new Promise<void>((resolve) => res.once("close", () => resolve())));
+    const start = () => {
+      // the connection went while this request waited: nobody is left to answer
+      if (this.closing || connection.destroyed) return void connection.destroy();
+      const ex = this.open(req, res);
+      this.run(ex, this.dispatch(ex));
+    };
+    if (before) void before.then(start);
+    else start();
   };
 
   /** onRequest: the request's record and exchange, logged when its response closes. */

@@ -165,6 +165,9 @@ async function listen(
   // (explicitly: with requestTimeout 0, node:http's default headersTimeout is min(60 s, requestTimeout), i.e. none)
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, pipeline.onRequest);
   server.on("upgrade", endpoints.onUpgrade);
+  // no count limit (node's default drops headers past 2,000 without a word: a session id after them went unchecked);
+  // maxHeaderSize bounds them
+  server.maxHeadersCount = 0;
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(pipeline, err, socket));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

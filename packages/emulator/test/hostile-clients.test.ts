@@ -250,6 +250,51 @@ describe("body slots (each test here failed before its fix)", () => {
   });
 });
 
+describe("pipelined requests and many headers (each failed before its fix)", () => {
+  it("pipelined requests are handled in turn: a stop after a stream waits for it, every answer arrives", async () => {
+    // (all three were handled at once: the stop cut A's stream by closing the connection, so B's answer and the
+    // stop's never came, though B's agent ran and both were recorded as 200)
+    const h = await start();
+    try {
+      const [A, B] = [sessionId("pipelined-a"), sessionId("pipelined-b")];
+      const post = (op: string, sid: string, body: string, extra = "") =>
+        `POST ${opPath(h, op)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Type: application/json\r\n` +
+        `${SESSION}: ${sid}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+      const got = await rawExchange(
+        portOf(h),
+        [
+          post("invocations", A, JSON.stringify({ prompt: "one two three four five", delayMs: 50 }), "Accept: text/event-stream\r\n"),
+          post("invocations", B, JSON.stringify({ prompt: "for B" })),
+          post("stopruntimesession", A, "{}", "Connection: close\r\n"),
+        ].join(""),
+        { waitMs: 5000 },
+      );
+      expect([...got.text.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1])).toEqual(["200", "200", "200"]);
+      expect(got.text).toContain("five");
+      expect(got.text).toContain("You said: for B");
+      expect(h.emu.requests.map((r) => [r.op, r.sessionId, r.status])).toEqual([
+        ["invocations", A, 200],
+        ["invocations", B, 200],
+        ["stopruntimesession", A, 200],
+      ]);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it("a session id after 2,100 other headers is still checked (node dropped headers past 2,000)", async () => {
+    const h = await start();
+    try {
+      const many = Array.from({ length: 2100 }, (_, i) => `X-H${i}: v\r\n`).join("");
+      const got = await rawExchange(portOf(h), `POST ${opPath(h, "invocations")} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.token}\r\nContent-Length: 2\r\n${many}${SESSION}: short\r\nConnection: close\r\n\r\n{}`);
+      const answer = head(got.text);
+      expect([answer.status, answer.headers["x-amzn-errortype"]?.split(":")[0]]).toEqual([400, "ValidationException"]);
+    } finally {
+      await h.emu.close();
+    }
+  });
+});
+
 describe("stalled uploads", () => {
   it("(was a defect) a body that stops coming is answered 408 after bodyIdleTimeoutSeconds and its connection closed", async () => {
     const h = await start({ bodyIdleTimeoutSeconds: 0.3 });
