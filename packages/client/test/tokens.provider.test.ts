@@ -1,5 +1,5 @@
 import http from "node:http";
-import { RuntimeClient, UnauthorizedException, type TokenProvider } from "@agentcore-runtime/client";
+import { getWebSocketConnection, RuntimeClient, UnauthorizedException, type AgentRuntimeError, type TokenProvider } from "@agentcore-runtime/client";
 import { tokenSource, REFRESH_AHEAD_MS } from "../src/tokens/cache";
 import { startServer, type TestServer } from "./helpers/server";
 import { commandFor, fastRetries, rejectionOf, succeed } from "./helpers/resilience";
@@ -35,6 +35,7 @@ function numberedProvider(options: { delayMs?: number; expiresInMs?: number } = 
   };
   return { provider, calls };
 }
+const ARN_FOR_WS = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-abcdefghij";
 const sentTokens = () => server.requests.map((r) => r.headers.authorization);
 
 describe("401 → forceRefresh → one more attempt", () => {
@@ -95,6 +96,61 @@ describe("401 → forceRefresh → one more attempt", () => {
   });
 });
 
+describe("a 401 refresh is once per call, and one memo per client", () => {
+  test("a server answering 401 and 503 in turn: the token is refreshed once in the call, not on every retry", async () => {
+    // (each retry refreshed and sent again: 2 × maxAttempts requests, a provider call per attempt)
+    let n = 0;
+    const flapping = await startServer((_req, res) => {
+      if (n++ % 2 === 0) {
+        res.writeHead(401, { "content-type": "application/json", "x-amzn-errortype": "UnauthorizedException" });
+        return void res.end(JSON.stringify({ message: "Invalid JWT" }));
+      }
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "unavailable" }));
+    });
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: flapping.url, token: provider, maxAttempts: 3, retryStrategy: fastRetries({ maxAttempts: 3 }) });
+    try {
+      const error = await rejectionOf(c.send(commandFor("stop")));
+      expect(error.name).toBe("UnauthorizedException");
+      // 401 → refresh → 503, retried → 401: refused, the call's refresh spent
+      expect(flapping.requests).toHaveLength(3);
+      expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+      expect(error.$metadata.attempts).toBe(3);
+    } finally {
+      c.destroy();
+      await flapping.close();
+    }
+  });
+
+  test("the next call may refresh again", async () => {
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    await rejectionOf(c.send(commandFor("stop")));
+    valid.add("token-3-abcdefgh");
+    const out = await c.send(commandFor("stop"));
+    c.destroy();
+    expect(out.statusCode).toBe(200);
+    expect(calls.map((x) => x.forceRefresh)).toEqual([false, true, true]);
+    expect(sentTokens().slice(2)).toEqual(["Bearer token-2-abcdefgh", "Bearer token-3-abcdefgh"]);
+  });
+
+  test("a client's HTTP calls and WebSocket connections share its token memo (a refused token is not handed on)", async () => {
+    // (each kept its own: the provider was asked again for WebSockets, which went on with a token refused by HTTP)
+    valid.add("token-1-abcdefgh");
+    const { provider, calls } = numberedProvider();
+    const c = new RuntimeClient({ endpoint: server.url, token: provider });
+    await c.send(commandFor("stop"));
+    expect((await getWebSocketConnection({ runtimeArn: ARN_FOR_WS }, c)).headers.Authorization).toBe("Bearer token-1-abcdefgh");
+    expect(calls).toHaveLength(1);
+    valid = new Set(["token-2-abcdefgh"]);
+    await c.send(commandFor("stop"));
+    expect((await getWebSocketConnection({ runtimeArn: ARN_FOR_WS }, c)).headers.Authorization).toBe("Bearer token-2-abcdefgh");
+    expect(calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+    c.destroy();
+  });
+});
+
 describe("memoised, one in-flight fetch shared", () => {
   test("concurrent sends share one token fetch", async () => {
     valid.add("token-1-abcdefgh");
@@ -134,6 +190,31 @@ describe("memoised, one in-flight fetch shared", () => {
     expect((await c.send(commandFor("stop"))).statusCode).toBe(200);
     c.destroy();
     expect(n).toBe(2);
+  });
+
+  test("a result whose token or expiresAt getter throws is a TokenProviderError, the token kept out of it", async () => {
+    // (a plain Error escaped, quoting the token)
+    const results = [
+      {
+        get token(): string {
+          throw new Error("no token today");
+        },
+      },
+      {
+        token: "tok-abcdefgh-secret",
+        get expiresAt(): Date {
+          throw new Error("no expiry for tok-abcdefgh-secret");
+        },
+      },
+    ];
+    for (const result of results) {
+      const c = new RuntimeClient({ endpoint: server.url, token: async () => result as { token: string } });
+      const error = await rejectionOf(c.send(commandFor("stop")));
+      c.destroy();
+      expect(error.name).toBe("TokenProviderError");
+      expect(JSON.stringify(error) + String((error as AgentRuntimeError).cause)).not.toContain("tok-abcdefgh-secret");
+    }
+    expect(server.requests).toHaveLength(0);
   });
 
   test("a token with CR/LF from a provider is refused before anything is sent", async () => {

@@ -6,7 +6,7 @@ import { clientError, ClientErrorNames, UnauthorizedException } from "../protoco
 import { withFields } from "../protocol/objects";
 import { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 import { checkToken } from "../protocol/validate";
-import { tokenSource, type TokenSource } from "../tokens/cache";
+import { tokenSourceFor, type TokenSource } from "../tokens/cache";
 
 /** The names the AWS SDK gives its signing middleware (finalizeRequest), for `addRelativeTo` and `remove`. */
 export const SIGNING_ALIASES = ["httpSigningMiddleware", "awsAuthMiddleware", "tokenMiddleware"];
@@ -44,6 +44,9 @@ function perCallToken(input: unknown): string | undefined {
  */
 export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfig): FinalizeRequestMiddleware<any, any> {
   let source: TokenSource | undefined;
+  // calls whose token was already refreshed after a 401: once per call, not per attempt (a server answering 401
+  // and 503 in turn had the provider asked on every retry, twice maxAttempts requests in all)
+  const refreshed = new WeakSet<object>();
   let warnedInsecure = false;
   // the last plain-http host checked, and whether it is loopback (a client sends to one host, call after call)
   let lastHost: string | undefined;
@@ -108,13 +111,14 @@ export function bearerAuthMiddleware(config: RuntimeClientConfig | ResolvedConfi
       if (perCall !== undefined) return send(perCall);
       // a fixed token needs no memo, no wait and no refresh
       if (typeof token === "string") return send(token);
-      const provided = (source ??= tokenSource(token!));
+      const provided = (source ??= tokenSourceFor(config, token!));
       return (async () => {
         const first = await provided.get(false, undefined, context.abort);
         try {
           return await send(first);
         } catch (e) {
-          if (!provided.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e)) throw e;
+          if (!provided.refreshable || context.abort.aborted || !UnauthorizedException.isInstance(e) || refreshed.has(context)) throw e;
+          refreshed.add(context);
           context.logger?.info?.(`agentcore: ${context.commandName} got 401; refreshing the token and sending once more`);
           return send(await provided.get(true, first, context.abort));
         }

@@ -12,7 +12,7 @@ export { heldSecret, redact, scrubSecrets } from "../protocol/redact";
 export { uuidv4 } from "../protocol/uuid";
 export { checkToken, LIMITS } from "../protocol/validate";
 export { endpointFromEnvironment } from "../runtime/runtimeConfig";
-export { tokenSource } from "../tokens/cache";
+export { tokenSourceFor } from "../tokens/cache";
 export { startTimer } from "../protocol/timers";
 export { followSignal, listenToSignal, unlessAborted } from "../protocol/abort";
 

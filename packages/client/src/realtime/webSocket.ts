@@ -4,7 +4,6 @@ import type { RuntimeClient } from "../RuntimeClient";
 import type { RuntimePath } from "../commands/serde";
 import type { WebSocketClosedError } from "../protocol/errors";
 import { nodeSocketFactory, wsSocketFactory } from "../runtime/webSocketRuntime";
-import type { TokenSource } from "../tokens/cache";
 import type { Abort } from "../protocol/abort";
 import type { Logger, ResolvedConfig, RuntimeClientConfig, RuntimeContext, TokenProvider } from "../types";
 import {
@@ -27,7 +26,7 @@ import {
   sessionIdFor,
   SESSION_HEADER,
   startTimer,
-  tokenSource,
+  tokenSourceFor,
   UnauthorizedException,
   unlessAborted,
 } from "./internals";
@@ -92,8 +91,6 @@ interface TokenGetter {
   readonly refreshable: boolean;
 }
 
-/** Memoised token sources per client (and per plain config object), so a provider is not asked on every connect. */
-const sources = /* @__PURE__ */ new WeakMap<object, TokenSource>();
 /** Configs already warned about plain ws:// to a host that is not loopback. */
 const warned = /* @__PURE__ */ new WeakSet<object>();
 
@@ -117,9 +114,7 @@ function tokensFor(input: WebSocketConnectionInput, config: WebSocketConfig | un
   }
   if (token === undefined || holder === undefined) return { refreshable: false, get: async () => undefined };
   if (typeof token === "string") return { refreshable: false, get: async () => checkToken(token) };
-  let source = sources.get(holder);
-  if (!source) sources.set(holder, (source = tokenSource(token)));
-  const memo = source;
+  const memo = tokenSourceFor(holder, token);
   return { refreshable: true, get: (force, rejected, abort) => memo.get(force, rejected, abort) };
 }
 

@@ -59,9 +59,17 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
   const issued: string[] = [];
 
   const fetches = sharedFetches<string>(async (forceRefresh, fetch) => {
-    let value: Awaited<ReturnType<TokenProvider>>;
+    let fetched: { token: unknown; expiresAt: number | undefined };
+    // the result's token once read, removed from the error of an expiresAt getter that throws (it may quote it)
+    let seen: unknown;
     try {
-      value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }), fetch);
+      const value = await within(PROVIDER_TIMEOUT_MS, "token", () => token({ forceRefresh }), fetch);
+      // (inside the try: a result whose getter throws is the provider failing, not a plain Error escaping)
+      if (typeof value === "string") fetched = { token: value, expiresAt: undefined };
+      else {
+        seen = value?.token;
+        fetched = { token: seen, expiresAt: expiryOf(value?.expiresAt) };
+      }
     } catch (e) {
       const at = now();
       const held = current;
@@ -72,21 +80,21 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
         if (held.expiresAt !== undefined) held.refreshAt = Math.min(held.expiresAt, at + refreshRetryDelay(held.failures));
         return held.token;
       }
-      throw providerError(e, issued);
+      throw providerError(e, typeof seen === "string" && seen ? [...issued, seen] : issued);
     }
-    const fetched = typeof value === "string" ? { token: value, expiresAt: undefined } : { token: value?.token, expiresAt: expiryOf(value?.expiresAt) };
     try {
       checkToken(fetched.token);
     } catch (e) {
       throw redact(e, typeof fetched.token === "string" ? [...issued, fetched.token, fetched.token.trim()] : issued);
     }
     const expiresAt = Number.isFinite(fetched.expiresAt) ? fetched.expiresAt : undefined;
+    const fresh = fetched.token as string;
     const at = now();
     const refreshAt = expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - at) / 2));
-    current = { token: fetched.token, expiresAt, refreshAt };
-    if (!issued.includes(fetched.token)) issued.push(fetched.token);
+    current = { token: fresh, expiresAt, refreshAt };
+    if (!issued.includes(fresh)) issued.push(fresh);
     if (issued.length > REMEMBERED_TOKENS) issued.shift();
-    return fetched.token;
+    return fresh;
   });
   const { wait } = fetches;
 
@@ -115,6 +123,21 @@ export function tokenSource(token: string | TokenProvider, now: () => number = D
       return wait(fetch, abort);
     },
   };
+}
+
+// One memo per client (its config object, or a plain config given to connectWebSocket) and provider: the client's
+// HTTP calls and its WebSocket connections share it, so a token refreshed after a 401 on one is the token the
+// other sends (each kept its own, and a connection went on with the token a call had seen refused).
+const memos = /* @__PURE__ */ new WeakMap<object, { provider: TokenProvider; source: TokenSource }>();
+
+/** `tokenSource(provider)`, the same one for every caller holding the same config object and provider. */
+export function tokenSourceFor(holder: object, token: string | TokenProvider): TokenSource {
+  if (typeof token !== "function") return tokenSource(token);
+  const held = memos.get(holder);
+  if (held?.provider === token) return held.source;
+  const source = tokenSource(token);
+  memos.set(holder, { provider: token, source });
+  return source;
 }
 
 /**
