@@ -190,7 +190,45 @@ describe("failures are TokenProviderErrors that never contain the secret or a to
   });
 });
 
+describe("bounds of a token request (from a review)", () => {
+  test("a timeout of 0, negative, NaN, null or not a number is refused up front (each was no limit at all)", () => {
+    for (const timeout of [0, -1, NaN, null, "100"]) {
+      expect(() => fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET, timeout: timeout as number })).toThrow(
+        expect.objectContaining({ name: "TokenProviderError", message: expect.stringContaining("timeout must be a positive number") }),
+      );
+    }
+    expect(() => fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET, timeout: Infinity })).not.toThrow();
+    expect(() => fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET, timeout: undefined })).not.toThrow();
+  });
+
+  test("a body over 1 MiB is not read on: a success is refused, an error page reported from its first bytes", async () => {
+    // (a 400 MiB success was read whole and accepted; a 200 MiB error page was read whole for a 200-character message)
+    next = { status: 200, body: JSON.stringify({ access_token: "big-token-xyzxyzxyz", expires_in: 3600, padding: "p".repeat(2 * 1024 * 1024) }) };
+    const big = await rejectionOf(fetchToken(fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET })));
+    expect(big.name).toBe("TokenProviderError");
+    expect(big.message).toMatch(/HTTP 200 with a body over 1048576 bytes/);
+    next = { status: 502, body: `<html><body>Bad gateway ${"x".repeat(2 * 1024 * 1024)}</body></html>`, contentType: "text/html" };
+    const page = await rejectionOf(fetchToken(fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET })));
+    expect(page.message).toMatch(/HTTP 502: a non-JSON body: Bad gateway x/);
+    expect((page as { tokenEndpointStatus?: number }).tokenEndpointStatus).toBe(502);
+  });
+
+  test("an expires_in past what a Date holds is no expiry (it was an Invalid Date)", async () => {
+    next = { status: 200, body: JSON.stringify({ access_token: "long-lived-xyzxyzxyz", expires_in: 1e300 }) };
+    expect(await fetchToken(fromOAuthClientCredentials({ tokenUrl: tokenUrl(), clientId: CLIENT_ID, clientSecret: SECRET }))).toEqual({ token: "long-lived-xyzxyzxyz" });
+  });
+});
+
 describe("fromCognitoClientCredentials", () => {
+  test("a prefix or region that is not one is refused: both go into the host the secret is sent to", () => {
+    // (a region of "us-east-1.attacker.example#" sent the client secret to my-pool.auth.us-east-1.attacker.example)
+    for (const [domain, region] of [["my-pool", "us-east-1.attacker.example#"], ["my-pool", "attacker.example/"], ["my-pool", "US-EAST-1"], ["my_pool@evil", "us-east-1"], ["-pool", "us-east-1"]]) {
+      expect(() => cognitoTokenUrl(domain!, region)).toThrow(expect.objectContaining({ name: "TokenProviderError" }));
+      expect(() => fromCognitoClientCredentials({ domain, region, clientId: CLIENT_ID, clientSecret: SECRET })).toThrow(expect.objectContaining({ name: "TokenProviderError" }));
+    }
+    expect(cognitoTokenUrl("my-pool-2", "us-gov-west-1")).toBe("https://my-pool-2.auth.us-gov-west-1.amazoncognito.com/oauth2/token");
+  });
+
   test("the token URL for each way of naming the domain", () => {
     expect(cognitoTokenUrl("my-pool.auth.us-east-1.amazoncognito.com")).toBe("https://my-pool.auth.us-east-1.amazoncognito.com/oauth2/token");
     expect(cognitoTokenUrl("auth.example.com")).toBe("https://auth.example.com/oauth2/token");

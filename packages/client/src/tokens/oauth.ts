@@ -41,6 +41,47 @@ export interface CognitoClientCredentialsOptions extends Omit<OAuthClientCredent
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * Most bytes read of a token endpoint's body: an answer holds a token or an error, a few KB. A larger one is not
+ * read on (an error's page is cut, a success refused): one answer could otherwise take any amount of memory.
+ */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The latest time a Date holds (ECMAScript: 8.64e15 ms after 1970). */
+const MAX_DATE_MS = 8.64e15;
+
+/** A Cognito domain prefix and an AWS region as they may be written into a host name (PROTOCOL.md's pattern). */
+const COGNITO_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Up to `limit` bytes of a body as text, and whether there was more (then cancelled, not read). */
+async function readText(response: Response, limit: number): Promise<{ text: string; cut: boolean }> {
+  const reader = response.body?.getReader?.();
+  // a fetch of the caller's whose Response has no stream: its text() is all there is
+  if (!reader) return { text: await response.text(), cut: false };
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (length + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - length));
+      void reader.cancel().catch(() => undefined);
+      return { text: decodeAll(chunks), cut: true };
+    }
+    chunks.push(value);
+    length += value.byteLength;
+  }
+  return { text: decodeAll(chunks), cut: false };
+}
+
+function decodeAll(chunks: Uint8Array[]): string {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
 /** `tokenEndpointStatus`, not `statusCode`: the runtime did not answer, so retry rules for its statuses do not apply. */
 function tokenError(message: string, extra: { cause?: unknown; statusCode?: number; oauthError?: string; secrets?: string[] } = {}): AgentRuntimeError {
   const fields: Record<string, unknown> = {};
@@ -83,7 +124,10 @@ function scrubber(secrets: string[]): (text: string) => string {
  * result and asks again ahead of expiry or with `forceRefresh` after a 401.
  */
 export function fromOAuthClientCredentials(options: OAuthClientCredentialsOptions): TokenProvider {
-  const { clientId, clientSecret, scopes, clientAuthentication = "client_secret_basic", extraParams = {}, timeout = DEFAULT_TIMEOUT_MS } = options;
+  const { clientId, clientSecret, scopes, clientAuthentication = "client_secret_basic", extraParams = {} } = options;
+  const timeout = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : options.timeout;
+  // as the client's own timers: 0, negative or NaN was no limit at all, a request to a silent endpoint left open
+  if (typeof timeout !== "number" || !(timeout > 0)) throw tokenError(`timeout must be a positive number of milliseconds or Infinity, got ${String(timeout)}`);
   const url = checkTokenUrl(options.tokenUrl);
   if (typeof clientId !== "string" || !clientId) throw tokenError("clientId is required");
   if (typeof clientSecret !== "string" || !clientSecret) throw tokenError("clientSecret is required");
@@ -109,9 +153,10 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
     }
     const controller = new AbortController();
     // any value: Infinity is no limit, and one past setTimeout's 2^31-1 ms is waited in steps (not cut to 1 ms)
-    const stopTimer = timeout > 0 ? startTimer(timeout, () => controller.abort()) : undefined;
+    const stopTimer = startTimer(timeout, () => controller.abort());
     let status: number;
     let text: string;
+    let cut = false;
     let redirected = false;
     const started = Date.now();
     try {
@@ -121,7 +166,7 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
       status = response.status;
       redirected = response.type === "opaqueredirect" || (status >= 300 && status < 400);
       if (redirected) void response.body?.cancel().catch(() => undefined);
-      text = redirected ? "" : await response.text();
+      ({ text, cut } = redirected ? { text: "", cut: false } : await readText(response, MAX_BODY_BYTES));
     } catch (e) {
       const why = controller.signal.aborted ? `no response within ${timeout} ms` : describeFetchError(e);
       throw tokenError(`Could not get a token from ${endpoint}: ${why}`, { cause: controller.signal.aborted ? undefined : e, secrets });
@@ -135,7 +180,8 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
     }
     let body: Record<string, unknown> | undefined;
     try {
-      const parsed = JSON.parse(text);
+      // (a body cut at the limit is not JSON: an error page is still reported from its first bytes)
+      const parsed = cut ? undefined : JSON.parse(text);
       if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed;
     } catch {
       // reported below
@@ -153,11 +199,14 @@ export function fromOAuthClientCredentials(options: OAuthClientCredentialsOption
         oauthError: code,
       });
     }
+    if (cut) throw tokenError(`The token endpoint ${endpoint} answered HTTP ${status} with a body over ${MAX_BODY_BYTES} bytes: not a token response`, { statusCode: status });
     if (!body) throw tokenError(`The token endpoint ${endpoint} answered HTTP ${status} with a body that is not JSON`, { statusCode: status });
     if (!accessToken) throw tokenError(`The token endpoint ${endpoint} answered without an access_token`, { statusCode: status });
     const expiresIn = typeof body.expires_in === "string" ? Number(body.expires_in) : body.expires_in;
     // measured from when the request left, so a slow answer errs on the early side
-    const expiresAt = typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0 ? new Date(started + expiresIn * 1000) : undefined;
+    // (a lifetime past what a Date holds, 1e300 s, is no expiry: it made an Invalid Date)
+    const expiresMs = typeof expiresIn === "number" && expiresIn > 0 ? started + expiresIn * 1000 : NaN;
+    const expiresAt = expiresMs <= MAX_DATE_MS ? new Date(expiresMs) : undefined;
     return expiresAt ? { token: accessToken, expiresAt } : { token: accessToken };
   };
 }
@@ -177,6 +226,9 @@ export function cognitoTokenUrl(domain: string, region?: string): string {
   if (raw.includes("/")) throw tokenError(`domain '${raw}' must be a host name or a base URL, not a path`);
   if (raw.includes(".") || raw.includes(":")) return `https://${raw}/oauth2/token`;
   if (!region) throw tokenError(`domain '${raw}' is a bare prefix: pass the full host (${raw}.auth.<region>.amazoncognito.com) or set region`);
+  // both go into the host name the client secret is sent to: "us-east-1.attacker.example#" sent it elsewhere
+  if (!COGNITO_PREFIX.test(raw)) throw tokenError(`domain prefix '${raw}' must be lower-case letters, digits and hyphens`);
+  if (!REGION.test(region)) throw tokenError(`region '${region}' is not an AWS region (e.g. us-east-1)`);
   return `https://${raw}.auth.${region}.amazoncognito.com/oauth2/token`;
 }
 
