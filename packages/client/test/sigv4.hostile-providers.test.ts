@@ -209,6 +209,35 @@ describe("credential provider memo", () => {
     expect(e.message).toContain("[REDACTED]");
   });
 
+  test("(was a defect) credentials already expired, or inside the last minute, are fetched once per request, not twice", async () => {
+    for (const left of [-1000, 30_000]) {
+      let calls = 0;
+      const c = client(async () => {
+        calls++;
+        return { ...CREDS, accessKeyId: `ASIAREVIEW${calls}`, expiration: new Date(Date.now() + left) };
+      });
+      const before = server.requests.length;
+      for (let i = 0; i < 3; i++) await invoke(c);
+      // signed with what the provider gave for that request: it has nothing newer
+      const keys = server.requests.slice(before).map((r) => /Credential=([^/]+)/.exec(r.headers.authorization as string)![1]);
+      expect({ left, calls, keys }).toEqual({ left, calls: 3, keys: ["ASIAREVIEW1", "ASIAREVIEW2", "ASIAREVIEW3"] });
+    }
+  });
+
+  test("(was a defect) credentials with a CR or LF are a TokenProviderError before anything is sent (a NetworkError after it)", async () => {
+    const before = server.requests.length;
+    for (const bad of [{ ...CREDS, sessionToken: "IQoJ\r\nx-evil: 1" }, { ...CREDS, accessKeyId: "ASIA\nBAD" }]) {
+      // static credentials: when the middleware is made; from a provider: when the call fetches them
+      expect(() => sigv4Auth({ credentials: bad })).toThrow(expect.objectContaining({ name: "TokenProviderError" }));
+      const e = await invoke(client(async () => bad, { maxAttempts: 1 })).catch((x) => x);
+      expect([e.name, e.message, e.$metadata.attempts]).toEqual(["TokenProviderError", expect.stringMatching(/contains a control character/), 0]);
+      expect(JSON.stringify(e) + e.message).not.toContain("x-evil");
+      const ws = await getSignedWebSocketConnection({ runtimeArn: ARN }, { credentials: bad }).catch((x) => x);
+      expect(ws.name).toBe("TokenProviderError");
+    }
+    expect(server.requests.length).toBe(before);
+  });
+
   test("expiration as a string or an Invalid Date is refused with a clear TokenProviderError (not a crash, not a fetch per call)", async () => {
     const asString = client(async () => ({ ...CREDS, expiration: "2099-01-01T00:00:00Z" }) as unknown as AwsCredentials);
     const e = await invoke(asString).catch((x) => x);
@@ -258,6 +287,17 @@ describe("clock skew", () => {
     const r = await within(invoke(c), 5000);
     const sent = server.requests.length - before;
     expect({ status: r.error?.$metadata?.httpStatusCode ?? r.value?.$metadata.httpStatusCode, sent }).toEqual({ status: 200, sent: 2 });
+  });
+
+  test("(was a defect) a systemClockOffset that is not a number within a century is an InvalidParameterError everywhere (a RangeError from the WebSocket helpers)", async () => {
+    for (const offset of [NaN, Infinity, -Infinity, "1000", 1e20, 8.64e15]) {
+      expect(() => sigv4Auth({ credentials: CREDS, systemClockOffset: offset as number })).toThrow(expect.objectContaining({ name: "InvalidParameterError", field: "systemClockOffset" }));
+      for (const helper of [getSignedWebSocketConnection, getPresignedWebSocketUrl]) {
+        const e = await helper({ runtimeArn: ARN }, { credentials: CREDS, systemClockOffset: offset as number }).catch((x) => x);
+        expect([e.name, e.field]).toEqual(["InvalidParameterError", "systemClockOffset"]);
+      }
+    }
+    expect(() => sigv4Auth({ credentials: CREDS, systemClockOffset: -SKEW })).not.toThrow();
   });
 
   test("systemClockOffset given by hand is honoured (the server accepts it)", async () => {

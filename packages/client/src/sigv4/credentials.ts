@@ -26,7 +26,10 @@ export type AwsCredentialsSource = AwsCredentials | AwsCredentialsProvider;
 
 /** Credentials are refreshed this long before their `expiration` (the AWS SDK's own margin), in the background. */
 export const EXPIRATION_MARGIN_MS = 5 * 60_000;
-/** Credentials this close to their `expiration` are not signed with any more: a call waits for new ones. */
+/**
+ * Credentials this close to their `expiration` are not signed with any more: a call waits for new ones (and signs
+ * with what the provider then gives, once: a provider that has nothing newer is not asked twice per request).
+ */
 export const EXPIRATION_CUTOFF_MS = 60_000;
 /** How long a provider may take: past it, the calls waiting for it fail and the next call asks again. */
 export const CREDENTIALS_TIMEOUT_MS = 30_000;
@@ -34,11 +37,17 @@ export const CREDENTIALS_TIMEOUT_MS = 30_000;
 export interface CredentialCache {
   /** Credentials to sign with; with `abort`, the wait ends with its reason when it aborts. */
   get(abort?: Abort): Promise<AwsCredentials>;
-  /** The credentials `get` last gave, while they may still be signed with (the signer reads these). */
+  /**
+   * The credentials `get` last gave (the signer reads these, right after a `get`): a provider that answers with
+   * credentials already inside the last minute is not asked a second time for the same request.
+   */
   current(): AwsCredentials | undefined;
   /** The secrets of every credential seen so far (secret keys, session tokens), for redaction. */
   readonly secrets: Set<string>;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checked(value: unknown): AwsCredentials {
   const c = value as Partial<AwsCredentials> | null | undefined;
@@ -47,6 +56,13 @@ function checked(value: unknown): AwsCredentials {
   }
   if (c.sessionToken !== undefined && typeof c.sessionToken !== "string") {
     throw clientError(ClientErrorNames.token, "AWS credentials: sessionToken must be a string", { fields: { field: "credentials" } });
+  }
+  // each goes into a header (the key id in Authorization, the token as x-amz-security-token): a CR/LF there failed
+  // as a NetworkError after the request was counted as sent, and a signed WebSocket header carried it as it was
+  for (const name of ["accessKeyId", "secretAccessKey", "sessionToken"] as const) {
+    if (CONTROL.test(c[name] ?? "")) {
+      throw clientError(ClientErrorNames.token, `AWS credentials: ${name} contains a control character (CR, LF, …)`, { fields: { field: "credentials" } });
+    }
   }
   if (c.expiration !== undefined && !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))) {
     throw clientError(ClientErrorNames.token, "AWS credentials: expiration must be a valid Date", { fields: { field: "credentials" } });
@@ -112,7 +128,7 @@ export function credentialCache(source: AwsCredentialsSource): CredentialCache {
 
   return {
     secrets,
-    current: () => (usable(current) ? current : undefined),
+    current: () => current,
     get(abort) {
       if (current !== undefined) {
         const ms = left(current);

@@ -7,7 +7,7 @@ import { clientError, ClientErrorNames } from "../protocol/errors";
 import { redact, shareCallSecrets } from "../protocol/redact";
 import type { RuntimeContext } from "../types";
 import { credentialCache, type AwsCredentialsSource } from "./credentials";
-import { createSigner, signingDate, signingRegion, withHostHeader } from "./signer";
+import { checkClockOffset, createSigner, signingDate, signingRegion, withHostHeader } from "./signer";
 
 /** Options of `sigv4Auth` and `sigv4AuthMiddleware`. */
 export interface SigV4AuthOptions {
@@ -19,8 +19,9 @@ export interface SigV4AuthOptions {
   /** Signing region; default the runtime ARN's (else the host's, else the client's `region`). */
   region?: string | undefined;
   /**
-   * Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). Default 0. Corrected
-   * from the service's `Date` when it refuses a request for clock skew (the request is then signed again once).
+   * Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`), within ±100 years.
+   * Default 0. Corrected from the service's `Date` when it refuses a request for clock skew (the request is then
+   * signed again once).
    */
   systemClockOffset?: number | undefined;
 }
@@ -43,9 +44,7 @@ function checkOptions(options: SigV4AuthOptions): void {
   if (!options || typeof options !== "object" || options.credentials === undefined || options.credentials === null) {
     throw clientError(ClientErrorNames.invalidParameter, "sigv4Auth needs { credentials }: static AWS credentials or a credential provider", { fields: { field: "credentials" } });
   }
-  if (options.systemClockOffset !== undefined && !Number.isFinite(options.systemClockOffset)) {
-    throw clientError(ClientErrorNames.invalidParameter, "systemClockOffset must be a finite number of milliseconds", { fields: { field: "systemClockOffset" } });
-  }
+  checkClockOffset(options.systemClockOffset);
 }
 
 /**

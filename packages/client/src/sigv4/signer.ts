@@ -22,7 +22,7 @@ export function createSigner(cache: CredentialCache): SignatureV4 {
   return new SignatureV4({
     service: SIGNING_SERVICE,
     region: "us-east-1", // never used: every call passes signingRegion
-    // what the middleware just fetched (with its abort and deadline): signing never fetches a second time
+    // what the caller just fetched with get() (with its abort and deadline): signing never fetches a second time
     credentials: async () => cache.current() ?? cache.get(),
     sha256: Sha256,
     uriEscapePath: true,
@@ -62,6 +62,19 @@ export function withHostHeader(request: HttpRequest): HttpRequest {
   if (Object.keys(request.headers).some((name) => name.toLowerCase() === "host")) return request;
   const host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
   return new HttpRequest({ ...request, headers: withFields(request.headers, { host }) });
+}
+
+/** A century: a larger clock offset is a mistake, and one past a Date's range failed every call with a RangeError. */
+const MAX_CLOCK_OFFSET_MS = 100 * 365.25 * 24 * 3600 * 1000;
+
+/** Refuses a `systemClockOffset` that is not a number of milliseconds within a century, before anything is signed. */
+export function checkClockOffset(offset: unknown): void {
+  if (offset === undefined) return;
+  if (typeof offset !== "number" || !(Math.abs(offset) <= MAX_CLOCK_OFFSET_MS)) {
+    throw clientError(ClientErrorNames.invalidParameter, `systemClockOffset must be a finite number of milliseconds (within ±100 years), got ${quoteForMessage(offset)}`, {
+      fields: { field: "systemClockOffset" },
+    });
+  }
 }
 
 /** The signing date: now, corrected by the caller's clock offset (the AWS SDK's `systemClockOffset`). */

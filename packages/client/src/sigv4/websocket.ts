@@ -11,7 +11,7 @@ import { quoteForMessage } from "../protocol/validate";
 import { endpointFromEnvironment } from "../runtime/runtimeConfig";
 import type { Logger, ResolvedConfig } from "../types";
 import { credentialCache, type AwsCredentialsSource, type CredentialCache } from "./credentials";
-import { createSigner, signingDate, signingRegion } from "./signer";
+import { checkClockOffset, createSigner, signingDate, signingRegion } from "./signer";
 
 const INSPECT = /* @__PURE__ */ Symbol.for("nodejs.util.inspect.custom");
 const SHELL_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$/;
@@ -43,7 +43,7 @@ export interface SigV4WebSocketOptions {
   allowInsecureHttp?: boolean | undefined;
   /** Receives the warning `allowInsecureHttp` logs; console- or pino-compatible. */
   logger?: Logger | undefined;
-  /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`). */
+  /** Milliseconds added to the local clock when signing (the AWS SDK's `systemClockOffset`), within ±100 years. */
   systemClockOffset?: number | undefined;
 }
 
@@ -131,9 +131,11 @@ export async function getSignedWebSocketConnection(input: SignedWebSocketInput, 
   const secrets = new Set<string>();
   let cache: CredentialCache | undefined;
   try {
+    checkClockOffset(options?.systemClockOffset);
     const { info, url, region } = target(input, options);
     const entry = signerFor(options.credentials);
     cache = entry.cache;
+    await cache.get();
     const host = url.host;
     const signed = await entry.signer.sign(
       { method: "GET", protocol: "https:", hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: queryOf(url), headers: { host, ...info.headers } } as unknown as HttpRequest,
@@ -168,9 +170,11 @@ export async function getPresignedWebSocketUrl(input: SignedWebSocketInput, opti
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGNED_EXPIRES) {
       throw clientError(ClientErrorNames.invalidParameter, `expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGNED_EXPIRES}, got ${quoteForMessage(expiresIn)}`, { fields: { field: "expiresIn" } });
     }
+    checkClockOffset(options?.systemClockOffset);
     const { info, url, region } = target(input, options);
     const entry = signerFor(options.credentials);
     cache = entry.cache;
+    await cache.get();
     const operation = queryOf(url);
     const date = signingDate(options.systemClockOffset);
     const presigned = await entry.signer.presign(
