@@ -238,6 +238,14 @@ describe("credential provider memo", () => {
     expect(server.requests.length).toBe(before);
   });
 
+  test("(was a defect) a presigned URL's expiresAt is when the credentials expire, if that is sooner than expiresIn", async () => {
+    const expiration = new Date(Date.now() + 90_000);
+    const soon = await getPresignedWebSocketUrl({ runtimeArn: ARN }, { credentials: { ...CREDS, expiration }, expiresIn: 300 });
+    expect(soon.expiresAt.getTime()).toBe(expiration.getTime());
+    const later = await getPresignedWebSocketUrl({ runtimeArn: ARN }, { credentials: { ...CREDS, expiration: new Date(Date.now() + 3600_000) }, expiresIn: 300 });
+    expect(Math.abs(later.expiresAt.getTime() - (Date.now() + 300_000))).toBeLessThan(5_000);
+  });
+
   test("expiration as a string or an Invalid Date is refused with a clear TokenProviderError (not a crash, not a fetch per call)", async () => {
     const asString = client(async () => ({ ...CREDS, expiration: "2099-01-01T00:00:00Z" }) as unknown as AwsCredentials);
     const e = await invoke(asString).catch((x) => x);

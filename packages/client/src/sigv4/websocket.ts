@@ -188,7 +188,10 @@ export async function getPresignedWebSocketUrl(input: SignedWebSocketInput, opti
     for (const name of auth) if (q[name] !== undefined) pairs.push([name, q[name]]);
     const signedUrl = `${url.protocol}//${url.host}${url.pathname}?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&")}`;
     const secrets = [...cache.secrets, q["X-Amz-Signature"]];
-    const result = { url: signedUrl, headers: {}, protocols: [], sessionId: info.sessionId, expiresAt: new Date(date.getTime() + expiresIn * 1000) };
+    // the URL stops working when its expiresIn is over, or sooner when the credentials signing it expire
+    const credentialsEnd = cache.current()?.expiration?.getTime() ?? Infinity;
+    const expiresAt = new Date(Math.min(date.getTime() + expiresIn * 1000, credentialsEnd));
+    const result = { url: signedUrl, headers: {}, protocols: [], sessionId: info.sessionId, expiresAt };
     return hidden(result, () => ({ ...result, url: redact(signedUrl.replace(/(X-Amz-(?:Signature|Security-Token)=)[^&]*/g, "$1[REDACTED]"), secrets) }));
   } catch (e) {
     throw redact(e, cache?.secrets);
