@@ -19,7 +19,7 @@ export interface SentCounter {
 }
 
 /** The default Node handler can say whether a request still waits in its pool for a socket. */
-type PoolAware = HttpHandler & { waitingForSocket?(request: HttpRequest): boolean; takesLightAbort?: boolean };
+type PoolAware = HttpHandler & { waitingForSocket?(request: HttpRequest): boolean; connecting?(request: HttpRequest): boolean; takesLightAbort?: boolean };
 
 /**
  * Maps what an HTTP handler throws before a response into a typed error (NetworkError or
@@ -105,6 +105,11 @@ export async function transport(request: HttpRequest, context: RuntimeContext, s
     watchdog.arm(ms, () => {
       // a request the connection pool never gave a socket was never sent: say so, it is not a slow server
       const queued = http.waitingForSocket?.(request) === true;
+      // nor was one whose connection never got made (no connectionTimeout: SYNs dropped, a TLS handshake stalled)
+      if (!queued && http.connecting?.(request) === true) {
+        const message = `No connection to ${request.hostname} within ${ms} ms (${option}; set connectionTimeout to bound the connect alone): the request was never sent`;
+        return attempt.abort(decideRetryable(clientError(ClientErrorNames.connectionTimeout, message, { fields: { code: "ETIMEDOUT", beforeResponse: true } }), context));
+      }
       const message = queued
         ? `The request waited ${ms} ms (${option}) for a free connection and was never sent: all maxSockets connections to ${request.hostname} are in use (raise maxSockets, or close streams you no longer read)`
         : `No response headers within ${ms} ms (${option})`;

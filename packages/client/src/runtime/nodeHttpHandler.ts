@@ -50,6 +50,8 @@ export class NodeRequestHandler implements HttpHandler {
   #httpsAgent: HttpsAgent | undefined;
   readonly #options: NodeHandlerOptions;
   #warnedAt = -Infinity;
+  /** Requests whose new socket is still connecting (TCP, then TLS for https). */
+  readonly #connecting = new WeakSet<HttpRequest>();
 
   constructor(modules: NodeModules, options: NodeHandlerOptions = {}) {
     this.#modules = modules;
@@ -79,14 +81,25 @@ export class NodeRequestHandler implements HttpHandler {
       // a connection that fails after part of the response head came (a status line, a few headers) is not a
       // failure "before any response": the agent ran. The error says how many bytes came, so it is not retried.
       let readBefore: number | undefined;
-      req.once("socket", (socket) => (readBefore = socket.bytesRead));
+      req.once("socket", (socket) => {
+        readBefore = socket.bytesRead;
+        if (socket.connecting) this.#whileConnecting(req, request, socket, secure);
+      });
+      const fail = (e: Error & { responseBytes?: number }) => {
+        const read = readBefore === undefined ? 0 : (req.socket?.bytesRead ?? readBefore) - readBefore;
+        if (read > 0) e.responseBytes = read;
+        reject(e);
+      };
       req.on("error", (e: Error & { responseBytes?: number }) => {
         // after the head: the body's own failure (a malformed chunk: HPE_INVALID_CHUNK_SIZE), which the body would
         // otherwise report as a bare "aborted" connection
         if (incoming) return void incoming.destroy(e);
-        const read = readBefore === undefined ? 0 : (req.socket?.bytesRead ?? readBefore) - readBefore;
-        if (read > 0) e.responseBytes = read;
-        reject(e);
+        fail(e);
+      });
+      // closed with neither a response nor an error (a 101 Switching Protocols this request did not ask for: Node
+      // destroys the socket without a word): the call failed, it does not wait out its timeout (settled calls ignore this)
+      req.once("close", () => {
+        if (!incoming) fail(Object.assign(new Error("The connection closed without a response (the server switched protocols or dropped it)"), { code: "ECONNRESET" }));
       });
       if (abortSignal) {
         const onAbort = () => {
@@ -99,7 +112,7 @@ export class NodeRequestHandler implements HttpHandler {
         } else abortSignal.onabort = onAbort;
       }
       (req as Sent)[SENT] = request;
-      this.#watchSocket(req, agent, options);
+      this.#watchSocket(agent, options);
       try {
         if (body != null && typeof (body as { pipe?: unknown }).pipe === "function") (body as { pipe(to: ClientRequest): unknown }).pipe(req);
         else req.end(body == null || (body as Uint8Array | string).length === 0 ? undefined : (body as Uint8Array | string));
@@ -147,20 +160,36 @@ export class NodeRequestHandler implements HttpHandler {
     return (this.#httpAgent = pooled(new http.Agent(agentOptions)));
   }
 
-  /** The pool warning, when the pool is capped, and the connect timeout, only while a new socket connects. */
-  #watchSocket(req: ClientRequest, agent: HttpAgent | HttpsAgent, options: RequestOptions): void {
-    const { connectionTimeout } = this.#options;
+  /** The pool warning, when the pool is capped. */
+  #watchSocket(agent: HttpAgent | HttpsAgent, options: RequestOptions): void {
     if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent, agent.getName(options));
-    if (connectionTimeout === undefined || connectionTimeout >= LONGEST_CONNECT_TIMEOUT) return;
-    req.once("socket", (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => {
-        req.destroy(Object.assign(new Error(`Socket timed out without establishing a connection within ${connectionTimeout} ms`), { name: "TimeoutError" }));
-      }, connectionTimeout);
-      const clear = () => clearTimeout(timer);
-      socket.once("connect", clear);
-      req.once("close", clear);
-    });
+  }
+
+  /**
+   * A new socket, until it is connected: for https that is when its TLS handshake is done, which the connect
+   * timeout covers too (RETRIES.md; it stopped at the TCP connect, so a stalled handshake waited out the headers'
+   * timeout as a RequestTimeoutError, not retried), and `connecting` says so meanwhile.
+   */
+  #whileConnecting(req: ClientRequest, request: HttpRequest, socket: Socket, secure: boolean): void {
+    const { connectionTimeout } = this.#options;
+    this.#connecting.add(request);
+    const timer =
+      connectionTimeout === undefined || connectionTimeout >= LONGEST_CONNECT_TIMEOUT
+        ? undefined
+        : setTimeout(() => {
+            req.destroy(Object.assign(new Error(`Socket timed out without establishing a connection within ${connectionTimeout} ms`), { name: "TimeoutError" }));
+          }, connectionTimeout);
+    const connected = () => {
+      clearTimeout(timer);
+      this.#connecting.delete(request);
+    };
+    socket.once(secure ? "secureConnect" : "connect", connected);
+    req.once("close", connected);
+  }
+
+  /** Whether `request` (the object given to `handle`) has a socket that is still connecting: nothing was sent. */
+  connecting(request: HttpRequest): boolean {
+    return this.#connecting.has(request);
   }
 
   /** Warns (to the logger, at most every 15 s) when requests to one host queue behind its full pool: twice as many as sockets. */

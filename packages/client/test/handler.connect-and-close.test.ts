@@ -1,0 +1,79 @@
+/**
+ * The default Node handler's connection phase and its end without a response (from a review, each reproduced
+ * first): connectionTimeout stopped at the TCP connect, so a TLS handshake that stalled waited out the headers'
+ * timeout and failed as a RequestTimeoutError that invoke and commands do not retry, although nothing was sent; a
+ * connection that never got made, with no connectionTimeout set, was reported the same way; and an unexpected
+ * 101 Switching Protocols left the call waiting for its timeout (Node destroys the socket without an error).
+ */
+import net from "node:net";
+import { InvokeCommand, RuntimeClient, type AgentRuntimeError } from "@agentcore-runtime/client";
+import { ARN, SESSION, TOKEN } from "./helpers/server";
+import { rejectionOf } from "./helpers/resilience";
+
+/** A TCP server that speaks only as `speak` says (by default: never, not even TLS). */
+async function tcpServer(speak: (socket: net.Socket) => void = () => undefined) {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => undefined);
+    speak(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    sockets,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const invoke = () => new InvokeCommand({ runtimeArn: ARN, sessionId: SESSION, payload: { q: 1 } });
+
+describe("a TLS handshake that never completes", () => {
+  test("connectionTimeout covers it: a ConnectionTimeoutError, retried as a connection that was never made", async () => {
+    const server = await tcpServer();
+    const client = new RuntimeClient({ endpoint: `https://127.0.0.1:${server.port}`, token: TOKEN, connectionTimeout: 200, maxAttempts: 2 });
+    try {
+      // (the requestTimeout is far above the connect's: a wait for it fails the test)
+      const error: AgentRuntimeError = await rejectionOf(client.send(invoke(), { requestTimeout: 20_000 }));
+      expect(error.name).toBe("ConnectionTimeoutError");
+      expect(error.$metadata.attempts).toBe(2);
+      expect(server.sockets).toHaveLength(2);
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+
+  test("without a connectionTimeout, the headers' timeout still says no connection was made (never sent, so retried)", async () => {
+    const server = await tcpServer();
+    const client = new RuntimeClient({ endpoint: `https://127.0.0.1:${server.port}`, token: TOKEN, maxAttempts: 2 });
+    try {
+      const error: AgentRuntimeError & { beforeResponse?: boolean } = await rejectionOf(client.send(invoke(), { requestTimeout: 200 }));
+      expect([error.name, error.beforeResponse]).toEqual(["ConnectionTimeoutError", true]);
+      expect(error.message).toMatch(/No connection to 127\.0\.0\.1 within 200 ms \(requestTimeout.*never sent/);
+      expect(error.$metadata.attempts).toBe(2);
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
+
+test("an unexpected 101 Switching Protocols fails the call at once (it waited for its timeout), and is not retried", async () => {
+  const server = await tcpServer((socket) => socket.once("data", () => socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")));
+  const client = new RuntimeClient({ endpoint: `http://127.0.0.1:${server.port}`, token: TOKEN, maxAttempts: 3 });
+  try {
+    const error: AgentRuntimeError = await rejectionOf(client.send(invoke(), { requestTimeout: 20_000 }));
+    // the server answered: the request reached it, so it is not sent again
+    expect(error.name).toBe("NetworkError");
+    expect(error.message).toMatch(/closed without a response/);
+    expect(error.$metadata.attempts).toBe(1);
+  } finally {
+    client.destroy();
+    await server.close();
+  }
+});
