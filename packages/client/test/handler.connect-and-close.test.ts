@@ -5,8 +5,9 @@
  * connection that never got made, with no connectionTimeout set, was reported the same way; and an unexpected
  * 101 Switching Protocols left the call waiting for its timeout (Node destroys the socket without an error).
  */
+import http from "node:http";
 import net from "node:net";
-import { InvokeCommand, RuntimeClient, type AgentRuntimeError } from "@agentcore-runtime/client";
+import { InvokeCommand, RuntimeClient, StopSessionCommand, type AgentRuntimeError } from "@agentcore-runtime/client";
 import { ARN, SESSION, TOKEN } from "./helpers/server";
 import { rejectionOf } from "./helpers/resilience";
 
@@ -76,4 +77,44 @@ test("an unexpected 101 Switching Protocols fails the call at once (it waited fo
     client.destroy();
     await server.close();
   }
+});
+
+describe("a server that closes its connection after every response, without Connection: close", () => {
+  // (each request sent on the reused connection raced the server's FIN: about every other command failed with
+  // "socket hang up", never retried; the server had not received it)
+  async function closingServer() {
+    const received: string[] = [];
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        received.push(req.url!);
+        res.writeHead(200, { "content-type": "application/json" }).end("{}", () => req.socket.end());
+      });
+    });
+    server.on("connection", () => connections++);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    return { url, received, connections: () => connections, close: () => (server.closeAllConnections(), new Promise((r) => server.close(r))) };
+  }
+
+  test("its connections stop being reused after the first that fails: the calls after it go through", async () => {
+    const server = await closingServer();
+    const warnings: string[] = [];
+    // (one attempt each: what fails is not sent again, as a command on a reset is not)
+    const client = new RuntimeClient({ endpoint: server.url, token: TOKEN, maxAttempts: 1, logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} } });
+    let failed = 0;
+    try {
+      for (let i = 0; i < 30; i++) {
+        await client.send(new StopSessionCommand({ runtimeArn: ARN, sessionId: SESSION })).catch(() => failed++);
+      }
+      // at most the one request that met the first FIN (a race it may also win; the server may even have read it)
+      expect(failed).toBeLessThanOrEqual(1);
+      expect(server.received.length).toBeGreaterThanOrEqual(30 - failed);
+      if (failed) expect(warnings.join("\n")).toMatch(/closed a kept-alive connection as a request went out on it/);
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
 });

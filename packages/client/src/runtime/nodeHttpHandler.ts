@@ -31,6 +31,8 @@ const LONGEST_CONNECT_TIMEOUT = 2 ** 31 - 1;
 const WARN_EVERY_MS = 15_000;
 /** A pooled keep-alive socket left idle this long is closed (Node's global agent uses the same). */
 const IDLE_SOCKET_MS = 5000;
+/** How long connections to a server are not reused once it closed a kept-alive one under a request. */
+const NO_REUSE_MS = 60_000;
 
 /**
  * The default HTTP handler in Node: one `node:http(s)` request per call on keep-alive agents, nothing else.
@@ -52,6 +54,19 @@ export class NodeRequestHandler implements HttpHandler {
   #warnedAt = -Infinity;
   /** Requests whose new socket is still connecting (TCP, then TLS for https). */
   readonly #connecting = new WeakSet<HttpRequest>();
+  /**
+   * Pools (the agent's name for a host) whose server closed a kept-alive connection as a request went out on it,
+   * and until when their connections are not reused: a server that closes after every response without saying
+   * so (no `Connection: close`) failed every other request on a reused connection, a command included.
+   */
+  readonly #noReuseUntil = new Map<string, number>();
+  readonly #mayReuse = (name: string): boolean => {
+    const until = this.#noReuseUntil.get(name);
+    if (until === undefined) return true;
+    if (Date.now() < until) return false;
+    this.#noReuseUntil.delete(name);
+    return true;
+  };
 
   constructor(modules: NodeModules, options: NodeHandlerOptions = {}) {
     this.#modules = modules;
@@ -90,11 +105,14 @@ export class NodeRequestHandler implements HttpHandler {
         if (read > 0) e.responseBytes = read;
         reject(e);
       };
-      req.on("error", (e: Error & { responseBytes?: number }) => {
+      req.on("error", (e: Error & { responseBytes?: number; code?: string }) => {
         // after the head: the body's own failure (a malformed chunk: HPE_INVALID_CHUNK_SIZE), which the body would
         // otherwise report as a bare "aborted" connection
         if (incoming) return void incoming.destroy(e);
         fail(e);
+        // a kept-alive connection the server closed as this request went out on it: its next ones are not reused
+        // for a while (this request may have reached it, so it fails as it is, per the retry rules)
+        if (req.reusedSocket && !abortSignal?.aborted && e.responseBytes === undefined && (e.code === "ECONNRESET" || e.code === "EPIPE")) this.#closedUnderRequest(req as Sent);
       });
       // closed with neither a response nor an error (a 101 Switching Protocols this request did not ask for: Node
       // destroys the socket without a word): the call failed, it does not wait out its timeout (settled calls ignore this)
@@ -112,6 +130,7 @@ export class NodeRequestHandler implements HttpHandler {
         } else abortSignal.onabort = onAbort;
       }
       (req as Sent)[SENT] = request;
+      (req as Sent)[POOL] = agent.getName(options);
       this.#watchSocket(agent, options);
       try {
         if (body != null && typeof (body as { pipe?: unknown }).pipe === "function") (body as { pipe(to: ClientRequest): unknown }).pipe(req);
@@ -154,10 +173,19 @@ export class NodeRequestHandler implements HttpHandler {
     const agentOptions = { keepAlive: true, maxSockets: this.#options.maxSockets ?? Infinity, scheduling: "lifo" as const };
     if (secure) {
       const https = (this.#https = this.#modules.https);
-      return (this.#httpsAgent = pooled(new https.Agent(agentOptions)));
+      return (this.#httpsAgent = pooled(new https.Agent(agentOptions), this.#mayReuse));
     }
     const http = (this.#http = this.#modules.http);
-    return (this.#httpAgent = pooled(new http.Agent(agentOptions)));
+    return (this.#httpAgent = pooled(new http.Agent(agentOptions), this.#mayReuse));
+  }
+
+  #closedUnderRequest(req: Sent): void {
+    const name = req[POOL]!;
+    if (this.#noReuseUntil.has(name)) return;
+    this.#noReuseUntil.set(name, Date.now() + NO_REUSE_MS);
+    this.#options.logger?.warn?.(
+      `agentcore: ${req[SENT]?.hostname} closed a kept-alive connection as a request went out on it (no Connection: close); its connections are not reused for ${NO_REUSE_MS / 1000} s`,
+    );
   }
 
   /** The pool warning, when the pool is capped. */
@@ -208,7 +236,9 @@ export class NodeRequestHandler implements HttpHandler {
 
 /** The `HttpRequest` a `ClientRequest` sends (headers given as a list cannot be read back with `getHeader`). */
 const SENT = Symbol("agentcore.sent");
-type Sent = ClientRequest & { [SENT]?: HttpRequest };
+/** The agent's name for the pool a `ClientRequest` takes its socket from (host, port and TLS options). */
+const POOL = Symbol("agentcore.pool");
+type Sent = ClientRequest & { [SENT]?: HttpRequest; [POOL]?: string };
 
 /** Methods for which Node writes no content-length of its own (`useChunkedEncodingByDefault` false). */
 const BODILESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
@@ -288,14 +318,17 @@ type FreeSocket = { destroyed: boolean; readableEnded: boolean; writable: boolea
  * before each request. (A FIN not read yet, behind a blocked event loop, cannot be seen: that request fails as a
  * reset, retried as RETRIES.md says.)
  */
-function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
+function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
   const pool = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
   const addRequest = pool.addRequest;
   pool.addRequest = function (req, options, ...rest) {
-    const free = pool.freeSockets[agent.getName(options)];
+    const name = agent.getName(options);
+    const free = pool.freeSockets[name];
+    // (a pool not to be reused: its free sockets go too)
+    const reuse = free === undefined || free.length === 0 || mayReuse(name);
     for (let i = (free?.length ?? 0) - 1; i >= 0; i--) {
       const socket = free![i];
-      if (socket.destroyed || socket.readableEnded || !socket.writable) {
+      if (!reuse || socket.destroyed || socket.readableEnded || !socket.writable) {
         free!.splice(i, 1);
         socket.destroy();
       }
@@ -305,7 +338,7 @@ function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A): A {
   return agent;
 }
 
-type PooledSocket = Socket & { _httpMessage?: { res?: { headers: Record<string, string | string[] | undefined> } } };
+type PooledSocket = Socket & { _httpMessage?: { res?: { headers: Record<string, string | string[] | undefined> } } & Partial<Sent> };
 
 /**
  * An idle pooled socket is closed after 5 s, or 1 s before the server's `Keep-Alive: timeout` (as Node's own global
@@ -315,12 +348,14 @@ type PooledSocket = Socket & { _httpMessage?: { res?: { headers: Record<string, 
  * cleared by reuseSocket, the Agent's methods meant for this): the agent's own `timeout` option would keep it armed
  * through every request, refreshed on each read and write, which cost small calls ~5%.
  */
-function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A): A {
+function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
   // (Node's keepSocketAlive returns whether the socket may be kept; its declared type says void)
   const keepSocketAlive = agent.keepSocketAlive as unknown as (this: A, socket: PooledSocket) => boolean;
   const reuseSocket = agent.reuseSocket;
   (agent as { keepSocketAlive: unknown }).keepSocketAlive = function (this: A, socket: PooledSocket): boolean {
     if (!keepSocketAlive.call(this, socket)) return false;
+    const name = (socket._httpMessage as Sent | undefined)?.[POOL];
+    if (name !== undefined && !mayReuse(name)) return false;
     const hint = socket._httpMessage?.res?.headers["keep-alive"];
     const seconds = typeof hint === "string" ? /^\s*timeout=(\d+)/i.exec(hint)?.[1] : undefined;
     const serverMs = seconds === undefined ? Infinity : Number(seconds) * 1000 - 1000;
@@ -335,9 +370,12 @@ function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A): A {
   return agent;
 }
 
-/** The default handler's keep-alive agent: idle sockets time out, half-closed ones are never handed out. */
-function pooled<A extends HttpAgent | HttpsAgent>(agent: A): A {
-  return withoutStaleSockets(idleTimeouts(agent));
+/**
+ * The default handler's keep-alive agent: idle sockets time out, half-closed ones are never handed out, and none
+ * of a pool `mayReuse` refuses is kept or reused.
+ */
+function pooled<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
+  return withoutStaleSockets(idleTimeouts(agent, mayReuse), mayReuse);
 }
 
 function abortError(signal: AbortLike): unknown {
