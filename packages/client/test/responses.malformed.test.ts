@@ -156,6 +156,13 @@ describe("an error body over 1 MiB", () => {
         expect(body.slice(-40)).toMatch(/ \[REDACTED\]$/);
         expect(body).not.toContain(secret.slice(0, 8));
       }
+      // a limit that falls just before a word, not inside one, cuts there: the 1 MiB and not a byte more
+      respond = (res) => {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end(`${"x".repeat(1024 * 1024 - 1)} ${"y".repeat(3000)} more`);
+      };
+      const error = await rejectionOf(c.send(new InvokeCommand({ runtimeArn: ARN, payload: {} })));
+      expect(error.$response!.body.length).toBe(1024 * 1024);
     } finally {
       c.destroy();
     }

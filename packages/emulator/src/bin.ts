@@ -240,11 +240,20 @@ async function main(): Promise<void> {
   if (credentials) settings.push(["AWS_ACCESS_KEY_ID", credentials.accessKeyId], ["AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey]);
   if (emulator.sigv4RuntimeArn !== undefined) settings.push(["AGENT_SIGV4_ARN", emulator.sigv4RuntimeArn]);
   if (values["write-env"] !== undefined) {
-    const { closeSync, fchmodSync, openSync, writeSync } = await import("node:fs");
-    // open()'s mode applies to a new file only: an existing one is made private before the token goes into it
-    const fd = openSync(values["write-env"], "w", 0o600);
+    const { closeSync, fchmodSync, fstatSync, openSync, writeSync } = await import("node:fs");
+    // open()'s mode applies to a new file only: an existing file others can read is made private before the token
+    // goes into it, and one that cannot be (not ours) gets no token (a device such as /dev/null is left as it is)
+    const file = values["write-env"];
+    const fd = openSync(file, "w", 0o600);
     try {
-      fchmodSync(fd, 0o600);
+      const stat = fstatSync(fd);
+      if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+        try {
+          fchmodSync(fd, 0o600);
+        } catch (e) {
+          throw new Error(`--write-env ${file}: others can read it and it cannot be made private (${(e as NodeJS.ErrnoException).code ?? e}); the token was not written`);
+        }
+      }
       writeSync(fd, settings.map(([k, v]) => `${k}=${v}\n`).join(""));
     } finally {
       closeSync(fd);

@@ -60,6 +60,17 @@ test("--write-env makes an existing file private before the token goes into it (
   }
 });
 
+test("--write-env to a device (/dev/null) leaves its mode as it is: only a regular file is made private", async () => {
+  const before = statSync("/dev/null").mode & 0o777;
+  const { stdout, stop } = await start(["--write-env", "/dev/null"]);
+  try {
+    expect(JSON.parse(stdout.trim().split("\n")[0]).token).toEqual(expect.any(String));
+    expect(statSync("/dev/null").mode & 0o777).toBe(before);
+  } finally {
+    await stop();
+  }
+});
+
 test("--write-env writes KEY=value lines, private to the user; the JSON line is still printed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "emulator-env-"));
   const file = join(dir, "agentcore.env");

@@ -395,31 +395,38 @@ export async function readAll(reader: BodyReader, limit = Infinity, tooLarge?: (
 /** How far past its limit an error body is read to end a word the limit cuts (as `clipText` does for text). */
 const WORD_SLACK = 4096;
 
-/** A byte of a token or other word (base64url, a JWT's dots, base64's `+/=`, `~`): no place for a cut. */
+/** A byte of a word: anything but ASCII whitespace and control bytes (as `clipText` reads a word in text). */
 function isWordByte(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e || b === 0x2b || b === 0x2f || b === 0x3d;
+  return b > 0x20 && b !== 0x7f;
 }
 
 /**
  * The first `limit` bytes of an error body (the rest is cancelled, not read): an error body over the limit is cut,
- * not dropped, and one that fails midway keeps what came. The cut is moved to the end of the word it falls in (at
- * most 4 KiB further), so a token the server echoed there stays whole for redaction to find: a token cut in two
- * no longer matches itself, and its first part would be kept. An unreadable body yields what was read.
+ * not dropped, and one that fails midway keeps what came. A cut inside a word is moved to the word's end (at most
+ * 4 KiB further), so a token the server echoed there stays whole for redaction to find: a token cut in two no
+ * longer matches itself, and its first part would be kept. An unreadable body yields what was read.
  */
 export async function readUpTo(body: BodyReader, limit: number): Promise<Uint8Array> {
   const parts = new Parts();
   const most = limit + WORD_SLACK;
+  // the last byte kept, across chunks: whether the limit falls inside a word or just after one
+  let last = 0x20;
   try {
     for (let chunk = await body.read(); chunk !== undefined; chunk = await body.read()) {
       if (parts.length + chunk.length < limit) {
         parts.add(chunk);
+        if (chunk.length) last = chunk[chunk.length - 1]!;
         continue;
       }
-      // from the limit on, up to the first byte that ends a word
       let end = Math.max(0, limit - parts.length);
-      const stop = Math.min(chunk.length, most - parts.length);
-      while (end < stop && isWordByte(chunk[end]!)) end++;
+      const before = end > 0 ? chunk[end - 1]! : last;
+      // inside a word: on to its end (a limit just after a word, or at a word's start, cuts there)
+      if (isWordByte(before)) {
+        const stop = Math.min(chunk.length, most - parts.length);
+        while (end < stop && isWordByte(chunk[end]!)) end++;
+      }
       parts.add(end === chunk.length ? chunk : chunk.subarray(0, end));
+      if (end > 0) last = chunk[end - 1]!;
       // (a chunk that ended inside the word: the word goes on in the next one)
       if (end < chunk.length || parts.length >= most) {
         await body.cancel();

@@ -171,9 +171,10 @@ export class EventStreamDecoder {
     try {
       return this.#pushInner(chunk, messages);
     } catch (e) {
-      // frames decoded before the bad one are still delivered; the error waits in `failure`
-      if (!messages.length) throw e;
+      // frames decoded before the bad one are still delivered; the error waits in `failure` (and is thrown by
+      // every later call either way)
       this.#failed = e as AgentRuntimeError;
+      if (!messages.length) throw e;
       return messages;
     }
   }

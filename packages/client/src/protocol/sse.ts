@@ -1,3 +1,4 @@
+import type { AgentRuntimeError } from "./errors";
 import { DEFAULT_MAX_EVENT_BYTES, limitExceeded } from "./limits";
 import { TextParts } from "./textParts";
 
@@ -129,7 +130,7 @@ export class SseDecoder {
   /** A non-comment line arrived since the last blank line. */
   #open = false;
   #out: SseEvent[] = [];
-  #failed: unknown;
+  #failed: AgentRuntimeError | undefined;
 
   constructor(options: SseDecoderOptions = {}) {
     this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -147,7 +148,7 @@ export class SseDecoder {
       this.#feed(text);
     } catch (e) {
       // events completed before the limit was crossed are still delivered; the error waits in `failure`
-      this.#failed = e;
+      this.#failed = e as AgentRuntimeError;
       if (this.#out.length === 0) throw e;
     }
     return this.#take();
@@ -157,7 +158,7 @@ export class SseDecoder {
    * The error `push` held back so that the events before it could be returned, else undefined; every later
    * `push` or `finish` throws it. Check it once a push's events are handled: more bytes may never come.
    */
-  get failure(): unknown {
+  get failure(): AgentRuntimeError | undefined {
     return this.#failed;
   }
 

@@ -33,6 +33,12 @@ const WARN_EVERY_MS = 15_000;
 const IDLE_SOCKET_MS = 5000;
 /** How long connections to a server are not reused once it closed a kept-alive one under a request. */
 const NO_REUSE_MS = 60_000;
+/**
+ * A reset on a connection reused sooner than this after its last response ended is a server that closed it right
+ * after that response (its FIN arrives right behind the response's last bytes); one idle for longer is the usual
+ * keep-alive race with a server's idle timeout, which says nothing about the next connection.
+ */
+const QUICK_REUSE_MS = 100;
 
 /**
  * The default HTTP handler in Node: one `node:http(s)` request per call on keep-alive agents, nothing else.
@@ -60,7 +66,10 @@ export class NodeRequestHandler implements HttpHandler {
    * so (no `Connection: close`) failed every other request on a reused connection, a command included.
    */
   readonly #noReuseUntil = new Map<string, number>();
-  readonly #mayReuse = (name: string): boolean => {
+  readonly #mayReuse = (pool: string | (() => string)): boolean => {
+    // (the usual case, nothing paused: the pool's name is not even computed)
+    if (this.#noReuseUntil.size === 0) return true;
+    const name = typeof pool === "string" ? pool : pool();
     const until = this.#noReuseUntil.get(name);
     if (until === undefined) return true;
     if (Date.now() < until) return false;
@@ -96,9 +105,12 @@ export class NodeRequestHandler implements HttpHandler {
       // a connection that fails after part of the response head came (a status line, a few headers) is not a
       // failure "before any response": the agent ran. The error says how many bytes came, so it is not retried.
       let readBefore: number | undefined;
-      req.once("socket", (socket) => {
+      // given a connection right after its last response ended (whichever way the pool handed it over)
+      let quickReuse = false;
+      req.once("socket", (socket: Socket & { [FREED_AT]?: number }) => {
         readBefore = socket.bytesRead;
         if (socket.connecting) this.#whileConnecting(req, request, socket, secure);
+        else if (socket[FREED_AT] !== undefined) quickReuse = Date.now() - socket[FREED_AT] < QUICK_REUSE_MS;
       });
       const fail = (e: Error & { responseBytes?: number }) => {
         const read = readBefore === undefined ? 0 : (req.socket?.bytesRead ?? readBefore) - readBefore;
@@ -112,7 +124,7 @@ export class NodeRequestHandler implements HttpHandler {
         fail(e);
         // a kept-alive connection the server closed as this request went out on it: its next ones are not reused
         // for a while (this request may have reached it, so it fails as it is, per the retry rules)
-        if (req.reusedSocket && !abortSignal?.aborted && e.responseBytes === undefined && (e.code === "ECONNRESET" || e.code === "EPIPE")) this.#closedUnderRequest(req as Sent);
+        if (quickReuse && !abortSignal?.aborted && e.responseBytes === undefined && (e.code === "ECONNRESET" || e.code === "EPIPE")) this.#closedUnderRequest(req as Sent);
       });
       // closed with neither a response nor an error (a 101 Switching Protocols this request did not ask for: Node
       // destroys the socket without a word): the call failed, it does not wait out its timeout (settled calls ignore this)
@@ -130,7 +142,6 @@ export class NodeRequestHandler implements HttpHandler {
         } else abortSignal.onabort = onAbort;
       }
       (req as Sent)[SENT] = request;
-      (req as Sent)[POOL] = agent.getName(options);
       this.#watchSocket(agent, options);
       try {
         if (body != null && typeof (body as { pipe?: unknown }).pipe === "function") (body as { pipe(to: ClientRequest): unknown }).pipe(req);
@@ -180,8 +191,9 @@ export class NodeRequestHandler implements HttpHandler {
   }
 
   #closedUnderRequest(req: Sent): void {
-    const name = req[POOL]!;
-    if (this.#noReuseUntil.has(name)) return;
+    const name = req[POOL];
+    // (within a window already: nothing new; past it, a new one)
+    if (name === undefined || !this.#mayReuse(name)) return;
     this.#noReuseUntil.set(name, Date.now() + NO_REUSE_MS);
     this.#options.logger?.warn?.(
       `agentcore: ${req[SENT]?.hostname} closed a kept-alive connection as a request went out on it (no Connection: close); its connections are not reused for ${NO_REUSE_MS / 1000} s`,
@@ -239,6 +251,10 @@ const SENT = Symbol("agentcore.sent");
 /** The agent's name for the pool a `ClientRequest` takes its socket from (host, port and TLS options). */
 const POOL = Symbol("agentcore.pool");
 type Sent = ClientRequest & { [SENT]?: HttpRequest; [POOL]?: string };
+/** Whether a pool's connections may be kept and reused now (its name, or how to compute it). */
+type MayReuse = (pool: string | (() => string)) => boolean;
+/** When a pooled socket's last response ended (the agent's 'free'). */
+const FREED_AT = Symbol("agentcore.freedAt");
 
 /** Methods for which Node writes no content-length of its own (`useChunkedEncodingByDefault` false). */
 const BODILESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
@@ -318,11 +334,12 @@ type FreeSocket = { destroyed: boolean; readableEnded: boolean; writable: boolea
  * before each request. (A FIN not read yet, behind a blocked event loop, cannot be seen: that request fails as a
  * reset, retried as RETRIES.md says.)
  */
-function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
+function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: MayReuse): A {
   const pool = agent as unknown as { freeSockets: Record<string, FreeSocket[] | undefined>; addRequest(req: unknown, options: RequestOptions, ...rest: unknown[]): void };
   const addRequest = pool.addRequest;
   pool.addRequest = function (req, options, ...rest) {
     const name = agent.getName(options);
+    (req as Sent)[POOL] = name;
     const free = pool.freeSockets[name];
     // (a pool not to be reused: its free sockets go too)
     const reuse = free === undefined || free.length === 0 || mayReuse(name);
@@ -335,6 +352,15 @@ function withoutStaleSockets<A extends HttpAgent | HttpsAgent>(agent: A, mayReus
     }
     return addRequest.call(this, req, options, ...rest);
   };
+  // first of the agent's 'free' listeners: a socket freed while its pool is not to be reused is closed before the
+  // agent hands it to a queued request (that hand-over, with maxSockets, asks neither keepSocketAlive nor
+  // addRequest; the agent then opens a new socket for the request); every other one is stamped for quickReuse
+  agent.prependListener("free", (socket: Socket & { [FREED_AT]?: number }, options: RequestOptions) => {
+    // (a new socket the agent makes for a queued request comes through here too, unused: it is what replaces one)
+    if (socket.bytesRead === 0) return;
+    if (!mayReuse(() => agent.getName(options))) socket.destroy();
+    else socket[FREED_AT] = Date.now();
+  });
   return agent;
 }
 
@@ -348,7 +374,7 @@ type PooledSocket = Socket & { _httpMessage?: { res?: { headers: Record<string, 
  * cleared by reuseSocket, the Agent's methods meant for this): the agent's own `timeout` option would keep it armed
  * through every request, refreshed on each read and write, which cost small calls ~5%.
  */
-function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
+function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: MayReuse): A {
   // (Node's keepSocketAlive returns whether the socket may be kept; its declared type says void)
   const keepSocketAlive = agent.keepSocketAlive as unknown as (this: A, socket: PooledSocket) => boolean;
   const reuseSocket = agent.reuseSocket;
@@ -374,7 +400,7 @@ function idleTimeouts<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (nam
  * The default handler's keep-alive agent: idle sockets time out, half-closed ones are never handed out, and none
  * of a pool `mayReuse` refuses is kept or reused.
  */
-function pooled<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: (name: string) => boolean): A {
+function pooled<A extends HttpAgent | HttpsAgent>(agent: A, mayReuse: MayReuse): A {
   return withoutStaleSockets(idleTimeouts(agent, mayReuse), mayReuse);
 }
 

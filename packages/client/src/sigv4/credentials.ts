@@ -46,8 +46,7 @@ export interface CredentialCache {
   readonly secrets: Set<string>;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
 
 function checked(value: unknown): AwsCredentials {
   const c = value as Partial<AwsCredentials> | null | undefined;
@@ -58,10 +57,11 @@ function checked(value: unknown): AwsCredentials {
     throw clientError(ClientErrorNames.token, "AWS credentials: sessionToken must be a string", { fields: { field: "credentials" } });
   }
   // each goes into a header (the key id in Authorization, the token as x-amz-security-token): a CR/LF there failed
-  // as a NetworkError after the request was counted as sent, and a signed WebSocket header carried it as it was
+  // as a NetworkError after the request was counted as sent, and a signed WebSocket header carried it as it was.
+  // AWS credentials are printable ASCII
   for (const name of ["accessKeyId", "secretAccessKey", "sessionToken"] as const) {
-    if (CONTROL.test(c[name] ?? "")) {
-      throw clientError(ClientErrorNames.token, `AWS credentials: ${name} contains a control character (CR, LF, …)`, { fields: { field: "credentials" } });
+    if (NOT_PRINTABLE.test(c[name] ?? "")) {
+      throw clientError(ClientErrorNames.token, `AWS credentials: ${name} contains a character other than printable ASCII (a CR or LF, say)`, { fields: { field: "credentials" } });
     }
   }
   if (c.expiration !== undefined && !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))) {
