@@ -186,6 +186,9 @@ describe("tree-shaking of the browser build", () => {
   // 37.42). Raised by 0.2 (to 24.1 / 25.3 / 27.7 / 37.8) for a review of the declarations and of Deno: a
   // context.logger with every level for a partial logger, a fetch network error that names CORS only in a page,
   // a WebSocket close code outside 1000–4999 read as the drop it is (23.90 / 25.04 / 27.51 / 37.59).
+  // Raised by 0.3 (0.8 for everything, to 24.4 / 25.6 / 28.0 / 38.6) for reviews of streams, tokens and SigV4:
+  // a decoder's held error raised at once, an error body cut at a word's end, a 401 refresh once per call and one
+  // token memo per client (HTTP and WebSocket), OAuth body limits and Cognito checks (24.13 / 25.28 / 27.76 / 38.33).
   // They are regression guards, not the lean-core targets (10 / 10 / 11 / 16 KiB), which these bundles do not
   // meet: bench/README.md has the numbers.
   test("the four application bundles stay under their ceilings", async () => {
@@ -195,7 +198,7 @@ describe("tree-shaking of the browser build", () => {
       bundle(entry("InvokeCommand, InvokeStreamCommand, ExecuteCommandCommand, RuntimeClient")),
     ]);
     const sizes = { invoke: invoke.gzip, invokeStream: invokeStream.gzip, invokeStreamExecute: invokeStreamExecute.gzip, everything: everything.gzip };
-    const ceilings = { invoke: 24.1 * KiB, invokeStream: 25.3 * KiB, invokeStreamExecute: 27.7 * KiB, everything: 37.8 * KiB };
+    const ceilings = { invoke: 24.4 * KiB, invokeStream: 25.6 * KiB, invokeStreamExecute: 28.0 * KiB, everything: 38.6 * KiB };
     console.log(`gzip KiB: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v / KiB).toFixed(2)} (ceiling ${(ceilings[k as keyof typeof ceilings] / KiB).toFixed(1)})`).join(", ")}`);
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) expect([key, sizes[key] <= ceilings[key]]).toEqual([key, true]);
     // each step adds code: the ceilings compare real, different bundles
