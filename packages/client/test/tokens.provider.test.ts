@@ -348,6 +348,20 @@ describe("refreshed ahead of expiresAt", () => {
     expect(calls).toBe(2);
   });
 
+  test("expiresAt as a string of epoch digits (seconds or milliseconds) is that time, not a token that never expires", async () => {
+    // (new Date("1700003600") is an Invalid Date: the token was kept until a 401)
+    for (const spell of [(ms: number) => String(ms / 1000), (ms: number) => String(ms)]) {
+      let now = 1_700_000_000_000;
+      let calls = 0;
+      const source = tokenSource(async () => ({ token: `d${++calls}-abcdefgh`, expiresAt: spell(now + 3600_000) as unknown as Date }), () => now);
+      await source.get();
+      await source.get();
+      expect(calls).toBe(1);
+      now += 3600_000 + 1; // expired: fetched again, waited for
+      expect(await source.get()).toBe("d2-abcdefgh");
+    }
+  });
+
   test("a failed refresh ahead of expiry keeps using the still-valid token; once expired, the failure surfaces", async () => {
     let now = 0;
     let fail = false;

@@ -145,9 +145,13 @@ export function tokenSourceFor(holder: object, token: string | TokenProvider): T
  * seconds (a JWT's `exp`, an OAuth server's time): a number below 1e11 (in ms, a time in 1973) is read as seconds,
  * since as ms it would be long past and have the provider asked again on every call.
  */
-const expiryOf = (expiresAt: unknown): number | undefined =>
-  typeof expiresAt === "number" && expiresAt < 1e11
+const expiryOf = (given: unknown): number | undefined => {
+  // epoch digits as a string (a JSON field copied as it came) are the number they spell: as a date string they
+  // were an Invalid Date, a token that never expired
+  const expiresAt = typeof given === "string" && /^\s*\d+\s*$/.test(given) ? Number(given) : given;
+  return typeof expiresAt === "number" && expiresAt < 1e11
     ? expiresAt * 1000
     : expiresAt instanceof Date || typeof expiresAt === "number" || typeof expiresAt === "string"
       ? new Date(expiresAt).getTime()
       : undefined;
+};
