@@ -142,7 +142,8 @@ export class NodeRequestHandler implements HttpHandler {
         } else abortSignal.onabort = onAbort;
       }
       (req as Sent)[SENT] = request;
-      this.#watchSocket(agent, options);
+      // the pool warning, when the pool is capped
+      if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent, agent.getName(options));
       try {
         if (body != null && typeof (body as { pipe?: unknown }).pipe === "function") (body as { pipe(to: ClientRequest): unknown }).pipe(req);
         else req.end(body == null || (body as Uint8Array | string).length === 0 ? undefined : (body as Uint8Array | string));
@@ -198,11 +199,6 @@ export class NodeRequestHandler implements HttpHandler {
     this.#options.logger?.warn?.(
       `agentcore: ${req[SENT]?.hostname} closed a kept-alive connection as a request went out on it (no Connection: close); its connections are not reused for ${NO_REUSE_MS / 1000} s`,
     );
-  }
-
-  /** The pool warning, when the pool is capped. */
-  #watchSocket(agent: HttpAgent | HttpsAgent, options: RequestOptions): void {
-    if (agent.maxSockets !== Infinity) this.#warnIfSaturated(agent, agent.getName(options));
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { TokenProvider } from "../config";
+import { isValidRegion } from "../protocol/arn";
+import { concatBytes, utf8Text } from "../protocol/bytes";
 import { isLoopbackHost } from "../protocol/endpoint";
 import { clientError, ClientErrorNames, type AgentRuntimeError } from "../protocol/errors";
 import { redact } from "../protocol/redact";
@@ -50,9 +52,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The latest time a Date holds (ECMAScript: 8.64e15 ms after 1970). */
 const MAX_DATE_MS = 8.64e15;
 
-/** A Cognito domain prefix and an AWS region as they may be written into a host name (PROTOCOL.md's pattern). */
+/** A Cognito domain prefix as it may be written into a host name. */
 const COGNITO_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** Up to `limit` bytes of a body as text, and whether there was more (then cancelled, not read). */
 async function readText(response: Response, limit: number): Promise<{ text: string; cut: boolean }> {
@@ -67,19 +68,12 @@ async function readText(response: Response, limit: number): Promise<{ text: stri
     if (length + value.byteLength > limit) {
       chunks.push(value.subarray(0, limit - length));
       void reader.cancel().catch(() => undefined);
-      return { text: decodeAll(chunks), cut: true };
+      return { text: utf8Text(concatBytes(chunks)), cut: true };
     }
     chunks.push(value);
     length += value.byteLength;
   }
-  return { text: decodeAll(chunks), cut: false };
-}
-
-function decodeAll(chunks: Uint8Array[]): string {
-  const decoder = new TextDecoder();
-  let text = "";
-  for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
+  return { text: utf8Text(concatBytes(chunks)), cut: false };
 }
 
 /** `tokenEndpointStatus`, not `statusCode`: the runtime did not answer, so retry rules for its statuses do not apply. */
@@ -228,7 +222,7 @@ export function cognitoTokenUrl(domain: string, region?: string): string {
   if (!region) throw tokenError(`domain '${raw}' is a bare prefix: pass the full host (${raw}.auth.<region>.amazoncognito.com) or set region`);
   // both go into the host name the client secret is sent to: "us-east-1.attacker.example#" sent it elsewhere
   if (!COGNITO_PREFIX.test(raw)) throw tokenError(`domain prefix '${raw}' must be lower-case letters, digits and hyphens`);
-  if (!REGION.test(region)) throw tokenError(`region '${region}' is not an AWS region (e.g. us-east-1)`);
+  if (!isValidRegion(region)) throw tokenError(`region '${region}' is not an AWS region (e.g. us-east-1)`);
   return `https://${raw}.auth.${region}.amazoncognito.com/oauth2/token`;
 }
 
